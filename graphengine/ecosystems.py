@@ -1,0 +1,781 @@
+"""Ecosystem mapping: stable communities of providers that carry each other's robocalls.
+
+:func:`detect_ecosystems` turns canonical frames into ecosystems in four steps:
+
+1. build the weighted directed provider graph (:mod:`graphengine.graph`);
+2. **hub handling** (:class:`HubRule`): terminating carriers and national transit carriers
+   touch every ecosystem and would glue them together, so they are found *before* detection
+   and either detached (the default) or down-weighted;
+3. **consensus**: ``runs`` seeded runs of Leiden, Louvain or Infomap; the share of runs in
+   which the two ends of each edge land together (a sparse co-assignment over the edges) gives
+   the consensus partition (pairs together in a majority of runs, joined transitively) and a
+   per-provider **stability**;
+4. hubs are attached to the ecosystem that holds most of their traffic when one clearly does,
+   otherwise they stay hubs with no ecosystem; ecosystems are relabelled canonically (size
+   descending, then smallest member key) so that ids are reproducible.
+
+The seed, every parameter and the library versions are recorded in ``EcosystemResult.params``.
+``docs/ecosystems.md`` explains the choices.
+
+Examples
+--------
+>>> import igraph as ig
+>>> from graphengine.ecosystems import partition_graph
+>>> g = ig.Graph.Famous("Zachary")
+>>> part = partition_graph(g, runs=5, seed=7, hubs="none")
+>>> sorted(set(part.membership)) == list(range(1, part.n_ecosystems + 1))
+True
+"""
+
+from __future__ import annotations
+
+import html
+import platform
+import random
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from graphengine.errors import ConfigError
+
+__all__ = [
+    "METHODS",
+    "OBJECTIVES",
+    "HUB_MODES",
+    "STATUSES",
+    "HubRule",
+    "Partition",
+    "EcosystemResult",
+    "detect_ecosystems",
+    "partition_graph",
+    "resolution_scan",
+    "write_back_ecosystems",
+]
+
+METHODS: tuple[str, ...] = ("leiden", "louvain", "infomap")
+OBJECTIVES: tuple[str, ...] = ("modularity", "cpm")
+HUB_MODES: tuple[str, ...] = ("detach", "downweight", "none")
+#: Values of the providers frame's ``status`` column.
+STATUSES: tuple[str, ...] = ("member", "attached_hub", "hub", "small", "isolated")
+
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True)
+class HubRule:
+    """How hubs (terminating and national transit carriers) are found and handled.
+
+    A provider is a hub **candidate** when either
+
+    * at least ``terminating_share`` of its hop rows are terminating (the victim's carrier sits
+      at the end of every ecosystem's paths), or
+    * its number of distinct neighbours is a robust outlier: ``log(1 + degree)`` lies more than
+      ``breadth_z`` robust standard deviations (1.4826 x MAD) above the median. A national
+      transit carrier is such an outlier.
+
+    Parameters
+    ----------
+    mode : {"detach", "downweight", "none"}
+        ``detach`` (default) detects ecosystems without the candidates' edges, then attaches
+        them; ``downweight`` keeps their edges with the weight multiplied by ``weight_factor``;
+        ``none`` turns hub handling off (plain detection, every provider is an ordinary one).
+    terminating_share : float
+        Share of terminating hops that makes a provider a terminating carrier.
+    breadth_z : float
+        Robust z-score of log-degree above which a provider is a transit hub (3.5 is the
+        Iglewicz-Hoaglin outlier cut-off).
+    attach_share : float
+        After detection, a candidate joins the ecosystem holding at least this share of its
+        traffic to ecosystem members (status ``attached_hub``); otherwise it stays a ``hub``
+        with no ecosystem.
+    weight_factor : float
+        Multiplier of hub edges in ``downweight`` mode.
+    """
+
+    mode: Literal["detach", "downweight", "none"] = "detach"
+    terminating_share: float = 0.5
+    breadth_z: float = 3.5
+    attach_share: float = 0.67
+    weight_factor: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.mode not in HUB_MODES:
+            raise ConfigError(
+                f"hub_handling mode {self.mode!r} is not supported; use detach, downweight or none"
+            )
+        for name in ("terminating_share", "attach_share", "weight_factor"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ConfigError(f"hub_handling {name}={value} must be in (0, 1]")
+        if self.breadth_z <= 0:
+            raise ConfigError(f"hub_handling breadth_z={self.breadth_z} must be positive")
+
+
+def _hub_rule(hubs: HubRule | str | None) -> HubRule:
+    if isinstance(hubs, HubRule):
+        return hubs
+    if hubs is None:
+        return HubRule(mode="none")
+    return HubRule(mode=hubs)  # type: ignore[arg-type]
+
+
+@dataclass
+class Partition:
+    """The outcome of :func:`partition_graph`, aligned with the graph's vertex ids.
+
+    Attributes
+    ----------
+    membership : list of int
+        Canonical ecosystem id per vertex (1 = largest), or ``0`` for no ecosystem.
+    status : list of str
+        One of :data:`STATUSES` per vertex.
+    stability : numpy.ndarray
+        Per-vertex stability in [0, 1]; NaN for vertices that took no part in detection.
+    is_hub, hub_share, participation : numpy.ndarray
+        Hub candidate flag, share of traffic to the strongest ecosystem and participation
+        coefficient (1 - sum of squared shares) over ecosystems; NaN when undefined.
+    co_assignment : pandas.DataFrame
+        ``source``, ``target`` (vertex ids of the undirected detection graph's edges) and
+        ``together``, the share of runs that put both ends in one community.
+    quality : dict
+        ``modularity`` of the consensus partition on the detection graph, and the number of
+        ecosystems.
+    """
+
+    membership: list[int]
+    status: list[str]
+    stability: np.ndarray
+    is_hub: np.ndarray
+    hub_share: np.ndarray
+    participation: np.ndarray
+    co_assignment: pd.DataFrame
+    quality: dict[str, float]
+
+    @property
+    def n_ecosystems(self) -> int:
+        """Number of ecosystems (ids ``1..n``)."""
+        return max(self.membership, default=0)
+
+
+def _check_params(method: str, objective: str, resolution: float, runs: int) -> None:
+    if method not in METHODS:
+        raise ConfigError(f"method={method!r} is not supported; use leiden, louvain or infomap")
+    if objective not in OBJECTIVES:
+        raise ConfigError(f"objective={objective!r} is not supported; use modularity or cpm")
+    if not resolution > 0:
+        raise ConfigError(f"resolution={resolution} must be a positive number")
+    if runs < 1:
+        raise ConfigError(f"runs={runs} must be at least 1")
+
+
+def _undirected(g: ig.Graph) -> ig.Graph:
+    """Collapse reciprocal edges into one undirected edge whose weight is the sum."""
+    weights = g.es["weight"] if "weight" in g.es.attributes() else [1.0] * g.ecount()
+    u = ig.Graph(
+        n=g.vcount(), edges=g.get_edgelist(), directed=True, edge_attrs={"weight": weights}
+    )
+    u.to_undirected(mode="collapse", combine_edges={"weight": "sum"})
+    return u
+
+
+def _robust_outliers(values: np.ndarray, z: float) -> np.ndarray:
+    """Boolean mask of values more than ``z`` robust standard deviations above the median."""
+    if values.size < 3:
+        return np.zeros(values.size, dtype=bool)
+    median = float(np.median(values))
+    spread = 1.4826 * float(np.median(np.abs(values - median)))
+    if spread == 0.0:  # more than half the values are equal: fall back to the mean deviation
+        spread = 1.2533 * float(np.mean(np.abs(values - median)))
+    if spread == 0.0:
+        return np.zeros(values.size, dtype=bool)
+    return (values - median) / spread > z
+
+
+def hub_candidates(u: ig.Graph, terminating_share: np.ndarray | None, rule: HubRule) -> np.ndarray:
+    """Return the hub-candidate mask of :class:`HubRule` for the undirected graph ``u``."""
+    n = u.vcount()
+    if rule.mode == "none" or n == 0:
+        return np.zeros(n, dtype=bool)
+    loops = np.array(u.is_loop(), dtype=bool) if u.ecount() else np.zeros(0, dtype=bool)
+    edges = np.array(u.get_edgelist(), dtype=np.int64).reshape(-1, 2)[~loops]
+    degree = np.bincount(edges.ravel(), minlength=n).astype(float)
+    mask = np.zeros(n, dtype=bool)
+    connected = degree > 0
+    mask[connected] = _robust_outliers(np.log1p(degree[connected]), rule.breadth_z)
+    if terminating_share is not None:
+        mask |= np.asarray(terminating_share, dtype=float) >= rule.terminating_share
+    return mask & connected
+
+
+def _one_run(
+    work: ig.Graph, directed: ig.Graph | None, method: str, objective: str, resolution: float
+) -> list[int]:
+    if method == "leiden":
+        clustering = work.community_leiden(
+            objective_function="CPM" if objective == "cpm" else "modularity",
+            weights="weight",
+            resolution=resolution,
+            n_iterations=-1,
+        )
+    elif method == "louvain":
+        clustering = work.community_multilevel(weights="weight", resolution=resolution)
+    else:
+        assert directed is not None
+        clustering = directed.community_infomap(edge_weights="weight", trials=1)
+    return list(clustering.membership)
+
+
+def _seeded_runs(
+    work: ig.Graph,
+    directed: ig.Graph | None,
+    method: str,
+    objective: str,
+    resolution: float,
+    runs: int,
+    seed: int,
+) -> np.ndarray:
+    """``runs`` memberships (runs x vertices), each run with its own derived seed.
+
+    igraph draws from the Python generator registered with ``set_random_number_generator``;
+    each run gets a private ``random.Random`` so that the caller's global ``random`` state is
+    neither used nor changed, and the default generator is restored afterwards.
+    """
+    master = random.Random(seed)
+    run_seeds = [master.randrange(2**31) for _ in range(runs)]
+    out = np.empty((runs, work.vcount()), dtype=np.int64)
+    try:
+        for i, run_seed in enumerate(run_seeds):
+            ig.set_random_number_generator(random.Random(run_seed))
+            out[i] = _one_run(work, directed, method, objective, resolution)
+    finally:
+        ig.set_random_number_generator(random)
+    return out
+
+
+def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    g = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=False)
+    return np.array(g.connected_components().membership, dtype=np.int64)
+
+
+def _cpm_quality(u: ig.Graph, membership: np.ndarray, resolution: float) -> float:
+    edges = np.array(u.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    w = np.array(u.es["weight"], dtype=float) if u.ecount() else np.zeros(0)
+    inside = membership[edges[:, 0]] == membership[edges[:, 1]]
+    sizes = np.bincount(membership)
+    return float(w[inside].sum() - resolution * (sizes * (sizes - 1) / 2).sum())
+
+
+def partition_graph(
+    graph: ig.Graph,
+    *,
+    method: str = "leiden",
+    objective: str = "modularity",
+    resolution: float = 1.0,
+    runs: int = 20,
+    seed: int = DEFAULT_SEED,
+    hubs: HubRule | str | None = "detach",
+    terminating_share: np.ndarray | list[float] | None = None,
+    min_size: int = 3,
+    consensus_threshold: float = 0.5,
+) -> Partition:
+    """Find consensus ecosystems on a provider graph (the engine under :func:`detect_ecosystems`).
+
+    Parameters
+    ----------
+    graph : igraph.Graph
+        Directed or undirected; the ``weight`` edge attribute is used when present.
+    method : {"leiden", "louvain", "infomap"}
+        Leiden (``objective`` and ``resolution`` apply), Louvain (igraph's multilevel, with
+        ``resolution``) or Infomap (on the directed graph: call paths are flows; resolution
+        does not apply).
+    objective : {"modularity", "cpm"}
+        Leiden's objective, always passed to igraph explicitly (igraph's own default, CPM at
+        resolution 1, shatters a weighted graph into singletons).
+    resolution : float
+        Higher values give more, smaller ecosystems.
+    runs : int
+        Seeded runs behind the consensus (each with a seed derived from ``seed``).
+    seed : int
+        Master seed; the same graph, parameters and seed give the same partition.
+    hubs : HubRule or {"detach", "downweight", "none"}
+        Hub handling; see :class:`HubRule`.
+    terminating_share : array-like, optional
+        Per-vertex share of terminating hops (from :mod:`graphengine.profiles`).
+    min_size : int
+        Communities with fewer providers get no ecosystem id (status ``small``).
+    consensus_threshold : float
+        Two neighbours share a consensus ecosystem when they were together in more than this
+        share of the runs.
+
+    Returns
+    -------
+    Partition
+
+    Raises
+    ------
+    ConfigError
+        When a parameter is out of range.
+    """
+    _check_params(method, objective, resolution, runs)
+    if not 0.0 <= consensus_threshold < 1.0:
+        raise ConfigError(f"consensus_threshold={consensus_threshold} must be in [0, 1)")
+    if min_size < 1:
+        raise ConfigError(f"min_size={min_size} must be at least 1")
+    rule = _hub_rule(hubs)
+    n = graph.vcount()
+    u = _undirected(graph)
+    share = None if terminating_share is None else np.asarray(terminating_share, dtype=float)
+    is_hub = hub_candidates(u, share, rule)
+
+    # The detection graph: every vertex keeps its id; hub edges are cut or down-weighted.
+    det = _treat_hub_edges(u.copy(), is_hub, rule)
+    directed = None
+    if method == "infomap":
+        directed = _directed_for_infomap(graph, is_hub, rule)
+
+    members = np.array(
+        _seeded_runs(det, directed, method, objective, resolution, runs, seed), dtype=np.int64
+    )
+    ends = np.array(det.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    ends = ends[ends[:, 0] != ends[:, 1]]
+    src, dst = ends[:, 0], ends[:, 1]
+    weight = _edge_weights(det, src, dst)
+    together = (members[:, src] == members[:, dst]).mean(axis=0) if len(src) else np.zeros(0)
+    keep = together > consensus_threshold
+    raw = _components(n, src[keep], dst[keep])
+
+    # Stability: weighted agreement of each vertex's incident pairs with the consensus.
+    same = raw[src] == raw[dst]
+    agree = np.where(same, together, 1.0 - together)
+    num = np.bincount(src, weights=weight * agree, minlength=n) + np.bincount(
+        dst, weights=weight * agree, minlength=n
+    )
+    den = np.bincount(src, weights=weight, minlength=n) + np.bincount(
+        dst, weights=weight, minlength=n
+    )
+    stability = np.full(n, np.nan)
+    stability[den > 0] = num[den > 0] / den[den > 0]
+
+    # Hubs take no part in detection when detached: their consensus singleton is not a vote.
+    sizes = np.bincount(raw, minlength=raw.max() + 1 if n else 0)
+    in_det = ~is_hub if rule.mode == "detach" else np.ones(n, dtype=bool)
+    eco_ok = sizes[raw] >= min_size if n else np.zeros(0, dtype=bool)
+    label = np.where(in_det & eco_ok, raw, -1)
+    if rule.mode == "detach":
+        stability[is_hub] = np.nan
+
+    hub_share, participation = _hub_shares(u, label, is_hub)
+    attach = is_hub & (hub_share >= rule.attach_share)
+    strongest = _strongest(u, label, is_hub)
+    label = np.where(is_hub, np.where(attach, strongest, -1), label)
+    membership = _canonical(label, [str(v) for v in _names(graph)])
+
+    degree = np.array(u.degree(), dtype=np.int64) - 2 * _loop_counts(u)
+    status = np.where(
+        membership > 0,
+        np.where(is_hub, "attached_hub", "member"),
+        np.where(is_hub, "hub", np.where(degree > 0, "small", "isolated")),
+    )
+    modularity = float("nan")
+    if det.ecount() and n:
+        modularity = float(
+            det.modularity(raw.tolist(), weights="weight", resolution=1.0, directed=False)
+        )
+    quality = {
+        "modularity": modularity,
+        "cpm_quality": _cpm_quality(det, raw, resolution) if n else float("nan"),
+        "n_ecosystems": float(membership.max(initial=0)),
+    }
+    co = pd.DataFrame({"source": src, "target": dst, "together": together})
+    return Partition(
+        membership=membership.tolist(),
+        status=status.tolist(),
+        stability=stability,
+        is_hub=is_hub,
+        hub_share=hub_share,
+        participation=participation,
+        co_assignment=co,
+        quality=quality,
+    )
+
+
+def _names(graph: ig.Graph) -> list[Any]:
+    if "name" in graph.vs.attributes():
+        return list(graph.vs["name"])
+    return [f"{i:012d}" for i in range(graph.vcount())]
+
+
+def _loop_counts(u: ig.Graph) -> np.ndarray:
+    ends = np.array(u.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    loops = ends[ends[:, 0] == ends[:, 1], 0]
+    return np.bincount(loops, minlength=u.vcount())
+
+
+def _edge_weights(g: ig.Graph, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    if not len(src):
+        return np.zeros(0)
+    ids = g.get_eids(np.column_stack([src, dst]).tolist(), directed=False)
+    return np.array(g.es[ids]["weight"], dtype=float)
+
+
+def _directed_for_infomap(graph: ig.Graph, is_hub: np.ndarray, rule: HubRule) -> ig.Graph:
+    weights = graph.es["weight"] if "weight" in graph.es.attributes() else [1.0] * graph.ecount()
+    d = ig.Graph(
+        n=graph.vcount(),
+        edges=graph.get_edgelist(),
+        directed=graph.is_directed(),
+        edge_attrs={"weight": list(weights)},
+    )
+    return _treat_hub_edges(d, is_hub, rule)
+
+
+def _treat_hub_edges(g: ig.Graph, is_hub: np.ndarray, rule: HubRule) -> ig.Graph:
+    """Cut (detach) or scale (downweight) every edge touching a hub candidate, in place."""
+    if rule.mode == "none" or not is_hub.any() or not g.ecount():
+        return g
+    ends = np.array(g.get_edgelist(), dtype=np.int64)
+    touches = is_hub[ends[:, 0]] | is_hub[ends[:, 1]]
+    if rule.mode == "detach":
+        g.delete_edges(np.flatnonzero(touches).tolist())
+    else:
+        w = np.array(g.es["weight"], dtype=float)
+        g.es["weight"] = np.where(touches, w * rule.weight_factor, w).tolist()
+    return g
+
+
+def _hub_weights(u: ig.Graph, label: np.ndarray, is_hub: np.ndarray) -> pd.DataFrame:
+    """Traffic of each hub candidate to each labelled ecosystem: (hub, label, weight)."""
+    ends = np.array(u.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    w = np.array(u.es["weight"], dtype=float) if u.ecount() else np.zeros(0)
+    rows = []
+    for a, b in ((0, 1), (1, 0)):
+        hub, other = ends[:, a], ends[:, b]
+        sel = is_hub[hub] & (label[other] >= 0) & (hub != other)
+        rows.append(pd.DataFrame({"hub": hub[sel], "label": label[other[sel]], "w": w[sel]}))
+    frame = pd.concat(rows, ignore_index=True)
+    return frame.groupby(["hub", "label"]).agg(w=("w", "sum")).reset_index()
+
+
+def _hub_shares(
+    u: ig.Graph, label: np.ndarray, is_hub: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    n = u.vcount()
+    share = np.full(n, np.nan)
+    part = np.full(n, np.nan)
+    frame = _hub_weights(u, label, is_hub)
+    if frame.empty:
+        return share, part
+    total = frame.groupby("hub")["w"].transform("sum")
+    frame["p"] = frame["w"] / total
+    by_hub = frame.groupby("hub")["p"]
+    share[by_hub.max().index.to_numpy()] = by_hub.max().to_numpy()
+    sq = frame.assign(p2=frame["p"] ** 2).groupby("hub")["p2"].sum()
+    part[sq.index.to_numpy()] = 1.0 - sq.to_numpy()
+    return share, part
+
+
+def _strongest(u: ig.Graph, label: np.ndarray, is_hub: np.ndarray) -> np.ndarray:
+    out = np.full(u.vcount(), -1, dtype=np.int64)
+    frame = _hub_weights(u, label, is_hub)
+    if frame.empty:
+        return out
+    # Ties go to the smaller provisional label, so the choice is deterministic.
+    best = frame.sort_values(["hub", "w", "label"], ascending=[True, False, True])
+    best = best.drop_duplicates("hub")
+    out[best["hub"].to_numpy()] = best["label"].to_numpy()
+    return out
+
+
+def _canonical(label: np.ndarray, names: list[str]) -> np.ndarray:
+    """Relabel ``label`` (-1 = none) to 1..k by size descending, then smallest member name."""
+    out = np.zeros(len(label), dtype=np.int64)
+    if not len(label) or label.max(initial=-1) < 0:
+        return out
+    frame = pd.DataFrame({"label": label, "name": names})
+    frame = frame[frame["label"] >= 0]
+    stats = frame.groupby("label").agg(size=("name", "size"), first=("name", "min"))
+    order = stats.sort_values(["size", "first"], ascending=[False, True]).index
+    mapping = {int(old): new for new, old in enumerate(order, start=1)}
+    return np.array([mapping.get(int(v), 0) for v in label], dtype=np.int64)
+
+
+def _versions() -> dict[str, str]:
+    from graphengine import __version__
+
+    return {
+        "graphengine": __version__,
+        "igraph": ig.__version__,
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+    }
+
+
+@dataclass
+class EcosystemResult:
+    """Ecosystems of one analysis, with everything needed to reproduce it.
+
+    Attributes
+    ----------
+    providers : pandas.DataFrame
+        One row per provider (none dropped): ``provider_key``, ``name``, ``ecosystem``
+        (nullable int, 1 = largest), ``status`` (:data:`STATUSES`), ``stability``,
+        ``is_hub``, ``hub_share``, ``participation``, ``degree`` and the role profile.
+    ecosystems : pandas.DataFrame
+        One row per ecosystem (see :func:`graphengine.ecosystem_summary.summarize_ecosystems`).
+    params : dict
+        Method, objective, resolution, runs, seed, hub rule, min size, consensus threshold,
+        weight, quality of the consensus and library versions.
+    graph : igraph.Graph
+        The provider graph the analysis ran on (vertex ``name`` = provider key).
+    co_assignment : pandas.DataFrame
+        ``key_a``, ``key_b``, ``together``: share of runs that put the pair together.
+    """
+
+    providers: pd.DataFrame
+    ecosystems: pd.DataFrame
+    params: dict[str, Any]
+    graph: ig.Graph = field(repr=False)
+    co_assignment: pd.DataFrame = field(repr=False)
+
+    def membership(self) -> dict[str, int | None]:
+        """Return ``{provider_key: ecosystem or None}``."""
+        eco = self.providers["ecosystem"]
+        return {
+            str(k): (None if pd.isna(v) else int(v))
+            for k, v in zip(self.providers["provider_key"], eco, strict=True)
+        }
+
+    def _repr_html_(self) -> str:
+        p = self.params
+        counts = self.providers["status"].value_counts()
+        head = (
+            f"<p><b>{len(self.ecosystems)} ecosystems</b> over {len(self.providers)} providers "
+            f"({int(counts.get('hub', 0))} hubs, {int(counts.get('attached_hub', 0))} attached "
+            f"hubs, {int(counts.get('small', 0)) + int(counts.get('isolated', 0))} unassigned). "
+            f"{html.escape(str(p['method']))} / {html.escape(str(p['objective']))}, "
+            f"resolution {p['resolution']}, {p['runs']} runs, seed {p['seed']}, "
+            f"hubs: {html.escape(str(p['hub_handling']['mode']))}.</p>"
+        )
+        return head + self.ecosystems.head(20).to_html(index=False)
+
+
+def detect_ecosystems(
+    hops: pd.DataFrame,
+    providers: pd.DataFrame | None = None,
+    *,
+    method: str = "leiden",
+    objective: str = "modularity",
+    resolution: float = 1.0,
+    runs: int = 20,
+    seed: int = DEFAULT_SEED,
+    hub_handling: HubRule | str | None = "detach",
+    min_size: int = 3,
+    consensus_threshold: float = 0.5,
+    weight: str | None = "tracebacks",
+    graph: ig.Graph | None = None,
+) -> EcosystemResult:
+    """Map provider ecosystems from canonical frames.
+
+    Parameters
+    ----------
+    hops : pandas.DataFrame
+        Canonical hop frame.
+    providers : pandas.DataFrame, optional
+        Canonical provider frame (display names; listed providers are never dropped).
+    method, objective, resolution, runs, seed, min_size, consensus_threshold
+        See :func:`partition_graph`.
+    hub_handling : HubRule or {"detach", "downweight", "none"}
+        See :class:`HubRule`; ``"none"`` is plain detection.
+    weight : {"tracebacks", "hops", "n_campaigns", None}
+        Edge weight (see :func:`graphengine.graph.provider_graph`).
+    graph : igraph.Graph, optional
+        A provider graph already built for the same data (e.g. from Neo4j); built from
+        ``hops`` when omitted.
+
+    Returns
+    -------
+    EcosystemResult
+
+    Raises
+    ------
+    ConfigError
+        When a parameter is out of range.
+    SchemaError
+        When ``hops`` is not a canonical hop frame.
+
+    Examples
+    --------
+    >>> from graphengine import schema
+    >>> from graphengine.ecosystems import detect_ecosystems
+    >>> result = detect_ecosystems(schema.empty_hops(), runs=2, seed=1)
+    >>> (len(result.providers), len(result.ecosystems), result.params["seed"])
+    (0, 0, 1)
+    """
+    from graphengine.ecosystem_summary import summarize_ecosystems
+    from graphengine.graph import provider_graph
+    from graphengine.profiles import provider_profiles
+
+    _check_params(method, objective, resolution, runs)
+    rule = _hub_rule(hub_handling)
+    g = graph if graph is not None else provider_graph(hops, providers, weight=weight)
+    keys = [str(k) for k in g.vs["name"]] if g.vcount() else []
+    profiles = provider_profiles(hops, providers, keys)
+    part = partition_graph(
+        g,
+        method=method,
+        objective=objective,
+        resolution=resolution,
+        runs=runs,
+        seed=seed,
+        hubs=rule,
+        terminating_share=profiles["terminating_share"].to_numpy(),
+        min_size=min_size,
+        consensus_threshold=consensus_threshold,
+    )
+    u_degree = _undirected(g).degree() if g.vcount() else []
+    frame = pd.DataFrame(
+        {
+            "provider_key": pd.array(keys, dtype="string"),
+            "ecosystem": pd.array([m or None for m in part.membership], dtype="Int64"),
+            "status": pd.array(part.status, dtype="string"),
+            "stability": pd.array(np.round(part.stability, 6), dtype="Float64"),
+            "is_hub": pd.array(part.is_hub, dtype="boolean"),
+            "hub_share": pd.array(np.round(part.hub_share, 6), dtype="Float64"),
+            "participation": pd.array(np.round(part.participation, 6), dtype="Float64"),
+            "degree": np.array(u_degree, dtype=np.int64) - 2 * _loop_counts(_undirected(g)),
+        }
+    )
+    frame = frame.merge(profiles, on="provider_key", how="left", validate="one_to_one")
+    lead = ["provider_key", "name", "ecosystem", "status", "stability"]
+    frame = frame[lead + [c for c in frame.columns if c not in lead]]
+    params: dict[str, Any] = {
+        "method": method,
+        "objective": objective if method == "leiden" else None,
+        "resolution": resolution if method != "infomap" else None,
+        "runs": runs,
+        "seed": seed,
+        "hub_handling": asdict(rule),
+        "min_size": min_size,
+        "consensus_threshold": consensus_threshold,
+        "weight": weight,
+        "quality": part.quality,
+        "versions": _versions(),
+    }
+    names = np.array(keys, dtype=object)
+    co = part.co_assignment
+    co_frame = pd.DataFrame(
+        {
+            "key_a": pd.array(names[co["source"].to_numpy()], dtype="string"),
+            "key_b": pd.array(names[co["target"].to_numpy()], dtype="string"),
+            "together": co["together"].to_numpy(),
+        }
+    )
+    ecos = summarize_ecosystems(hops, frame, g)
+    return EcosystemResult(
+        providers=frame, ecosystems=ecos, params=params, graph=g, co_assignment=co_frame
+    )
+
+
+def resolution_scan(
+    hops: pd.DataFrame,
+    resolutions: list[float] | np.ndarray | None = None,
+    providers: pd.DataFrame | None = None,
+    *,
+    method: str = "leiden",
+    objective: str = "modularity",
+    runs: int = 5,
+    seed: int = DEFAULT_SEED,
+    hub_handling: HubRule | str | None = "detach",
+    min_size: int = 3,
+    weight: str | None = "tracebacks",
+) -> pd.DataFrame:
+    """Return how the ecosystems change with the resolution, one row per resolution.
+
+    Parameters
+    ----------
+    hops, providers
+        Canonical frames.
+    resolutions : sequence of float, optional
+        Default: 0.25, 0.5, 0.75, 1, 1.5, 2, 3 (modularity); for CPM pick values around the
+        edge density you expect inside an ecosystem.
+    method, objective, runs, seed, hub_handling, min_size, weight
+        As in :func:`detect_ecosystems` (fewer runs by default: a scan is exploratory).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``resolution``, ``n_ecosystems``, ``n_assigned`` (providers with an ecosystem),
+        ``largest`` (providers in the largest ecosystem), ``modularity`` (standard modularity
+        of the consensus on the detection graph), ``cpm_quality`` and ``mean_stability``.
+    """
+    from graphengine.graph import provider_graph
+    from graphengine.profiles import provider_profiles
+
+    if resolutions is None:
+        resolutions = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]
+    g = provider_graph(hops, providers, weight=weight)
+    keys = [str(k) for k in g.vs["name"]] if g.vcount() else []
+    share = provider_profiles(hops, providers, keys)["terminating_share"].to_numpy()
+    rows = []
+    for r in resolutions:
+        part = partition_graph(
+            g,
+            method=method,
+            objective=objective,
+            resolution=float(r),
+            runs=runs,
+            seed=seed,
+            hubs=hub_handling,
+            terminating_share=share,
+            min_size=min_size,
+        )
+        m = np.array(part.membership)
+        rows.append(
+            {
+                "resolution": float(r),
+                "n_ecosystems": part.n_ecosystems,
+                "n_assigned": int((m > 0).sum()),
+                "largest": int(np.bincount(m)[1:].max(initial=0)) if len(m) else 0,
+                "modularity": part.quality["modularity"],
+                "cpm_quality": part.quality["cpm_quality"],
+                "mean_stability": float(np.nanmean(part.stability))
+                if np.isfinite(part.stability).any()
+                else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def write_back_ecosystems(driver: Any, result: EcosystemResult) -> int:
+    """Write ``Provider.ecosystem`` and ``Provider.ecosystem_stability`` into Neo4j.
+
+    Providers with no ecosystem (hubs, small groups, isolated) get both properties set to
+    null, so that a re-run never leaves a stale id behind.
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        An open driver; writes go through the store's batched
+        :func:`graphengine.store.write_provider_properties`.
+    result : EcosystemResult
+
+    Returns
+    -------
+    int
+        Number of providers written.
+    """
+    from graphengine import store
+
+    frame = pd.DataFrame(
+        {
+            "provider_key": result.providers["provider_key"],
+            "ecosystem": result.providers["ecosystem"],
+            "ecosystem_stability": result.providers["stability"],
+        }
+    )
+    written = store.write_provider_properties(driver, frame, ["ecosystem", "ecosystem_stability"])
+    return int(written) if written is not None else len(frame)

@@ -1,0 +1,300 @@
+"""The weighted directed provider graph that ecosystem mapping and findings run on.
+
+One vertex per canonical provider (vertex attribute ``name`` = ``provider_key``), one edge per
+ordered provider pair that exchanged at least one traced call, in **call-flow direction**
+(upstream -> downstream, as :func:`graphengine.schema.routed_edges` defines it). Edge attributes:
+
+``tracebacks``
+    distinct tracebacks that crossed the edge;
+``hops``
+    hop rows behind the edge (a traceback may cross the same pair twice);
+``n_campaigns`` and ``campaigns``
+    distinct campaign labels, and the sorted labels joined by ``;``;
+``first_seen`` and ``last_seen``
+    the earliest and latest call time (UTC);
+``weight``
+    the weight the analytics use, chosen with ``weight=`` (by default ``tracebacks``).
+
+The same graph comes from the canonical frames (:func:`provider_graph`, the embedded default)
+or from an edge table aggregated in Neo4j (:func:`graph_from_edges`, fed by
+:func:`provider_graph_from_neo4j`). Providers are keyed by their canonical key, never by a
+Neo4j internal id, and providers without edges stay in the graph as isolated vertices.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from graphengine import graph, schema
+>>> hops = schema.empty_hops()
+>>> g = graph.provider_graph(hops)
+>>> (g.vcount(), g.ecount(), g.is_directed())
+(0, 0, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import igraph as ig
+import pandas as pd
+
+from graphengine.errors import ConfigError, SchemaError
+
+__all__ = [
+    "EDGE_COLUMNS",
+    "WEIGHTS",
+    "edge_table",
+    "graph_from_edges",
+    "provider_graph",
+    "provider_graph_from_neo4j",
+    "provider_keys",
+]
+
+#: Columns of the aggregated edge table (one row per upstream -> downstream pair).
+EDGE_COLUMNS: tuple[str, ...] = (
+    "upstream_key",
+    "downstream_key",
+    "tracebacks",
+    "hops",
+    "n_campaigns",
+    "campaigns",
+    "first_seen",
+    "last_seen",
+)
+
+#: Accepted values of ``weight=``: an edge column, or ``None`` for an unweighted graph.
+WEIGHTS: tuple[str | None, ...] = ("tracebacks", "hops", "n_campaigns", None)
+
+
+def _join_sorted(values: pd.Series) -> str:
+    return ";".join(sorted({str(v) for v in values.dropna()}))
+
+
+def edge_table(hops: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate the ROUTED hops of ``hops`` into one row per upstream -> downstream pair.
+
+    Parameters
+    ----------
+    hops : pandas.DataFrame
+        A canonical hop frame (see :mod:`graphengine.schema`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`EDGE_COLUMNS`, sorted by ``(upstream_key, downstream_key)``.
+
+    Raises
+    ------
+    SchemaError
+        When a column the aggregation needs is missing.
+    """
+    needed = ("traceback_id", "hop", "provider_key", "call_time", "campaign", "attestation")
+    missing = [c for c in needed + ("response_category",) if c not in hops.columns]
+    if missing:
+        raise SchemaError(f"hop frame is missing column(s): {', '.join(missing)}")
+    routed = _routed(hops)
+    if routed.empty:
+        return _empty_edges()
+    grouped = routed.groupby(["upstream_key", "downstream_key"], sort=True, observed=True)
+    table = grouped.agg(
+        tracebacks=("traceback_id", "nunique"),
+        hops=("traceback_id", "size"),
+        n_campaigns=("campaign", "nunique"),
+        first_seen=("call_time", "min"),
+        last_seen=("call_time", "max"),
+    )
+    table["campaigns"] = grouped["campaign"].agg(_join_sorted)
+    table = table.reset_index()
+    for col in ("tracebacks", "hops", "n_campaigns"):
+        table[col] = table[col].astype("int64")
+    table["campaigns"] = table["campaigns"].astype("string")
+    return table[list(EDGE_COLUMNS)]
+
+
+def _routed(hops: pd.DataFrame) -> pd.DataFrame:
+    # Imported here so that schema stays the single owner of the hop -> edge rule.
+    from graphengine.schema import routed_edges
+
+    return routed_edges(hops)
+
+
+def _empty_edges() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "upstream_key": pd.Series(dtype="string"),
+            "downstream_key": pd.Series(dtype="string"),
+            "tracebacks": pd.Series(dtype="int64"),
+            "hops": pd.Series(dtype="int64"),
+            "n_campaigns": pd.Series(dtype="int64"),
+            "campaigns": pd.Series(dtype="string"),
+            "first_seen": pd.Series(dtype="datetime64[ns, UTC]"),
+            "last_seen": pd.Series(dtype="datetime64[ns, UTC]"),
+        }
+    )
+
+
+def provider_keys(hops: pd.DataFrame, providers: pd.DataFrame | None = None) -> list[str]:
+    """Return every canonical provider key named in ``hops`` or ``providers``, sorted.
+
+    Providers named only as an upstream (``upstream_key``) and providers listed only in the
+    provider frame are included: an ecosystem analysis must never silently drop a provider.
+    """
+    keys: set[str] = set(hops["provider_key"].dropna().astype(str))
+    if "upstream_key" in hops.columns:
+        keys |= set(hops["upstream_key"].dropna().astype(str))
+    if providers is not None and "provider_key" in providers.columns:
+        keys |= set(providers["provider_key"].dropna().astype(str))
+    return sorted(keys)
+
+
+def _check_weight(weight: str | None) -> None:
+    if weight not in WEIGHTS:
+        allowed = ", ".join(repr(w) for w in WEIGHTS)
+        raise ConfigError(f"weight={weight!r} is not supported; use one of {allowed}")
+
+
+def graph_from_edges(
+    edges: pd.DataFrame, vertices: list[str] | pd.Series, *, weight: str | None = "tracebacks"
+) -> ig.Graph:
+    """Build the directed provider graph from an aggregated edge table.
+
+    Parameters
+    ----------
+    edges : pandas.DataFrame
+        One row per upstream -> downstream pair with at least ``upstream_key``,
+        ``downstream_key`` and the ``weight`` column; the other :data:`EDGE_COLUMNS` are
+        copied as edge attributes when present.
+    vertices : list of str
+        Every provider key to include; edge endpoints missing from it are added.
+    weight : {"tracebacks", "hops", "n_campaigns", None}
+        Edge column copied to the ``weight`` attribute (``None``: every edge weighs 1).
+
+    Returns
+    -------
+    igraph.Graph
+        Directed; vertices sorted by key, edges sorted by ``(upstream_key, downstream_key)``,
+        so that the same data always gives the same vertex and edge ids.
+
+    Raises
+    ------
+    ConfigError
+        When ``weight`` is not one of :data:`WEIGHTS`.
+    SchemaError
+        When an edge column is missing, or a pair appears twice.
+    """
+    _check_weight(weight)
+    for col in ("upstream_key", "downstream_key") + ((weight,) if weight else ()):
+        if col not in edges.columns:
+            raise SchemaError(f"edge table is missing column {col!r}")
+    pairs = edges[["upstream_key", "downstream_key"]].astype(str)
+    if pairs.duplicated().any():
+        first = pairs[pairs.duplicated()].iloc[0]
+        raise SchemaError(
+            f"edge table lists the pair {first['upstream_key']} -> {first['downstream_key']} "
+            "more than once; aggregate it first (graph.edge_table)"
+        )
+    names = sorted(
+        set(map(str, vertices)) | set(pairs["upstream_key"]) | set(pairs["downstream_key"])
+    )
+    vframe = pd.DataFrame({"name": pd.array(names, dtype="string")})
+    cols = [c for c in EDGE_COLUMNS if c in edges.columns]
+    eframe = edges[cols].copy()
+    eframe["upstream_key"] = eframe["upstream_key"].astype("string")
+    eframe["downstream_key"] = eframe["downstream_key"].astype("string")
+    eframe = eframe.sort_values(["upstream_key", "downstream_key"], kind="stable")
+    eframe = eframe.reset_index(drop=True)
+    eframe["weight"] = eframe[weight].astype("float64") if weight else 1.0
+    if eframe.empty:
+        g = ig.Graph(n=len(names), directed=True)
+        g.vs["name"] = names
+        return g
+    g = ig.Graph.DataFrame(eframe, directed=True, vertices=vframe, use_vids=False)
+    # igraph keeps pandas scalars as they are; plain Python values make attributes portable.
+    g.vs["name"] = [str(n) for n in g.vs["name"]]
+    for col in ("tracebacks", "hops", "n_campaigns"):
+        if col in eframe.columns:
+            g.es[col] = [int(v) for v in eframe[col]]
+    g.es["weight"] = [float(v) for v in eframe["weight"]]
+    return g
+
+
+def provider_graph(
+    hops: pd.DataFrame,
+    providers: pd.DataFrame | None = None,
+    *,
+    weight: str | None = "tracebacks",
+) -> ig.Graph:
+    """Build the weighted directed provider graph from canonical frames.
+
+    Parameters
+    ----------
+    hops : pandas.DataFrame
+        Canonical hop frame.
+    providers : pandas.DataFrame, optional
+        Canonical provider frame; its providers are added even when they have no hops.
+    weight : {"tracebacks", "hops", "n_campaigns", None}
+        Which edge count becomes the ``weight`` attribute. ``tracebacks`` (the default)
+        counts distinct tracebacks, so one call that loops through a pair counts once.
+
+    Returns
+    -------
+    igraph.Graph
+        See the module docstring for the attributes.
+
+    Raises
+    ------
+    ConfigError
+        When ``weight`` is not supported.
+    SchemaError
+        When ``hops`` lacks a column the edge rule needs.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from graphengine import graph, schema
+    >>> hops = schema.empty_hops()
+    >>> rows = [("T1", 0, "term"), ("T1", 1, "gw"), ("T1", 2, "foreign")]
+    >>> for col, vals in zip(("traceback_id", "hop", "provider_key"), zip(*rows)):
+    ...     hops[col] = pd.Series(vals, dtype=schema.HOP_COLUMNS[col])
+    >>> g = graph.provider_graph(hops)
+    >>> [(g.vs[e.source]["name"], g.vs[e.target]["name"], e["weight"]) for e in g.es]
+    [('foreign', 'gw', 1.0), ('gw', 'term', 1.0)]
+    """
+    _check_weight(weight)
+    edges = edge_table(hops)
+    return graph_from_edges(edges, provider_keys(hops, providers), weight=weight)
+
+
+def provider_graph_from_neo4j(driver: Any, *, weight: str | None = "tracebacks") -> ig.Graph:
+    """Build the provider graph from the Neo4j projection (every Provider, every SENDS_TO).
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        An open driver; the read goes through :func:`graphengine.store.read_projection`.
+    weight : {"tracebacks", "hops", "n_campaigns", None}
+        As in :func:`provider_graph`.
+
+    Returns
+    -------
+    igraph.Graph
+        The same graph :func:`provider_graph` builds from the frames that were loaded.
+    """
+    from graphengine import store
+
+    vertices, edges = _projection_frames(store.read_projection(driver))
+    return graph_from_edges(edges, vertices, weight=weight)
+
+
+def _projection_frames(projection: Any) -> tuple[list[str], pd.DataFrame]:
+    """Normalise what the store's projection read returns into (vertex keys, edge table)."""
+    if isinstance(projection, tuple):
+        nodes, edges = projection
+    else:
+        nodes, edges = projection.providers, projection.edges
+    keys = nodes["provider_key"] if isinstance(nodes, pd.DataFrame) else nodes
+    edges = edges.copy()
+    if "campaigns" in edges.columns and edges["campaigns"].map(lambda v: isinstance(v, list)).any():
+        edges["campaigns"] = edges["campaigns"].map(
+            lambda v: ";".join(sorted(map(str, v))) if isinstance(v, list) else v
+        )
+    return [str(k) for k in keys], edges
