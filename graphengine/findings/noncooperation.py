@@ -12,17 +12,22 @@ Events (one row per provider and traceback, see :func:`noncooperation_events`)
 Rule (:class:`NonCooperationRule`, all thresholds are parameters)
     A provider is **non-cooperative** when at least one of these holds in the window:
 
-    1. ``nonresponse``: at least ``min_nonresponse`` (default 2) distinct tracebacks with a
-       non-cooperative response **and** those are at least ``min_nonresponse_share`` (default 0.5)
-       of the tracebacks it was asked about (hops where it was named, i.e. it had a response);
-    2. ``stopped``: at least ``min_stopped`` (default 2) tracebacks stopped at it;
+    1. ``nonresponse``: at least ``min_nonresponse`` (default 3, the same "third time" figure as
+       the repeat rule) distinct tracebacks with a non-cooperative response **and** those are at
+       least ``min_nonresponse_share`` (default 0.5) of the tracebacks it was asked about (those
+       where its hop has a response category);
+    2. ``stopped``: only if ``min_stopped`` > 0 (default 0 = off): at least that many tracebacks
+       stopped at it;
     3. ``rmd``: only if ``min_unlisted`` > 0 (default 0 = off): at least that many tracebacks it
-       carried while not listed in the RMD. Missing from the RMD is reported as events either way,
-       and is its own finding in ``rmd_violations``; by default it does not make a provider
-       "non-cooperative" on its own because the ITG term is about traceback behaviour.
+       carried while not listed in the RMD.
 
-    The share in (1) keeps a large carrier that once answered "records not found" on two of
-    thousands of tracebacks from being flagged. ``reasons`` lists the rules that fired as short
+    Why (2) and (3) are off by default: most tracebacks of foreign-sourced traffic stop at a
+    foreign provider that *did* answer ("foreign, cannot trace further"), so "stopped here" alone
+    would brand every foreign source non-cooperative; and missing from the RMD is its own finding
+    (``rmd_violations``, the ``unlisted`` target signal), while the ITG term is about traceback
+    behaviour. Both stay visible as events and as target-score signals either way. The share in
+    (1) keeps a large carrier that answered "records not found" on three of thousands of
+    tracebacks from being flagged. ``reasons`` lists the rules that fired as short
     phrases and ``traceback_ids`` lists the evidence of exactly those rules.
 """
 
@@ -79,9 +84,9 @@ class NonCooperationRule:
     3
     """
 
-    min_nonresponse: int = 2
+    min_nonresponse: int = 3
     min_nonresponse_share: float = 0.5
-    min_stopped: int = 2
+    min_stopped: int = 0
     min_unlisted: int = 0
 
     def __post_init__(self) -> None:
@@ -199,7 +204,7 @@ def flag_noncooperative(
     fire_nonresp = (out["nonresponse_tracebacks"] >= max(rule.min_nonresponse, 1)) & (
         out["nonresponse_share"] >= rule.min_nonresponse_share
     )
-    fire_stopped = out["stopped_tracebacks"] >= max(rule.min_stopped, 1)
+    fire_stopped = (rule.min_stopped > 0) & (out["stopped_tracebacks"] >= rule.min_stopped)
     fire_unlisted = (rule.min_unlisted > 0) & (out["unlisted_tracebacks"] >= rule.min_unlisted)
     out["noncooperative"] = fire_nonresp | fire_stopped | fire_unlisted
 

@@ -129,6 +129,8 @@ def _union(cells: pd.DataFrame) -> pd.Series:
     def merge(row: pd.Series) -> str:
         return ID_SEP.join(sorted({i for cell in row if cell for i in cell.split(ID_SEP)}))
 
+    if cells.empty:
+        return pd.Series(dtype="string", index=cells.index)
     return cells.apply(merge, axis=1).astype("string")
 
 

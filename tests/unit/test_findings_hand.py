@@ -18,12 +18,18 @@ from findings_tiny import tiny_hops, tiny_providers  # noqa: E402
 
 from graphengine.findings import (  # noqa: E402
     FindingsConfig,
+    NonCooperationRule,
     TargetWeights,
     Window,
     compute_findings,
 )
 
-NO_CHOKE = FindingsConfig(weights=TargetWeights(chokepoint=0.0))
+#: The hand-worked configuration: chokepoint weight 0 (so scores are sums of fractions), and a
+#: non-cooperation rule with the "stopped" reason switched on and 2 events enough.
+NO_CHOKE = FindingsConfig(
+    weights=TargetWeights(chokepoint=0.0),
+    noncooperation=NonCooperationRule(min_nonresponse=2, min_stopped=2),
+)
 
 
 @pytest.fixture(scope="module")
@@ -237,12 +243,17 @@ def test_target_scores_by_hand(found):
     assert _row(t, "origin")["traceback_ids"] == "tb04;tb05;tb06"
 
 
-def test_default_chokepoint_weight_adds_half_the_relative_betweenness():
-    """Default weight 0.5: transit (max betweenness) gains 0.5 -> 1.65; gate gains
-    0.5 * (3/56)/(7/56) = 3/14 -> 2.25 + 0.214286 = 2.464286."""
-    t = compute_findings(tiny_hops(), tiny_providers()).targets.set_index("provider_key")
-    assert t.loc["transit", "score"] == pytest.approx(1.65)
-    assert t.loc["gate", "score"] == pytest.approx(2.25 + 3 / 14, abs=1e-6)
+def test_defaults_flag_nobody_and_weigh_chokepoints():
+    """Default rule: 3 non-responses needed (silent has 2) and "stopped" is off (foreignco), so
+    nobody is non-cooperative and nobody "accepts from flagged providers". Default chokepoint
+    weight 0.5: transit (max betweenness) gains 0.5 and loses accepts_flagged 1*s(2) = 0.4 ->
+    1.15 - 0.4 + 0.5 = 1.25; gate loses 0.5 and gains 0.5 * (3/56)/(7/56) = 3/14 ->
+    1.75 + 0.214286 = 1.964286."""
+    found = compute_findings(tiny_hops(), tiny_providers())
+    assert found.noncooperative.empty and found.accepts_from_flagged.empty
+    t = found.targets.set_index("provider_key")
+    assert t.loc["transit", "score"] == pytest.approx(1.25)
+    assert t.loc["gate", "score"] == pytest.approx(1.75 + 3 / 14, abs=1e-6)
 
 
 def test_written_files_are_deterministic(tmp_path, found):
