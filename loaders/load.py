@@ -1,0 +1,490 @@
+"""``load_inputs``: files in, canonical frames out, bad rows quarantined.
+
+The steps, all column-wise: read each file (:mod:`loaders.readers`), rename columns and tell the
+shape (:mod:`loaders.shapes`), check rows (:mod:`loaders.validate`), resolve provider identity
+(:mod:`loaders.identity`), drop duplicates, apply the traceback rules (duplicate hop, gap, lost
+row), then map responses, read phone numbers, derive roles (:mod:`loaders.roles`) and build the
+hop and provider frames.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from graphengine import schema
+from graphengine.errors import InputFileError
+from loaders.identity import (
+    Identity,
+    build_identity,
+    has_name_characters,
+    normalise_name,
+    read_aliases,
+)
+from loaders.mapping import ColumnMapping, categorise, load_mapping
+from loaders.phones import to_e164
+from loaders.readers import RawTable, read_table
+from loaders.registry import stage_registry
+from loaders.roles import derive_roles
+from loaders.safe_csv import write_csv_safely
+from loaders.shapes import HOP_INPUT_COLUMNS, canonical_frame, detect_shape, stage_hops, stage_paths
+from loaders.validate import add_flag, check_chains, check_rows
+
+__all__ = [
+    "LoadResult",
+    "load_inputs",
+    "write_quarantine",
+    "REJECT_COLUMNS",
+    "MERGE_COLUMNS",
+    "STATS_COLUMNS",
+]
+
+REJECT_COLUMNS: tuple[str, ...] = ("file", "line", "column", "reason", "raw")
+MERGE_COLUMNS: tuple[str, ...] = ("raw_name", "provider_key", "rule")
+STATS_COLUMNS: tuple[str, ...] = (
+    "file",
+    "sha256",
+    "shape",
+    "read",
+    "loaded",
+    "rejected",
+    "duplicates",
+    "hops",
+)
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+@dataclass
+class LoadResult:
+    """Everything one load produced.
+
+    Attributes
+    ----------
+    hops
+        Canonical hop frame (:data:`graphengine.schema.HOP_COLUMNS`), sorted by traceback and hop,
+        with ``source_file`` / ``source_line`` / ``source_sha256`` filled.
+    providers
+        Canonical provider frame (:data:`graphengine.schema.PROVIDER_COLUMNS`): the registry plus
+        every provider seen in the hops (as provider or as named upstream).
+    rejects
+        Quarantine: ``file, line, column, reason, raw`` (raw = the row as JSON, file's own columns).
+    merges
+        ``raw_name, provider_key, rule``: raw names that share a key, and why.
+    stats
+        One row per file: ``file, sha256, shape, read, loaded, rejected, duplicates, hops``
+        (``read = loaded + rejected + duplicates``, counted in input rows).
+    """
+
+    hops: pd.DataFrame
+    providers: pd.DataFrame
+    rejects: pd.DataFrame
+    merges: pd.DataFrame
+    stats: pd.DataFrame
+
+
+def write_quarantine(rejects: pd.DataFrame, path: str | Path) -> Path:
+    """Write the quarantine frame as CSV (formula-safe, see :mod:`loaders.safe_csv`); return the path."""
+    return write_csv_safely(rejects[list(REJECT_COLUMNS)], path)
+
+
+def _as_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    if isinstance(paths, str | Path):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+def load_inputs(
+    paths: str | Path | Iterable[str | Path],
+    *,
+    providers: str | Path | None = None,
+    mapping: str | Path | ColumnMapping | None = None,
+    aliases: str | Path | None = None,
+) -> LoadResult:
+    """Load hop tables, path tables and RMD exports into canonical frames.
+
+    Parameters
+    ----------
+    paths
+        Input files (CSV, JSON Lines or XLSX): hop tables, path tables, or RMD exports (told
+        apart by their columns).
+    providers
+        An RMD export to use as the provider registry.
+    mapping
+        A mapping YAML file (column renames, response vocabulary) or a :class:`ColumnMapping`.
+    aliases
+        An alias CSV (``alias,canonical``) for provider identity.
+
+    Returns
+    -------
+    LoadResult
+        Bad rows are in ``rejects`` and never stop good rows.
+
+    Raises
+    ------
+    InputFileError
+        When a whole file cannot be read (missing, wrong format, missing required column), or
+        the mapping or alias file is invalid.
+
+    Examples
+    --------
+    >>> result = load_inputs(["tests/data/hops_clean.csv"])  # doctest: +SKIP
+    >>> result.stats[["read", "loaded", "rejected"]]  # doctest: +SKIP
+    """
+    cmap = mapping if isinstance(mapping, ColumnMapping) else load_mapping(mapping)
+    alias_frame = read_aliases(aliases)
+    files = _as_paths(paths)
+    if providers is not None:
+        files.append(Path(providers))
+    tables: list[RawTable] = []
+    shapes: list[str] = []
+    hop_parts: list[pd.DataFrame] = []
+    reg_parts: list[pd.DataFrame] = []
+    for index, path in enumerate(files):
+        table = read_table(path)
+        frame = canonical_frame(table, cmap)
+        shape = detect_shape(table, frame)
+        if providers is not None and index == len(files) - 1 and shape != "registry":
+            raise InputFileError(f"{path}: is not an RMD export (needs columns frn, business_name)")
+        tables.append(table)
+        shapes.append(shape)
+        if shape == "hops":
+            hop_parts.append(stage_hops(table, frame, index))
+        elif shape == "paths":
+            hop_parts.append(stage_paths(table, frame, index))
+        else:
+            reg_parts.append(stage_registry(table, frame, index))
+    names = [str(t.path) for t in tables]
+
+    staged = pd.concat(hop_parts, ignore_index=True) if hop_parts else _empty_staged()
+    rows = check_rows(staged)
+    registry = pd.concat(reg_parts, ignore_index=True) if reg_parts else None
+    registry, reg_dup = _dedupe_registry(registry)
+
+    good = rows["_reason"].isna()
+    seen_names = pd.concat(
+        [rows.loc[good, "provider"], rows.loc[good, "upstream_provider"]]
+    ).dropna()
+    reg_ok = (
+        registry[registry["_reason"].isna() & ~reg_dup].reset_index(drop=True)
+        if registry is not None
+        else None
+    )
+    ident = build_identity(seen_names.unique().tolist(), registry=reg_ok, aliases=alias_frame)
+    rows["provider_key"] = ident.resolve(rows["provider"])
+
+    # exact duplicates (same traceback, hop and provider) are dropped, not rejected
+    dup = good & rows.duplicated(["traceback_id", "_hop", "provider_key"], keep="first") & good
+    dup = dup & rows[["traceback_id", "provider_key"]].notna().all(axis=1)
+    rows["_dup"] = dup.to_numpy()
+    checked = check_chains(rows[~rows["_dup"]], names)
+    rows.loc[checked.index, "_reason"] = checked["_reason"]
+    rows.loc[checked.index, "_reason_column"] = checked["_reason_column"]
+
+    loaded = rows[rows["_reason"].isna() & ~rows["_dup"]]
+    hops = _build_hops(loaded, ident, cmap, tables)
+    provider_frame = _build_providers(hops, reg_ok, ident, have_registry=registry is not None)
+    merges = _merges(ident, hops, reg_ok)
+    rejects = _rejects(rows, registry, tables, names)
+    stats = _stats(tables, shapes, names, rows, registry, reg_dup, hops)
+    schema.check_hops(hops)
+    schema.check_providers(provider_frame)
+    return LoadResult(hops, provider_frame, rejects, merges, stats)
+
+
+def _empty_staged() -> pd.DataFrame:
+    data: dict[str, pd.Series] = {c: pd.Series(dtype=object) for c in HOP_INPUT_COLUMNS}
+    for c in ("_file", "_row", "_line"):
+        data[c] = pd.Series(dtype="int64")
+    for c in ("_err_column", "_err_reason"):
+        data[c] = pd.Series(dtype=object)
+    data["_upstream_given"] = pd.Series(dtype=bool)
+    return pd.DataFrame(data)
+
+
+def _dedupe_registry(registry: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.Series]:
+    if registry is None:
+        return None, pd.Series(dtype=bool)
+    ok = registry["_reason"].isna()
+    name_key = registry["name"].astype("string").str.casefold().str.split().str.join(" ")
+    keyed = pd.DataFrame({"frn": registry["frn"], "name": name_key})
+    dup = ok & keyed.duplicated(keep="first") & keyed.notna().all(axis=1)
+    # rows rejected earlier do not make a later good copy a duplicate
+    dup &= ok
+    return registry, dup
+
+
+# --------------------------------------------------------------------------- hop frame
+
+
+def _build_hops(
+    loaded: pd.DataFrame, ident: Identity, cmap: ColumnMapping, tables: list[RawTable]
+) -> pd.DataFrame:
+    frame = loaded.sort_values(
+        ["traceback_id", "_hop", "_file", "_line"], kind="stable"
+    ).reset_index(drop=True)
+    tb = frame["traceback_id"].to_numpy()
+    flags = frame["_flags"].astype(object)
+
+    # files without an upstream column: the next hop's provider is the upstream that was named
+    same_next = np.r_[tb[1:] == tb[:-1], False] if len(frame) else np.array([], dtype=bool)
+    next_provider = np.r_[frame["provider"].to_numpy()[1:], [pd.NA]] if len(frame) else np.array([])
+    fill = (
+        ~frame["_upstream_given"].to_numpy(dtype=bool)
+        & frame["upstream_provider"].isna().to_numpy()
+        & same_next
+    )
+    upstream = frame["upstream_provider"].astype(object).to_numpy().copy()
+    upstream[fill] = next_provider[fill]
+    upstream_s = pd.Series(upstream, dtype="string")
+    no_name = upstream_s.notna() & ~upstream_s.map(has_name_characters, na_action="ignore").fillna(
+        False
+    ).astype(bool)
+    flags = add_flag(flags, no_name.to_numpy(), "upstream_has_no_name")
+    upstream_s = upstream_s.where(~no_name, pd.NA)
+
+    category = categorise(frame["response"], cmap)
+    flags = add_flag(
+        flags, (frame["response"].notna() & category.isna()).to_numpy(), "unmapped_response"
+    )
+    calling_e164, calling_bad = to_e164(frame["calling_number"])
+    called_e164, called_bad = to_e164(frame["called_number"])
+    flags = add_flag(flags, calling_bad.to_numpy(), "unreadable_calling_number")
+    flags = add_flag(flags, called_bad.to_numpy(), "unreadable_called_number")
+    flags = add_flag(
+        flags, frame["provider"].isin(ident.ambiguous).to_numpy(), "ambiguous_provider"
+    )
+
+    basis = pd.DataFrame(
+        {
+            "traceback_id": frame["traceback_id"],
+            "hop": frame["_hop"],
+            "role": frame["role"],
+            "provider_country": frame["provider_country"],
+            "customer": frame["customer"],
+            "upstream_provider": upstream_s,
+            "response_category": category,
+        }
+    )
+    role, country, unknown_role, bad_country = derive_roles(basis)
+    flags = add_flag(flags, unknown_role.to_numpy(), "unknown_role")
+    flags = add_flag(flags, bad_country.to_numpy(), "unreadable_country")
+
+    customers = frame["customer"].astype("string")
+    cust_keys = {c: normalise_name(c) for c in customers.dropna().unique()}
+    sha = {i: t.sha256 for i, t in enumerate(tables)}
+    files = {i: str(t.path) for i, t in enumerate(tables)}
+    out = pd.DataFrame(
+        {
+            "traceback_id": frame["traceback_id"],
+            "hop": frame["_hop"].astype("int64"),
+            "provider": frame["provider"],
+            "provider_key": frame["provider_key"],
+            "upstream_provider": upstream_s,
+            "upstream_key": ident.resolve(upstream_s),
+            "role": role,
+            "response": frame["response"],
+            "response_category": category,
+            "call_time": frame["_time"],
+            "campaign": frame["campaign"],
+            "calling_number": frame["calling_number"],
+            "calling_number_e164": calling_e164,
+            "called_number": frame["called_number"],
+            "called_number_e164": called_e164,
+            "attestation": frame["_attestation"],
+            "provider_country": country,
+            "customer": customers,
+            "customer_key": customers.map(cust_keys, na_action="ignore"),
+            "flags": flags,
+            "source_file": frame["_file"].map(files),
+            "source_line": frame["_line"].astype("int64"),
+            "source_sha256": frame["_file"].map(sha),
+        }
+    )
+    return out.astype(dict(schema.HOP_COLUMNS)).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- provider frame
+
+
+def _mode_name(series: pd.Series) -> str:
+    counts = series.value_counts()
+    top = counts[counts == counts.max()].index
+    return str(sorted(top)[0])
+
+
+def _build_providers(
+    hops: pd.DataFrame, registry: pd.DataFrame | None, ident: Identity, *, have_registry: bool
+) -> pd.DataFrame:
+    seen = pd.concat(
+        [
+            hops[["provider_key", "provider"]].rename(columns={"provider": "raw"}),
+            hops[["upstream_key", "upstream_provider"]].rename(
+                columns={"upstream_key": "provider_key", "upstream_provider": "raw"}
+            ),
+        ],
+        ignore_index=True,
+    ).dropna()
+    names = seen.groupby("provider_key", sort=True)["raw"].agg(_mode_name)
+    countries = (
+        hops.dropna(subset=["provider_country"])
+        .groupby("provider_key")["provider_country"]
+        .agg(_mode_name)
+    )
+    raw_sets: dict[str, set[str]] = {}
+    for key, raw in seen.drop_duplicates().itertuples(index=False):
+        raw_sets.setdefault(str(key), set()).add(str(raw))
+    rows: dict[str, dict[str, object]] = {}
+    for key, name in names.items():
+        rows[str(key)] = {
+            "provider_key": key,
+            "name": name,
+            "country": countries.get(key, pd.NA),
+            "in_rmd": False if have_registry else pd.NA,
+        }
+    if registry is not None and len(registry):
+        for pos, rec in enumerate(registry.itertuples(index=False)):
+            key = ident.registry_keys.get(pos)
+            if key is None:
+                continue
+            row = rows.setdefault(key, {"provider_key": key, "country": pd.NA})
+            raw_sets.setdefault(key, set()).add(str(rec.name))
+            if row.get("in_rmd") is True:
+                # another filing of the same key: keep the first filing's fields; removed only if every filing is
+                if pd.isna(rec.removed_on) or pd.isna(row["rmd_removed_on"]):
+                    row["rmd_removed_on"] = pd.NaT
+                else:
+                    row["rmd_removed_on"] = max(row["rmd_removed_on"], rec.removed_on)
+                continue
+            row.update(
+                {
+                    "name": rec.name,
+                    "frn": rec.frn,
+                    "in_rmd": True,
+                    "rmd_implementation": rec.implementation,
+                    "gateway_provider_choice": rec.gateway_provider_choice,
+                    "intermediate_provider_choice": rec.intermediate_provider_choice,
+                    "rmd_removed_on": rec.removed_on,
+                }
+            )
+            if pd.isna(row.get("country")) and isinstance(rec.country, str):
+                row["country"] = rec.country.upper()
+    for key, row in rows.items():
+        row["aliases"] = ";".join(sorted(raw_sets.get(key, set())))
+    frame = pd.DataFrame(list(rows.values()), columns=list(schema.PROVIDER_COLUMNS))
+    if frame.empty:
+        return schema.empty_providers()
+    frame["rmd_removed_on"] = pd.to_datetime(frame["rmd_removed_on"], utc=True)
+    frame["in_rmd"] = frame["in_rmd"].astype("boolean")
+    frame = frame.astype(dict(schema.PROVIDER_COLUMNS))
+    return frame.sort_values("provider_key", kind="stable").reset_index(drop=True)
+
+
+def _merges(ident: Identity, hops: pd.DataFrame, registry: pd.DataFrame | None) -> pd.DataFrame:
+    merges = ident.merges()
+    used = set(hops["provider"].dropna()) | set(hops["upstream_provider"].dropna())
+    if registry is not None:
+        used |= set(registry["name"].dropna())
+    merges = merges[merges["raw_name"].isin(used) | (merges["rule"] == "frn_kept_apart")]
+    # keep only keys that still group two or more names (or FRN separations)
+    shared = merges.groupby("provider_key")["raw_name"].transform("size") > 1
+    merges = merges[shared | (merges["rule"] == "frn_kept_apart")]
+    return merges[list(MERGE_COLUMNS)].astype("string").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- quarantine and stats
+
+
+def _raw_json(table: RawTable, row: int) -> str:
+    record = {str(k): v for k, v in table.frame.iloc[row].items() if isinstance(v, str) and v != ""}
+    return _SURROGATE.sub("\ufffd", json.dumps(record, ensure_ascii=False))
+
+
+def _rejects(
+    rows: pd.DataFrame, registry: pd.DataFrame | None, tables: list[RawTable], names: list[str]
+) -> pd.DataFrame:
+    records: list[tuple[int, int, str, str, str]] = []
+    bad = rows[rows["_reason"].notna()].drop_duplicates(["_file", "_row"], keep="first")
+    parts = [bad]
+    if registry is not None:
+        parts.append(registry[registry["_reason"].notna()])
+    for part in parts:
+        for f, r, line, col, reason in zip(
+            part["_file"],
+            part["_row"],
+            part["_line"],
+            part["_reason_column"],
+            part["_reason"],
+            strict=True,
+        ):
+            records.append(
+                (
+                    int(f),
+                    int(line),
+                    "" if pd.isna(col) else str(col),
+                    str(reason),
+                    _raw_json(tables[int(f)], int(r)),
+                )
+            )
+    for f, table in enumerate(tables):
+        for line, reason, raw in table.unreadable:
+            records.append((f, int(line), "", reason, _SURROGATE.sub("\ufffd", raw)))
+    records.sort(key=lambda rec: (rec[0], rec[1]))
+    frame = pd.DataFrame(
+        [(names[f], line, col, reason, raw) for f, line, col, reason, raw in records],
+        columns=list(REJECT_COLUMNS),
+    )
+    return frame.astype(
+        {"file": "string", "line": "int64", "column": "string", "reason": "string", "raw": "string"}
+    )
+
+
+def _stats(
+    tables: list[RawTable],
+    shapes: list[str],
+    names: list[str],
+    rows: pd.DataFrame,
+    registry: pd.DataFrame | None,
+    reg_dup: pd.Series,
+    hops: pd.DataFrame,
+) -> pd.DataFrame:
+    out = []
+    per_row = rows.groupby(["_file", "_row"]).agg(
+        rejected=("_reason", lambda s: s.notna().any()), dup=("_dup", "all")
+    )
+    hop_counts = hops.groupby("source_file").size()
+    for f, table in enumerate(tables):
+        read = len(table.frame) + len(table.unreadable)
+        if shapes[f] == "registry":
+            assert registry is not None
+            mine = registry["_file"] == f
+            rejected = int(registry.loc[mine, "_reason"].notna().sum())
+            duplicates = int(reg_dup[mine].sum())
+            hop_n = 0
+        else:
+            mine_rows = (
+                per_row.loc[f] if f in per_row.index.get_level_values(0) else per_row.iloc[0:0]
+            )
+            rejected = int(mine_rows["rejected"].sum())
+            duplicates = int((mine_rows["dup"] & ~mine_rows["rejected"]).sum())
+            hop_n = int(hop_counts.get(names[f], 0))
+        rejected += len(table.unreadable)
+        out.append(
+            (
+                names[f],
+                table.sha256,
+                shapes[f],
+                read,
+                read - rejected - duplicates,
+                rejected,
+                duplicates,
+                hop_n,
+            )
+        )
+    frame = pd.DataFrame(out, columns=list(STATS_COLUMNS))
+    return frame.astype({"file": "string", "sha256": "string", "shape": "string"})

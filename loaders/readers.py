@@ -1,0 +1,328 @@
+"""Read one input file (CSV, JSON Lines or XLSX) into a raw table of text cells.
+
+The reader does not interpret columns; it only turns bytes into rows and remembers, for every
+row, the physical line it came from (the header is line 1; for XLSX the sheet row number) and any
+problem found while reading (non-UTF-8 bytes, too many fields, a JSON line that is not an object).
+Those rows are quarantined later; the other rows load.
+
+The format is detected from the content first (an XLSX file is a ZIP archive), then from the
+extension (``.jsonl``, ``.ndjson``, ``.json``) or a first character ``{`` / ``[``; anything else is
+read as delimited text (comma, tab, semicolon or pipe, whichever the header uses most).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graphengine.errors import InputFileError
+
+__all__ = ["RawTable", "read_table", "sha256_of"]
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+@dataclass
+class RawTable:
+    """The rows of one file as text, before any column mapping."""
+
+    path: Path
+    sha256: str
+    format: str  # "csv", "jsonl" or "xlsx"
+    frame: pd.DataFrame  # one object column per column in the file, cells are str ("" = empty)
+    lines: list[int]  # physical line (or sheet row) of each row of ``frame``
+    #: row position -> (column, reason) for rows that must be quarantined for a reading problem
+    row_errors: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: (line, reason, raw text) for lines that produced no row at all (e.g. invalid JSON)
+    unreadable: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def sha256_of(data: bytes) -> str:
+    """Return the hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_table(path: str | Path) -> RawTable:
+    """Read ``path`` into a :class:`RawTable`.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing, empty, or not a CSV, JSON Lines or XLSX file (one line, naming
+        the file and the problem).
+    """
+    target = Path(path)
+    try:
+        data = target.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputFileError(f"{target}: file not found") from exc
+    except IsADirectoryError as exc:
+        raise InputFileError(f"{target}: is a directory, not a data file") from exc
+    except OSError as exc:
+        raise InputFileError(f"{target}: cannot be read ({exc.strerror})") from exc
+    digest = sha256_of(data)
+    if not data.strip():
+        raise InputFileError(f"{target}: file is empty")
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(target, data, digest)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputFileError(
+            f"{target}: legacy Excel .xls is not supported; save it as .xlsx or CSV"
+        )
+    if data.startswith(b"%PDF"):
+        raise InputFileError(f"{target}: is a PDF, not a CSV, JSON Lines or XLSX file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputFileError(f"{target}: is UTF-16 text; save it as UTF-8")
+    if b"\x00" in data[:65536]:
+        raise InputFileError(f"{target}: contains NUL bytes; not a CSV, JSON Lines or XLSX file")
+    if target.suffix.lower() in {".xlsx", ".xlsm"}:
+        raise InputFileError(f"{target}: has an .xlsx name but is not an Excel workbook")
+    text, bad_lines = _decode(target, data)
+    first = text.lstrip()[:1]
+    if target.suffix.lower() in {".jsonl", ".ndjson", ".json"} or first in {"{", "["}:
+        table = _read_jsonl(target, text, digest)
+    else:
+        table = _read_delimited(target, text, digest)
+    _mark_bad_bytes(table, text, data, bad_lines)
+    return table
+
+
+# --------------------------------------------------------------------------- text decoding
+
+
+def _decode(target: Path, data: bytes) -> tuple[str, list[int]]:
+    """Decode UTF-8 keeping invalid bytes as surrogates; return the text and the bad lines."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        return body.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", errors="surrogateescape")
+    bad_lines = sorted({text.count("\n", 0, m.start()) + 1 for m in _SURROGATE.finditer(text)})
+    total = text.count("\n") + 1
+    if len(bad_lines) > max(10, total // 2):
+        raise InputFileError(
+            f"{target}: is not UTF-8 text ({len(bad_lines)} of {total} lines have invalid bytes, "
+            f"first at line {bad_lines[0]}); save it as UTF-8"
+        )
+    return text, bad_lines
+
+
+def _mark_bad_bytes(table: RawTable, text: str, data: bytes, bad_lines: list[int]) -> None:
+    """Give every row that spans a line with invalid bytes a row error with the byte offset."""
+    if not bad_lines:
+        return
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    line_starts_char = [0] + [m.end() for m in re.finditer("\n", text)]
+    line_starts_byte = [0] + [m.end() for m in re.finditer(b"\n", data[bom:])]
+    reasons: dict[int, str] = {}
+    for line in bad_lines:
+        start_c = line_starts_char[line - 1]
+        end_c = line_starts_char[line] if line < len(line_starts_char) else len(text)
+        m = _SURROGATE.search(text, start_c, end_c)
+        if m is None:
+            continue
+        offset = bom + line_starts_byte[line - 1]
+        offset += len(text[start_c : m.start()].encode("utf-8", "surrogateescape"))
+        byte = ord(m.group()) - 0xDC00
+        reasons[line] = f"non-UTF-8 byte 0x{byte:02X} at byte offset {offset} (line {line})"
+    unreadable_lines = {line for line, _, _ in table.unreadable}
+    for i, (line, _, raw) in enumerate(table.unreadable):
+        if line in reasons:
+            table.unreadable[i] = (line, reasons[line], raw)
+    row_starts = table.lines
+    for line, reason in reasons.items():
+        if line in unreadable_lines:
+            continue
+        # the row that contains this physical line is the last row starting at or before it
+        pos = bisect_right(row_starts, line) - 1
+        if pos < 0:
+            raise InputFileError(f"{table.path}: header has a {reason}; save the file as UTF-8")
+        if pos in table.row_errors:
+            continue
+        row = table.frame.iloc[pos]
+        column = next((str(c) for c in table.frame.columns if _SURROGATE.search(str(row[c]))), "")
+        table.row_errors[pos] = (column, reason)
+
+
+# --------------------------------------------------------------------------- delimited text
+
+
+def _sniff_delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _header(target: Path, names: list[str]) -> list[str]:
+    cleaned = [n.strip().lstrip("\ufeff") or f"column_{i + 1}" for i, n in enumerate(names)]
+    seen: set[str] = set()
+    for name in cleaned:
+        low = name.lower()
+        if low in seen:
+            raise InputFileError(f"{target}: column {name!r} appears twice in the header")
+        seen.add(low)
+    return cleaned
+
+
+def _read_delimited(target: Path, text: str, digest: str) -> RawTable:
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    errors: dict[int, tuple[str, str]] = {}
+    prev = 0
+    try:
+        for record in reader:
+            start, prev = prev + 1, reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            if header is None:
+                header = _header(target, record)
+                width = len(header)
+                continue
+            if len(record) != width:
+                if len(record) > width and not any(v.strip() for v in record[width:]):
+                    record = record[:width]  # trailing empty cells (spreadsheet export)
+                elif len(record) > width:
+                    errors[len(rows)] = (
+                        "",
+                        f"row has {len(record)} fields but the header has {width}",
+                    )
+                    record = record[:width]
+                else:
+                    record = record + [""] * (width - len(record))
+            rows.append(record)
+            lines.append(start)
+    except csv.Error as exc:
+        raise InputFileError(
+            f"{target}: is not a readable CSV (line {reader.line_num}: {exc})"
+        ) from exc
+    if header is None:
+        raise InputFileError(f"{target}: has no header row")
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else _empty(header)
+    return RawTable(target, digest, "csv", frame, lines, errors)
+
+
+def _empty(header: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({h: pd.Series(dtype=object) for h in header})
+
+
+# --------------------------------------------------------------------------- JSON Lines
+
+
+def _cell(value: Any) -> str:
+    """Render one JSON or spreadsheet value as the text a CSV would have held."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _read_jsonl(target: Path, text: str, digest: str) -> RawTable:
+    records: list[dict[str, str]] = []
+    lines: list[int] = []
+    unreadable: list[tuple[int, str, str]] = []
+    stripped = text.lstrip()
+    if stripped.startswith("["):  # a plain JSON array of objects is accepted too
+        try:
+            items = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(
+                f"{target}: is not valid JSON ({exc.msg} at line {exc.lineno})"
+            ) from exc
+        for i, item in enumerate(items if isinstance(items, list) else [], start=1):
+            if isinstance(item, dict):
+                records.append({str(k): _cell(v) for k, v in item.items()})
+                lines.append(i)
+            else:
+                unreadable.append((i, "JSON item is not an object", json.dumps(item)))
+    else:
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                unreadable.append((number, f"invalid JSON ({exc.msg})", line))
+                continue
+            if not isinstance(item, dict):
+                unreadable.append((number, "JSON line is not an object", line))
+                continue
+            records.append({str(k): _cell(v) for k, v in item.items()})
+            lines.append(number)
+    if (
+        not records
+        and unreadable
+        and len(unreadable) == sum(1 for ln in text.split("\n") if ln.strip())
+    ):
+        raise InputFileError(
+            f"{target}: is not JSON Lines (line {unreadable[0][0]}: {unreadable[0][1]})"
+        )
+    columns: dict[str, None] = {}
+    for rec in records:
+        columns.update(dict.fromkeys(rec))
+    header = _header(target, list(columns))
+    frame = pd.DataFrame.from_records(records, columns=header) if records else _empty(header)
+    frame = frame.astype(object).where(frame.notna(), "")
+    return RawTable(target, digest, "jsonl", frame, lines, {}, unreadable)
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def _read_xlsx(target: Path, data: bytes, digest: str) -> RawTable:
+    import openpyxl  # imported here: only XLSX inputs pay for it
+
+    try:
+        # data_only=False: a cell holding a formula comes through as its formula text, so that
+        # formula injection is seen and flagged rather than silently evaluated away.
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for a broken archive
+        raise InputFileError(f"{target}: is a ZIP file but not a readable .xlsx workbook") from exc
+    try:
+        sheet = book.worksheets[0]
+        header: list[str] | None = None
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            cells = [_cell(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                while cells and not cells[-1].strip():
+                    cells.pop()
+                header = _header(target, cells)
+                continue
+            width = len(header)
+            cells = (cells + [""] * width)[:width]
+            rows.append(cells)
+            lines.append(number)
+    finally:
+        book.close()
+    if header is None:
+        raise InputFileError(f"{target}: the first sheet has no header row")
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else _empty(header)
+    return RawTable(target, digest, "xlsx", frame, lines)

@@ -1,0 +1,277 @@
+"""Row validation: one reason per rejected row, computed column-wise (no per-row Python).
+
+Rules, in the order they are tried (the first that fails is the row's reason):
+
+===========================  ===================================================================
+rule                         reason (exact text; ``{...}`` is filled in)
+===========================  ===================================================================
+reading problem              ``non-UTF-8 byte 0x{XX} at byte offset {n} (line {l})``,
+                             ``row has {n} fields but the header has {m}``, ``invalid JSON (...)``
+oversized field              ``field '{col}' is {n} characters long (limit 1000)``
+missing required field       ``missing required field '{col}'`` (traceback_id, hop, call_time)
+provider name                ``provider name is empty`` / ``provider name has no letters or
+                             digits: '{value}'``
+hop                          ``hop is not a whole number: '{value}'`` / ``hop is negative: {n}``
+time                         ``call_time cannot be read as a date and time: '{value}'``
+attestation                  ``attestation must be A, B or C, got '{value}'``
+===========================  ===================================================================
+
+Rows that pass get flags instead of rejections for softer problems (see :data:`FLAG_DOCS`).
+Traceback-level rules (duplicate hops, gaps) are in :func:`check_chains`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from loaders.identity import has_name_characters
+from loaders.safe_csv import formula_mask
+
+__all__ = [
+    "MAX_FIELD_CHARS",
+    "FLAG_DOCS",
+    "TEXT_COLUMNS",
+    "check_rows",
+    "parse_times",
+    "check_chains",
+    "add_flag",
+]
+
+#: Longest accepted text field. Real provider names, responses and campaign labels are far
+#: shorter; a longer cell is a broken export (an unclosed quote swallowing lines) or an attack.
+MAX_FIELD_CHARS = 1000
+
+#: flag -> meaning; flags are kept in the ``flags`` column, ';'-separated, and never reject a row.
+FLAG_DOCS: dict[str, str] = {
+    "naive_time_assumed_utc": "call_time had no time zone; it was read as UTC",
+    "unreadable_calling_number": "calling_number could not be read as a phone number (raw kept)",
+    "unreadable_called_number": "called_number could not be read as a phone number (raw kept)",
+    "formula_in_<column>": "the text starts with = + - or @ and would run as a spreadsheet formula",
+    "upstream_has_no_name": "upstream_provider had no letters or digits; treated as not named",
+    "unmapped_response": "the response text matched no phrase of the vocabulary",
+    "unknown_role": "the role was not one of the known roles; it was derived instead",
+    "unreadable_country": "provider_country was not a two-letter code; treated as non-U.S.",
+    "ambiguous_provider": "the name matches registry entries with different FRNs; not merged",
+}
+
+#: Text columns checked for size and formula injection.
+TEXT_COLUMNS: tuple[str, ...] = (
+    "traceback_id",
+    "provider",
+    "upstream_provider",
+    "role",
+    "response",
+    "campaign",
+    "calling_number",
+    "called_number",
+    "provider_country",
+    "customer",
+)
+
+# a zone or offset written after a clock time: 10:00Z, 10:00:00+02:00, 10:00 -0500, 10:00 UTC
+_ZONE = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?|UTC|GMT)\s*$"
+
+
+def add_flag(flags: pd.Series, mask: pd.Series | np.ndarray, flag: str) -> pd.Series:
+    """Return ``flags`` with ``flag`` appended (``;``-separated) where ``mask`` is True."""
+    m = np.asarray(mask, dtype=bool)
+    if not m.any():
+        return flags
+    out = flags.copy()
+    current = out[m]
+    out[m] = np.where(current == "", flag, current + ";" + flag)
+    return out
+
+
+def _set(reason: np.ndarray, column: np.ndarray, mask: np.ndarray, col: str, text: object) -> None:
+    """Give ``reason`` to rows in ``mask`` that have no reason yet."""
+    todo = mask & pd.isna(reason)
+    if not todo.any():
+        return
+    reason[todo] = text[todo] if isinstance(text, np.ndarray) else text
+    column[todo] = col
+
+
+def parse_times(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse call times to UTC; return ``(times, naive)``.
+
+    ISO 8601 is parsed in C; other layouts (``01/02/2024 10:00``) fall back to pandas' mixed
+    parser for the few values that need it. A time with no zone or offset is **assumed to be
+    UTC** and ``naive`` is True for it.
+    """
+    s = text.astype("string").str.strip()
+    s = s.where(s != "", pd.NA)
+    times = pd.to_datetime(s, format="ISO8601", utc=True, errors="coerce")
+    retry = s.notna() & times.isna()
+    if retry.any():
+        times[retry] = pd.to_datetime(s[retry], format="mixed", utc=True, errors="coerce")
+    naive = s.notna() & ~s.str.contains(_ZONE, regex=True).fillna(False).astype(bool)
+    # a bare date like 2024-01-02 has no zone either
+    return times.astype("datetime64[ns, UTC]"), naive.astype(bool)
+
+
+def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
+    """Validate staged hop rows; return ``staged`` with typed and checked columns added.
+
+    Adds ``_reason`` / ``_reason_column`` (NA when the row is good), ``_hop`` (int, -1 when
+    unreadable), ``_time`` (UTC), ``_attestation`` (A/B/C/NA) and ``_flags``.
+    """
+    n = len(staged)
+    reason = staged["_err_reason"].to_numpy(dtype=object).copy()
+    column = staged["_err_column"].to_numpy(dtype=object).copy()
+    text = {c: staged[c].astype("string").fillna("").str.strip() for c in TEXT_COLUMNS}
+    text["hop"] = staged["hop"].astype("string").fillna("").str.strip()
+    text["call_time"] = staged["call_time"].astype("string").fillna("").str.strip()
+    text["attestation"] = staged["attestation"].astype("string").fillna("").str.strip()
+
+    for col in (*TEXT_COLUMNS, "hop", "call_time", "attestation"):
+        lengths = text[col].str.len().to_numpy()
+        big = lengths > MAX_FIELD_CHARS
+        if big.any():
+            msg = np.array(
+                [
+                    f"field '{col}' is {k} characters long (limit {MAX_FIELD_CHARS})"
+                    for k in lengths
+                ],
+                dtype=object,
+            )
+            _set(reason, column, big, col, msg)
+
+    for col in ("traceback_id", "hop", "call_time"):
+        _set(reason, column, (text[col] == "").to_numpy(), col, f"missing required field '{col}'")
+
+    provider = text["provider"]
+    empty = (provider == "").to_numpy()
+    _set(reason, column, empty, "provider", "provider name is empty")
+    no_chars = ~empty & ~provider.map(has_name_characters).to_numpy(dtype=bool)
+    if no_chars.any():
+        msg = ("provider name has no letters or digits: '" + provider + "'").to_numpy(dtype=object)
+        _set(reason, column, no_chars, "provider", msg)
+
+    hop_num = pd.to_numeric(text["hop"], errors="coerce")
+    whole = hop_num.notna() & (hop_num == np.floor(hop_num.fillna(0)))
+    bad_hop = ((text["hop"] != "") & ~whole).to_numpy()
+    if bad_hop.any():
+        msg = ("hop is not a whole number: '" + text["hop"] + "'").to_numpy(dtype=object)
+        _set(reason, column, bad_hop, "hop", msg)
+    hop_int = hop_num.where(whole, -1).fillna(-1).astype("int64")
+    negative = (whole & (hop_num < 0)).to_numpy()
+    if negative.any():
+        msg = ("hop is negative: " + hop_int.astype(str)).to_numpy(dtype=object)
+        _set(reason, column, negative, "hop", msg)
+
+    times, naive = parse_times(text["call_time"])
+    bad_time = ((text["call_time"] != "") & times.isna()).to_numpy()
+    if bad_time.any():
+        msg = ("call_time cannot be read as a date and time: '" + text["call_time"] + "'").to_numpy(
+            dtype=object
+        )
+        _set(reason, column, bad_time, "call_time", msg)
+
+    att = text["attestation"].str.upper()
+    bad_att = ((att != "") & ~att.isin(["A", "B", "C"])).to_numpy()
+    if bad_att.any():
+        msg = ("attestation must be A, B or C, got '" + text["attestation"] + "'").to_numpy(
+            dtype=object
+        )
+        _set(reason, column, bad_att, "attestation", msg)
+
+    flags = pd.Series([""] * n, index=staged.index, dtype=object)
+    flags = add_flag(flags, naive.to_numpy() & ~bad_time, "naive_time_assumed_utc")
+    for col in TEXT_COLUMNS:
+        flags = add_flag(flags, formula_mask(text[col]).to_numpy(), f"formula_in_{col}")
+
+    out = staged.copy()
+    for col in TEXT_COLUMNS:
+        out[col] = text[col].where(text[col] != "", pd.NA)
+    out["_reason"] = pd.Series(reason, index=staged.index, dtype=object)
+    out["_reason_column"] = pd.Series(column, index=staged.index, dtype=object)
+    out["_hop"] = hop_int.to_numpy()
+    out["_time"] = times.to_numpy()
+    out["_time"] = out["_time"].astype("datetime64[ns, UTC]") if n else out["_time"]
+    out["_attestation"] = att.where(att.isin(["A", "B", "C"]), pd.NA).astype("string")
+    out["_flags"] = flags
+    return out
+
+
+def _where(files: list[str], lines: list[int], file_ids: list[int]) -> str:
+    """Say where rows are: ``lines 3, 4`` in one file, ``a.csv line 3, b.csv line 4`` across."""
+    if len({files[i] for i in file_ids}) == 1:
+        nums = ", ".join(str(ln) for ln in lines)
+        return f"line{'s' if len(lines) > 1 else ''} {nums}"
+    return ", ".join(f"{files[i]} line {ln}" for i, ln in zip(file_ids, lines, strict=True))
+
+
+def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
+    """Apply the traceback-level rules to rows that passed :func:`check_rows` and de-duplication.
+
+    ``rows`` needs ``traceback_id``, ``_hop``, ``provider_key``, ``_file``, ``_line`` and
+    ``_reason`` (rows already rejected keep their reason, but still count for their traceback).
+
+    * **duplicate hop**: two rows give the same hop of a traceback with different providers:
+      both get ``duplicate hop {h} in traceback {id} ({where})``.
+    * **gap**: the hops of a traceback are not exactly 0..n: every row of it gets
+      ``traceback {id} has a gap: hop {h} is missing (hops present: 0, 1, 3)``.
+    * **broken by a rejected row**: any other row of a traceback that lost a row to a rejection
+      gets ``traceback {id} is incomplete: its row at {where} was rejected``.
+
+    A traceback is loaded whole or not at all, so that roles and edges are never derived from a
+    partial chain. Returns ``rows`` with ``_reason`` / ``_reason_column`` filled in.
+    """
+    out = rows.copy()
+    reason = out["_reason"].to_numpy(dtype=object).copy()
+    column = out["_reason_column"].to_numpy(dtype=object).copy()
+    has_tb = out["traceback_id"].notna().to_numpy()
+    ok = pd.isna(reason)
+
+    # duplicate hop with different providers (exact duplicates were removed before)
+    live = out[ok & has_tb]
+    dup = live.duplicated(["traceback_id", "_hop"], keep=False)
+    if dup.any():
+        for (tb, hop), grp in live[dup].groupby(["traceback_id", "_hop"], sort=False):
+            where = _where(files, grp["_line"].tolist(), grp["_file"].tolist())
+            pos = out.index.get_indexer(grp.index)
+            reason[pos] = f"duplicate hop {hop} in traceback {tb} ({where})"
+            column[pos] = "hop"
+    ok = pd.isna(reason)
+
+    # tracebacks that lost a row: reject the rest
+    lost = out.loc[~ok & has_tb, "traceback_id"]
+    if len(lost):
+        first_bad = out[~ok & has_tb].drop_duplicates("traceback_id")
+        lookup = {
+            tb: _where(files, [ln], [f])
+            for tb, ln, f in zip(
+                first_bad["traceback_id"], first_bad["_line"], first_bad["_file"], strict=True
+            )
+        }
+        victims = ok & has_tb & out["traceback_id"].isin(set(lost)).to_numpy()
+        if victims.any():
+            tbs = out.loc[victims, "traceback_id"]
+            reason[victims] = [
+                f"traceback {tb} is incomplete: its row at {lookup[tb]} was rejected" for tb in tbs
+            ]
+            column[victims] = "traceback_id"
+    ok = pd.isna(reason)
+
+    # gaps among the remaining rows
+    live = out[ok & has_tb]
+    stats = live.groupby("traceback_id", sort=False)["_hop"].agg(["size", "max", "min"])
+    gappy = stats[(stats["max"] != stats["size"] - 1) | (stats["min"] != 0)]
+    if len(gappy):
+        gap_reason: dict[str, str] = {}
+        hops_of = live[live["traceback_id"].isin(gappy.index)].groupby("traceback_id")["_hop"]
+        for tb, hops in hops_of:
+            present = sorted(set(hops.tolist()))
+            missing = next(h for h in range(present[-1] + 2) if h not in present)
+            shown = ", ".join(str(h) for h in present)
+            gap_reason[str(tb)] = (
+                f"traceback {tb} has a gap: hop {missing} is missing (hops present: {shown})"
+            )
+        victims = ok & has_tb & out["traceback_id"].isin(gappy.index).to_numpy()
+        reason[victims] = [gap_reason[str(tb)] for tb in out.loc[victims, "traceback_id"]]
+        column[victims] = "hop"
+    out["_reason"] = reason
+    out["_reason_column"] = column
+    return out
