@@ -1,0 +1,39 @@
+"""The Neo4j store: load canonical frames, read them back, write analytics back.
+
+The store knows nothing of files: it takes and returns the frames of
+:mod:`graphengine.schema`. Every Cypher string it sends lives in
+:mod:`graphengine.store.statements`; the graph model is documented in ``docs/data-model.md``.
+
+Examples
+--------
+>>> from graphengine import store
+>>> sorted(store.__all__)[:3]
+['LoadReport', 'ensure_schema', 'graph_counts']
+"""
+
+from __future__ import annotations
+
+from graphengine.store.load import LoadReport, ensure_schema, load_frames, refresh_sends_to
+from graphengine.store.read import (
+    graph_counts,
+    graph_fingerprint,
+    read_hops,
+    read_projection,
+    read_providers,
+    read_sends_to,
+    write_provider_properties,
+)
+
+__all__ = [
+    "LoadReport",
+    "ensure_schema",
+    "graph_counts",
+    "graph_fingerprint",
+    "load_frames",
+    "read_hops",
+    "read_projection",
+    "read_providers",
+    "read_sends_to",
+    "refresh_sends_to",
+    "write_provider_properties",
+]

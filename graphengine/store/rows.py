@@ -1,0 +1,328 @@
+"""Turn canonical frames into the parameter rows of :mod:`graphengine.store.statements`.
+
+Pure functions, no database: the unit tests check them directly. Every value handed to the
+driver is a plain Python value (``str``, ``int``, ``bool``, ``datetime`` in UTC, ``list``)
+or ``None``; pandas' missing values become ``None`` so Neo4j stores no property at all.
+
+Examples
+--------
+>>> from graphengine import schema
+>>> from graphengine.store import rows
+>>> list(rows.batches(schema.empty_hops(), 100))
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graphengine import schema
+from graphengine.errors import ConfigError
+
+__all__ = [
+    "MODEL_VERSION",
+    "TRACEBACK_PROPS",
+    "HOP_PROPS",
+    "pylist",
+    "records",
+    "content_hashes",
+    "batches",
+    "provider_rows",
+    "traceback_rows",
+    "campaign_names",
+    "customer_rows",
+    "hop_rows",
+    "routed_rows",
+    "of_campaign_rows",
+    "customer_link_rows",
+]
+
+#: Bumped whenever what the store writes per traceback changes; part of each content hash so
+#: that a new model rewrites old tracebacks instead of skipping them as unchanged.
+MODEL_VERSION = "1"
+
+#: hop-frame columns stored once per traceback, on the Traceback node (taken from its
+#: lowest hop). Hop 0 carries the attestation the terminating provider saw.
+TRACEBACK_PROPS: tuple[str, ...] = (
+    "call_time",
+    "campaign",
+    "calling_number",
+    "calling_number_e164",
+    "called_number",
+    "called_number_e164",
+    "attestation",
+    "source_file",
+    "source_sha256",
+)
+
+#: hop-frame column -> HOP relationship property (the per-hop facts).
+HOP_PROPS: dict[str, str] = {
+    "hop": "hop",
+    "provider": "provider_name",
+    "upstream_provider": "upstream_provider",
+    "upstream_key": "upstream_key",
+    "role": "role",
+    "response": "response",
+    "response_category": "response_category",
+    "attestation": "attestation",
+    "provider_country": "provider_country",
+    "customer": "customer",
+    "customer_key": "customer_key",
+    "flags": "flags",
+    "source_line": "source_line",
+}
+
+_ROUTED_PROPS = (
+    "traceback_id",
+    "hop",
+    "call_time",
+    "campaign",
+    "attestation",
+    "response_category",
+)
+
+
+def pylist(series: pd.Series) -> list[Any]:
+    """Return ``series`` as a list of plain Python values, with ``None`` for missing ones.
+
+    Datetimes become timezone-aware :class:`datetime.datetime` objects (UTC), integers
+    ``int``, booleans ``bool``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pylist(pd.Series(["a", None], dtype="string"))
+    ['a', None]
+    """
+    mask = series.isna().to_numpy()
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series):
+        utc = pd.to_datetime(series, utc=True)
+        values: list[Any] = list(utc.dt.to_pydatetime())
+    elif pd.api.types.is_bool_dtype(series) and not mask.any():
+        values = [bool(v) for v in series.to_numpy()]
+    elif pd.api.types.is_integer_dtype(series) and not mask.any():
+        values = series.to_numpy(dtype=np.int64).tolist()
+    else:
+        values = series.astype(object).tolist()
+        values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    if mask.any():
+        values = [None if m else v for v, m in zip(values, mask, strict=True)]
+    return values
+
+
+def records(frame: pd.DataFrame, columns: dict[str, str]) -> list[dict[str, Any]]:
+    """Return one dict per row of ``frame``: ``{property: value}`` for ``columns``
+    (frame column -> property name), with missing values as ``None``."""
+    lists = {prop: pylist(frame[col]) for col, prop in columns.items()}
+    names = list(lists)
+    return [dict(zip(names, vals, strict=True)) for vals in zip(*lists.values(), strict=True)]
+
+
+def content_hashes(hops: pd.DataFrame) -> pd.Series:
+    """Return a content fingerprint per traceback id (index: traceback_id, values: str).
+
+    The fingerprint covers every canonical column of every hop of the traceback and the
+    model version, so it changes whenever anything the store would write changes. It is
+    computed with pandas' fixed-key row hashing, so the same rows give the same value in
+    every run. It is a change detector, not a cryptographic hash.
+    """
+    if hops.empty:
+        return pd.Series([], dtype="string", index=pd.Index([], dtype="string"))
+    cols = list(schema.HOP_COLUMNS)
+    row_hash = pd.util.hash_pandas_object(hops[cols], index=False).to_numpy(dtype=np.uint64)
+    frame = pd.DataFrame({"traceback_id": hops["traceback_id"].to_numpy(), "h": row_hash})
+    grouped = frame.groupby("traceback_id", sort=True)["h"]
+    # uint64 sums wrap modulo 2**64, which is what a fingerprint wants; the row count guards
+    # against a row that hashes to zero.
+    sums = grouped.sum()
+    counts = grouped.size()
+    values = [
+        f"v{MODEL_VERSION}:{int(s):016x}:{int(n)}"
+        for s, n in zip(sums.to_numpy(), counts.to_numpy(), strict=True)
+    ]
+    return pd.Series(values, index=sums.index.astype("string"), dtype="string")
+
+
+def batches(hops: pd.DataFrame, batch_size: int) -> Iterator[pd.DataFrame]:
+    """Yield slices of ``hops`` of about ``batch_size`` rows that never split a traceback.
+
+    Rows are sorted by ``traceback_id`` then ``hop`` first. A traceback with more than
+    ``batch_size`` hops gets a batch of its own.
+
+    Raises
+    ------
+    ConfigError
+        When ``batch_size`` is smaller than 1.
+    """
+    if batch_size < 1:
+        raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
+    if hops.empty:
+        return
+    ordered = hops.sort_values(["traceback_id", "hop"], kind="stable").reset_index(drop=True)
+    ids = ordered["traceback_id"].to_numpy()
+    # start offset of each traceback's rows
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    begin = 0
+    n = len(ordered)
+    while begin < n:
+        target = begin + batch_size
+        if target >= n:
+            end = n
+        else:
+            # the first traceback start at or after target, or the next one after begin
+            pos = int(np.searchsorted(starts, target, side="left"))
+            end = int(starts[pos]) if pos < len(starts) else n
+            if end <= begin:
+                nxt = int(np.searchsorted(starts, begin, side="right"))
+                end = int(starts[nxt]) if nxt < len(starts) else n
+        yield ordered.iloc[begin:end]
+        begin = end
+
+
+def _first_per_key(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    return frame.drop_duplicates(subset=[key], keep="first")
+
+
+def provider_rows(hops: pd.DataFrame, providers: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Return the MERGE_PROVIDERS rows: every provider of ``providers`` plus every key the
+    hops name (as a provider or as an upstream) that the provider frame lacks.
+
+    A provider known only from hops gets its first printed name (in traceback/hop order) as
+    ``name``, every printed name as ``aliases`` and its hop country as ``country``.
+    """
+    out: list[dict[str, Any]] = []
+    known: set[str] = set()
+    if providers is not None and not providers.empty:
+        frame = _first_per_key(providers.dropna(subset=["provider_key"]), "provider_key")
+        alias_lists = [
+            sorted({a.strip() for a in v.split(";") if a.strip()}) if isinstance(v, str) else []
+            for v in frame["aliases"].astype(object)
+        ]
+        base = records(
+            frame,
+            {
+                "provider_key": "key",
+                "name": "name",
+                "country": "country",
+                "frn": "frn",
+                "in_rmd": "in_rmd",
+                "rmd_implementation": "rmd_implementation",
+                "gateway_provider_choice": "gateway_provider_choice",
+                "intermediate_provider_choice": "intermediate_provider_choice",
+                "rmd_removed_on": "rmd_removed_on",
+            },
+        )
+        for row, aliases in zip(base, alias_lists, strict=True):
+            row["aliases"] = aliases
+            out.append(row)
+            known.add(row["key"])
+    ordered = hops.sort_values(["traceback_id", "hop"], kind="stable")
+    named = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "key": ordered["provider_key"],
+                    "printed": ordered["provider"],
+                    "country": ordered["provider_country"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "key": ordered["upstream_key"],
+                    "printed": ordered["upstream_provider"],
+                    "country": pd.Series(pd.NA, index=ordered.index, dtype="string"),
+                }
+            ),
+        ],
+        ignore_index=True,
+    ).dropna(subset=["key"])
+    named = named[~named["key"].isin(known)]
+    if named.empty:
+        return out
+    names = named.dropna(subset=["printed"]).groupby("key", sort=True)["printed"]
+    first_name = names.first()
+    all_names = names.agg(lambda s: sorted(set(s)))
+    country = named.dropna(subset=["country"]).groupby("key", sort=True)["country"].first()
+    for key in sorted(set(named["key"])):
+        out.append(
+            {
+                "key": key,
+                "name": first_name.get(key, key),
+                "aliases": list(all_names.get(key, [])),
+                "country": country.get(key),
+                "frn": None,
+                "in_rmd": None,
+                "rmd_implementation": None,
+                "gateway_provider_choice": None,
+                "intermediate_provider_choice": None,
+                "rmd_removed_on": None,
+            }
+        )
+    return out
+
+
+def traceback_rows(batch: pd.DataFrame, hashes: pd.Series) -> list[dict[str, Any]]:
+    """Return the MERGE_TRACEBACKS rows of a batch: one per traceback, its properties taken
+    from its lowest hop, plus its ``content_hash``."""
+    first = _first_per_key(batch.sort_values(["traceback_id", "hop"]), "traceback_id")
+    props = records(first, {c: c for c in TRACEBACK_PROPS})
+    ids = pylist(first["traceback_id"])
+    out = []
+    for tid, p in zip(ids, props, strict=True):
+        p["content_hash"] = str(hashes[tid])
+        out.append({"id": tid, "props": p})
+    return out
+
+
+def campaign_names(batch: pd.DataFrame) -> list[str]:
+    """Return the distinct campaign names of a batch, sorted."""
+    return sorted(set(batch["campaign"].dropna()))
+
+
+def customer_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the MERGE_CUSTOMERS rows: one per distinct customer key (first printed name)."""
+    named = batch.dropna(subset=["customer_key"])
+    first = _first_per_key(named, "customer_key").sort_values("customer_key")
+    return records(first, {"customer_key": "key", "customer": "name"})
+
+
+def hop_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the CREATE_HOPS rows: ``{id, key, props}`` per hop."""
+    props = records(batch, HOP_PROPS)
+    ids = pylist(batch["traceback_id"])
+    keys = pylist(batch["provider_key"])
+    return [{"id": i, "key": k, "props": p} for i, k, p in zip(ids, keys, props, strict=True)]
+
+
+def routed_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the CREATE_ROUTED rows, one per :func:`graphengine.schema.routed_edges` edge:
+    ``{up, down, props}`` in call-flow direction (upstream -> downstream)."""
+    edges = schema.routed_edges(batch)
+    props = records(edges, {c: c for c in _ROUTED_PROPS})
+    ups = pylist(edges["upstream_key"])
+    downs = pylist(edges["downstream_key"])
+    return [{"up": u, "down": d, "props": p} for u, d, p in zip(ups, downs, props, strict=True)]
+
+
+def of_campaign_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the CREATE_OF_CAMPAIGN rows: one per traceback that has a campaign."""
+    first = _first_per_key(batch.sort_values(["traceback_id", "hop"]), "traceback_id")
+    first = first.dropna(subset=["campaign"])
+    return records(first, {"traceback_id": "id", "campaign": "campaign"})
+
+
+def customer_link_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the CREATE_CUSTOMER_LINKS rows: per traceback, its customer and the provider at
+    the highest hop that names that customer (the originating provider)."""
+    named = batch.dropna(subset=["customer_key"])
+    last = named.sort_values(["traceback_id", "hop"]).drop_duplicates(
+        subset=["traceback_id"], keep="last"
+    )
+    return records(
+        last,
+        {"traceback_id": "id", "customer_key": "customer_key", "provider_key": "provider_key"},
+    )

@@ -1,0 +1,44 @@
+"""Helpers of the store's integration tests: clear the graph, read a canonical CSV."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from graphengine import schema
+
+STORE_DATA = Path(__file__).resolve().parents[1] / "data" / "store"
+
+#: Deletes everything, in chunks so that a large test graph does not need one huge transaction.
+_CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
+
+
+def clear_graph(driver) -> None:
+    """Delete every node and relationship (the schema stays)."""
+    with driver.session() as session:
+        session.run(_CLEAR).consume()
+
+
+def canonical_frame(path: Path) -> pd.DataFrame:
+    """Read a CSV that already has canonical hop columns into a checked hop frame."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    data = {}
+    for col, dtype in schema.HOP_COLUMNS.items():
+        values = raw[col] if col in raw.columns else pd.Series([""] * len(raw))
+        values = values.replace("", None)
+        if dtype.startswith("datetime64"):
+            data[col] = pd.Series(pd.to_datetime(values, utc=True), dtype=dtype)
+        elif dtype == "int64":
+            data[col] = pd.Series(values.fillna("0").astype("int64"), dtype=dtype)
+        else:
+            data[col] = pd.Series(values, dtype=dtype)
+    frame = pd.DataFrame(data)
+    frame["source_file"] = pd.Series([path.name] * len(frame), dtype="string")
+    frame["source_sha256"] = pd.Series(
+        [hashlib.sha256(path.read_bytes()).hexdigest()] * len(frame), dtype="string"
+    )
+    frame["source_line"] = pd.Series(range(2, len(frame) + 2), dtype="int64")
+    schema.check_hops(frame)
+    return frame
