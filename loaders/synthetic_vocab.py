@@ -1,0 +1,288 @@
+"""Word lists and small text helpers for the synthetic traceback generator.
+
+Everything here is fictitious: provider, customer and campaign names are built from word lists so
+that no real company is ever labelled as part of an illegal-robocall ecosystem. The response texts
+are deliberately varied raw strings, each with the category it is meant to map to
+(:data:`RESPONSE_TEXTS`), so that a loader's response mapping has work to do and can be scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "DOMESTIC_FIRST",
+    "DOMESTIC_SECOND",
+    "DOMESTIC_LEGAL",
+    "FOREIGN_FIRST",
+    "FOREIGN_SECOND",
+    "FOREIGN_COUNTRIES",
+    "HUB_NAMES",
+    "CUSTOMER_FIRST",
+    "CUSTOMER_SECOND",
+    "CAMPAIGNS",
+    "NOISE_CAMPAIGNS",
+    "RESPONSE_TEXTS",
+    "FOREIGN_STOP",
+    "FOREIGN_NAMED",
+    "RMD_IMPLEMENTATIONS",
+    "csv_field",
+    "name_variants",
+]
+
+# fmt: off
+DOMESTIC_FIRST: tuple[str, ...] = (
+    "Apex", "Blue Ridge", "Cardinal", "Crescent", "Summit", "Keystone", "Liberty", "Pioneer",
+    "Harbor", "Redwood", "Granite", "Silverline", "Northstar", "Evergreen", "Lakeshore", "Prairie",
+    "Meridian", "Beacon", "Falcon", "Horizon", "Ironwood", "Juniper", "Kestrel", "Lighthouse",
+    "Magnolia", "Nimbus", "Orion", "Pinnacle", "Quantum", "Riverbend", "Sequoia", "Tidewater",
+    "Vantage", "Westfield", "Zenith", "Allied", "Bridgeport", "Coastal", "Empire", "Frontier",
+    "Gulfstream", "Heartland", "Interstate", "Jetstream", "Landmark", "Mountainview", "Clearwater",
+    "Oakmont", "Patriot", "Ridgeline", "Sterling", "Trinity", "Upland", "Valley", "Windward",
+    "Bluewave", "Cobalt", "Driftwood", "Eastgate", "Foxhollow", "Goldleaf", "Highpoint", "Indigo",
+    "Jasper", "Kingsley", "Lodestar", "Mariner", "Newport", "Overland", "Paragon", "Quarry",
+    "Rockport", "Skyline", "Timberline", "Uptown", "Vista", "Wildflower", "Yellowstone", "thinQ",
+    "Telcast", "Bayside", "Cedar Creek", "Dunmore", "Elmwood", "Fairview", "Glenbrook", "Hillcrest",
+)
+
+DOMESTIC_SECOND: tuple[str, ...] = (
+    "Telecom", "Communications", "Voice", "Network", "Connect", "VoIP", "Telephone", "Digital",
+    "Telco", "Broadband", "Carrier Services", "Wireless", "Interconnect", "Tel", "Call Solutions",
+    "Signal", "Technologies", "Voice Services",
+)
+
+DOMESTIC_LEGAL: tuple[str, ...] = ("LLC", "Inc.", "Corp.", ", Inc.", "LLC", "Co.", "Inc", ", LLC")
+
+FOREIGN_FIRST: tuple[str, ...] = (
+    "Global", "Trans", "Inter", "Euro", "Asia", "Sky", "Star", "Orbit", "Nova", "Atlas", "Vertex",
+    "Zen", "Swift", "Prime", "Royal", "Metro", "Sun", "Ocean", "Mega", "Alpha", "Omni", "Crystal",
+    "Lotus", "Tiger", "Cedar", "Aurora", "Polar", "Ruby", "Saffron", "Indus", "Monsoon", "Baltic",
+    "Caspian", "Andes", "Pacific", "Coral", "Emerald", "Jade", "Sapphire", "Velvet",
+)
+
+FOREIGN_SECOND: tuple[str, ...] = (
+    "Telecom", "Voice", "Carrier", "Networks", "Tel", "Communications", "VoIP", "Telecoms",
+    "Connect", "Route", "Link", "Wholesale",
+)
+
+# fmt: on
+
+#: ISO-3166 alpha-2 -> (weight, legal suffix printed after foreign provider names).
+FOREIGN_COUNTRIES: Mapping[str, tuple[float, str]] = {
+    "IN": (0.24, "Pvt Ltd"),
+    "PK": (0.09, "(Pvt) Ltd"),
+    "PH": (0.09, "Inc."),
+    "GB": (0.10, "Ltd"),
+    "NL": (0.06, "B.V."),
+    "DE": (0.04, "GmbH"),
+    "DO": (0.05, "SRL"),
+    "CO": (0.05, "S.A.S."),
+    "MX": (0.05, "S.A. de C.V."),
+    "IL": (0.04, "Ltd"),
+    "AE": (0.05, "FZ-LLC"),
+    "HK": (0.04, "Limited"),
+    "CY": (0.03, "Ltd"),
+    "EE": (0.02, "OU"),
+    "BD": (0.02, "Ltd"),
+    "CA": (0.03, "Inc."),
+}
+
+#: Names for the large domestic terminating carriers (the hubs); more are generated if needed.
+HUB_NAMES: tuple[str, ...] = (
+    "Continental Exchange Carrier, Inc.",
+    "Americom Networks LLC",
+    "National Tandem Services Corp.",
+    "United Interexchange Inc.",
+    "Transamerica Voice Carrier LLC",
+    "Coast to Coast Telecom, Inc.",
+    "Great Plains Telephone Co.",
+    "Atlantic Bell Networks Inc.",
+)
+
+CUSTOMER_FIRST: tuple[str, ...] = (
+    "Prime",
+    "Elite",
+    "First Choice",
+    "National",
+    "Secure",
+    "Premier",
+    "Direct",
+    "United",
+    "American",
+    "Liberty",
+    "Golden",
+    "Guardian",
+    "Pinnacle",
+    "Horizon",
+    "Summit",
+    "Capital",
+    "Freedom",
+    "Patriot",
+    "Advantage",
+    "Sunrise",
+    "Bright Path",
+    "True North",
+    "Nationwide",
+)
+
+CUSTOMER_SECOND: tuple[str, ...] = (
+    "Marketing Group",
+    "Lead Solutions",
+    "Call Center",
+    "Outreach",
+    "Benefits Services",
+    "Warranty Services",
+    "Media",
+    "Dialer Services",
+    "Consulting",
+    "Debt Solutions",
+    "Health Advisors",
+    "Energy Partners",
+    "Tax Resolution",
+    "Student Services",
+    "Data Leads",
+)
+
+#: Campaign category -> variants; an ecosystem's campaigns are "<category> - <variant>".
+CAMPAIGNS: Mapping[str, tuple[str, ...]] = {
+    "SSA imposter": ("benefits suspended", "SSN suspended", "legal action"),
+    "Auto warranty": ("vehicle service contract", "final notice", "extended warranty"),
+    "Amazon imposter": ("order confirmation", "account suspended", "refund"),
+    "Student loan": ("forgiveness", "consolidation"),
+    "Tax relief": ("IRS debt", "back taxes"),
+    "Bank preauthorized order": ("large purchase", "fraud alert"),
+    "Utility disconnect": ("electric shutoff", "gas disconnect"),
+    "Medicare": ("benefits card", "back brace"),
+    "Credit card interest": ("rate reduction", "card services"),
+    "Tech support imposter": ("virus detected", "subscription renewal"),
+    "Package delivery": ("missed delivery", "customs fee"),
+    "Energy rebate": ("solar savings", "utility rebate"),
+}
+
+#: Labels of the background (noise) tracebacks, which belong to no ecosystem.
+NOISE_CAMPAIGNS: tuple[str, ...] = (
+    "Health insurance - open enrollment",
+    "Debt relief - consolidation",
+    "Political survey",
+    "Home services - roof inspection",
+    "Loan approval - pre-qualified",
+    "Charity solicitation",
+)
+
+#: response category -> raw texts as they appear in the hop table. Every text maps to exactly the
+#: category it is listed under (the truth file repeats this table as ``response_vocabulary``).
+RESPONSE_TEXTS: Mapping[str, tuple[str, ...]] = {
+    "responded": (
+        "Responded - upstream identified",
+        "Responded",
+        "Upstream identified",
+        "RESPONDED - UPSTREAM PROVIDED",
+        "Provided upstream",
+        "Response received - upstream named",
+    ),
+    "customer_identified": (
+        "Customer identified",
+        "Responded - customer identified",
+        "Originating customer identified",
+        "End user identified",
+        "Customer info provided",
+    ),
+    "no_response": (
+        "No response",
+        "No Response",
+        "Did not respond",
+        "Non-responsive",
+        "No response within 24 hours",
+        "NR",
+    ),
+    "records_not_found": (
+        "Records not found",
+        "No records found",
+        "Could not locate records",
+        "Call records not found",
+    ),
+    "insufficient_records": (
+        "Insufficient records",
+        "Insufficient information provided",
+        "Incomplete records",
+        "Responded - insufficient records",
+    ),
+    "foreign": (
+        "Foreign provider",
+        "Foreign provider - upstream named",
+        "Non-US provider",
+        "International carrier",
+        "Foreign - outside US jurisdiction",
+    ),
+}
+
+#: Foreign-hop texts: a foreign provider that stops the chain, and one that names its upstream.
+FOREIGN_STOP: tuple[str, ...] = (
+    "Foreign provider",
+    "Non-US provider",
+    "International carrier",
+    "Foreign - outside US jurisdiction",
+)
+FOREIGN_NAMED: tuple[str, ...] = ("Foreign provider - upstream named", "Foreign provider")
+
+RMD_IMPLEMENTATIONS: tuple[str, ...] = (
+    "Complete STIR/SHAKEN Implementation",
+    "Partial STIR/SHAKEN Implementation",
+    "No STIR/SHAKEN Implementation",
+)
+
+
+def csv_field(value: str) -> str:
+    """Return ``value`` quoted for a CSV field when it needs quoting (comma, quote, newline).
+
+    Examples
+    --------
+    >>> csv_field('Apex Voice, Inc.')
+    '"Apex Voice, Inc."'
+    >>> csv_field('Apex Voice LLC')
+    'Apex Voice LLC'
+    """
+    if any(ch in value for ch in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+_LEGAL_SWAP: Mapping[str, str] = {
+    "LLC": "Inc.",
+    ", LLC": " L.L.C.",
+    "Inc.": "LLC",
+    ", Inc.": " Inc",
+    "Inc": ", Inc.",
+    "Corp.": "Corporation",
+    "Co.": "Company",
+}
+
+
+def name_variants(first: str, second: str, legal: str) -> list[str]:
+    """Return alternative printed spellings of the provider ``first second legal``.
+
+    The variants are the kinds seen in real traceback data: a changed legal suffix
+    ("Inc." / "LLC"), a changed capitalisation ("thinQ" / "ThinQ"), a singular/plural slip
+    ("Network" / "Networks") and a trade name ("X d/b/a Y").
+
+    Examples
+    --------
+    >>> name_variants("thinQ", "Technologies", ", Inc.")[:2]
+    ['thinQ Technologies Inc', 'ThinQ Technologies, Inc.']
+    """
+    base = f"{first} {second}"
+    out = [f"{base}{_legal(_LEGAL_SWAP.get(legal, 'LLC'))}"]
+    recased = first[0].swapcase() + first[1:]
+    out.append(f"{recased} {second}{_legal(legal)}")
+    if second.endswith(("Network", "Connect", "Signal")):
+        out.append(f"{first} {second}s{_legal(legal)}")
+    else:
+        out.append(f"{base.upper()}{_legal(legal).upper()}")
+    # The trade name is unique per (first, second) pair, so it never links two providers.
+    brand = first.replace(" ", "") + second.split()[0]
+    out.append(f"{base}{_legal(legal)} d/b/a {brand}")
+    return out
+
+
+def _legal(legal: str) -> str:
+    return legal if legal.startswith((",", " ")) else f" {legal}"
