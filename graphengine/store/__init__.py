@@ -8,11 +8,12 @@ Examples
 --------
 >>> from graphengine import store
 >>> sorted(store.__all__)[:3]
-['LoadReport', 'ensure_schema', 'graph_counts']
+['LoadReport', 'connect', 'ensure_schema']
 """
 
 from __future__ import annotations
 
+from graphengine.store.connection import connect, execute_read, execute_write, server_version
 from graphengine.store.load import LoadReport, ensure_schema, load_frames, refresh_sends_to
 from graphengine.store.read import (
     graph_counts,
@@ -26,7 +27,10 @@ from graphengine.store.read import (
 
 __all__ = [
     "LoadReport",
+    "connect",
     "ensure_schema",
+    "execute_read",
+    "execute_write",
     "graph_counts",
     "graph_fingerprint",
     "load_frames",
@@ -35,5 +39,6 @@ __all__ = [
     "read_providers",
     "read_sends_to",
     "refresh_sends_to",
+    "server_version",
     "write_provider_properties",
 ]
