@@ -18,7 +18,14 @@ import neo4j
 from graphengine.config import Neo4jSettings, neo4j_settings
 from graphengine.errors import Neo4jUnavailable
 
-__all__ = ["connect", "execute_read", "execute_write", "server_version", "unavailable_error"]
+__all__ = [
+    "connect",
+    "execute_read",
+    "execute_write",
+    "server_version",
+    "session_database",
+    "unavailable_error",
+]
 
 T = TypeVar("T")
 
@@ -112,7 +119,9 @@ def connect(settings: Neo4jSettings | None = None, *, verify: bool = True) -> ne
     return driver
 
 
-def _database(driver: neo4j.Driver, database: str | None) -> str | None:
+def session_database(driver: neo4j.Driver, database: str | None = None) -> str | None:
+    """Return ``database``, else the ``NEO4J_DATABASE`` that :func:`connect` was given, else
+    ``None`` (the server's default database)."""
     if database:
         return database
     return getattr(driver, "_graphengine_database", None)
@@ -132,7 +141,7 @@ def execute_read(
     with, else the server's default database.
     """
     with driver.session(
-        database=_database(driver, database), default_access_mode=neo4j.READ_ACCESS
+        database=session_database(driver, database), default_access_mode=neo4j.READ_ACCESS
     ) as session:
         return session.execute_read(work, *args, **kwargs)
 
@@ -149,7 +158,7 @@ def execute_write(
     See :func:`execute_read` for ``database``.
     """
     with driver.session(
-        database=_database(driver, database), default_access_mode=neo4j.WRITE_ACCESS
+        database=session_database(driver, database), default_access_mode=neo4j.WRITE_ACCESS
     ) as session:
         return session.execute_write(work, *args, **kwargs)
 
