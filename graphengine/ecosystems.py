@@ -68,13 +68,18 @@ DEFAULT_SEED = 42
 class HubRule:
     """How hubs (terminating and national transit carriers) are found and handled.
 
-    A provider is a hub **candidate** when either
+    A provider is a hub **candidate** when any of these holds:
 
     * at least ``terminating_share`` of its hop rows are terminating (the victim's carrier sits
-      at the end of every ecosystem's paths), or
-    * its number of distinct neighbours is a robust outlier: ``log(1 + degree)`` lies more than
-      ``breadth_z`` robust standard deviations (1.4826 x MAD) above the median. A national
-      transit carrier is such an outlier.
+      at the end of every ecosystem's paths);
+    * its **campaign breadth** is an outlier: ``log(1 + distinct campaigns)`` lies more than
+      ``campaign_z`` robust standard deviations (1.4826 x MAD) above the median over connected
+      providers. An ecosystem runs a few campaigns; a national transit carrier or a shared
+      foreign wholesaler carries nearly all of them;
+    * its **neighbour breadth** is an outlier: ``log(1 + distinct neighbours)`` above
+      ``degree_z`` robust standard deviations (the fallback when campaigns are not labelled).
+
+    Robust z-scores are scale-free, so the same rule serves 700 or 70,000 providers.
 
     Parameters
     ----------
@@ -84,8 +89,10 @@ class HubRule:
         ``none`` turns hub handling off (plain detection, every provider is an ordinary one).
     terminating_share : float
         Share of terminating hops that makes a provider a terminating carrier.
-    breadth_z : float
-        Robust z-score of log-degree above which a provider is a transit hub (3.5 is the
+    campaign_z : float
+        Robust z-score of log campaign count above which a provider is a hub.
+    degree_z : float
+        Robust z-score of log-degree above which a provider is a hub (3.5 is the
         Iglewicz-Hoaglin outlier cut-off).
     attach_share : float
         After detection, a candidate joins the ecosystem holding at least this share of its
@@ -97,7 +104,8 @@ class HubRule:
 
     mode: Literal["detach", "downweight", "none"] = "detach"
     terminating_share: float = 0.5
-    breadth_z: float = 3.5
+    campaign_z: float = 2.5
+    degree_z: float = 3.5
     attach_share: float = 0.67
     weight_factor: float = 0.1
 
@@ -110,8 +118,9 @@ class HubRule:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ConfigError(f"hub_handling {name}={value} must be in (0, 1]")
-        if self.breadth_z <= 0:
-            raise ConfigError(f"hub_handling breadth_z={self.breadth_z} must be positive")
+        for name in ("campaign_z", "degree_z"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"hub_handling {name}={getattr(self, name)} must be positive")
 
 
 def _hub_rule(hubs: HubRule | str | None) -> HubRule:
@@ -194,7 +203,12 @@ def _robust_outliers(values: np.ndarray, z: float) -> np.ndarray:
     return (values - median) / spread > z
 
 
-def hub_candidates(u: ig.Graph, terminating_share: np.ndarray | None, rule: HubRule) -> np.ndarray:
+def hub_candidates(
+    u: ig.Graph,
+    terminating_share: np.ndarray | None,
+    rule: HubRule,
+    n_campaigns: np.ndarray | None = None,
+) -> np.ndarray:
     """Return the hub-candidate mask of :class:`HubRule` for the undirected graph ``u``."""
     n = u.vcount()
     if rule.mode == "none" or n == 0:
@@ -204,7 +218,10 @@ def hub_candidates(u: ig.Graph, terminating_share: np.ndarray | None, rule: HubR
     degree = np.bincount(edges.ravel(), minlength=n).astype(float)
     mask = np.zeros(n, dtype=bool)
     connected = degree > 0
-    mask[connected] = _robust_outliers(np.log1p(degree[connected]), rule.breadth_z)
+    mask[connected] = _robust_outliers(np.log1p(degree[connected]), rule.degree_z)
+    if n_campaigns is not None:
+        campaigns = np.asarray(n_campaigns, dtype=float)[connected]
+        mask[connected] |= _robust_outliers(np.log1p(campaigns), rule.campaign_z)
     if terminating_share is not None:
         mask |= np.asarray(terminating_share, dtype=float) >= rule.terminating_share
     return mask & connected
@@ -278,8 +295,10 @@ def partition_graph(
     seed: int = DEFAULT_SEED,
     hubs: HubRule | str | None = "detach",
     terminating_share: np.ndarray | list[float] | None = None,
+    n_campaigns: np.ndarray | list[int] | None = None,
     min_size: int = 3,
     consensus_threshold: float = 0.5,
+    split_threshold: float | None = 0.3,
 ) -> Partition:
     """Find consensus ecosystems on a provider graph (the engine under :func:`detect_ecosystems`).
 
@@ -302,13 +321,21 @@ def partition_graph(
         Master seed; the same graph, parameters and seed give the same partition.
     hubs : HubRule or {"detach", "downweight", "none"}
         Hub handling; see :class:`HubRule`.
-    terminating_share : array-like, optional
-        Per-vertex share of terminating hops (from :mod:`graphengine.profiles`).
+    terminating_share, n_campaigns : array-like, optional
+        Per-vertex share of terminating hops and number of distinct campaigns (from
+        :mod:`graphengine.profiles`), used by the hub rule.
     min_size : int
         Communities with fewer providers get no ecosystem id (status ``small``).
     consensus_threshold : float
         Two neighbours share a consensus ecosystem when they were together in more than this
         share of the runs.
+    split_threshold : float or None
+        Modularity has a resolution limit: in a large graph it merges small communities
+        that are only weakly tied (Fortunato and Barthelemy 2007). So each consensus
+        ecosystem of at least ``2 * min_size`` providers is detected again on its own
+        subgraph (same method and seeded consensus); when that split reaches a modularity
+        of ``split_threshold`` (0.3, Newman and Girvan's mark of significant structure) the
+        ecosystem is split, once. ``None`` turns this off; it never applies to CPM or Infomap.
 
     Returns
     -------
@@ -328,7 +355,8 @@ def partition_graph(
     n = graph.vcount()
     u = _undirected(graph)
     share = None if terminating_share is None else np.asarray(terminating_share, dtype=float)
-    is_hub = hub_candidates(u, share, rule)
+    campaigns = None if n_campaigns is None else np.asarray(n_campaigns, dtype=float)
+    is_hub = hub_candidates(u, share, rule, campaigns)
 
     # The detection graph: every vertex keeps its id; hub edges are cut or down-weighted.
     det = _treat_hub_edges(u.copy(), is_hub, rule)
@@ -346,6 +374,22 @@ def partition_graph(
     together = (members[:, src] == members[:, dst]).mean(axis=0) if len(src) else np.zeros(0)
     keep = together > consensus_threshold
     raw = _components(n, src[keep], dst[keep])
+    refined = 0
+    if split_threshold is not None and method != "infomap" and objective == "modularity":
+        raw, together, refined = _refine(
+            det,
+            raw,
+            src,
+            dst,
+            together,
+            method=method,
+            resolution=resolution,
+            runs=runs,
+            seed=seed,
+            min_size=min_size,
+            split_threshold=split_threshold,
+            consensus_threshold=consensus_threshold,
+        )
 
     # Stability: weighted agreement of each vertex's incident pairs with the consensus.
     same = raw[src] == raw[dst]
@@ -388,6 +432,7 @@ def partition_graph(
         "modularity": modularity,
         "cpm_quality": _cpm_quality(det, raw, resolution) if n else float("nan"),
         "n_ecosystems": float(membership.max(initial=0)),
+        "n_split": float(refined),
     }
     co = pd.DataFrame({"source": src, "target": dst, "together": together})
     return Partition(
@@ -400,6 +445,61 @@ def partition_graph(
         co_assignment=co,
         quality=quality,
     )
+
+
+def _refine(
+    det: ig.Graph,
+    raw: np.ndarray,
+    src: np.ndarray,
+    dst: np.ndarray,
+    together: np.ndarray,
+    *,
+    method: str,
+    resolution: float,
+    runs: int,
+    seed: int,
+    min_size: int,
+    split_threshold: float,
+    consensus_threshold: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Split consensus communities whose own subgraph has significant modularity.
+
+    Returns the new labels, the co-assignment shares (edges inside a community that was
+    examined take the share of the sub-runs, which decided them) and the number of splits.
+    """
+    raw = raw.copy()
+    together = together.copy()
+    sizes = np.bincount(raw)
+    next_label = len(sizes)
+    inside = raw[src] == raw[dst]
+    order = np.argsort(raw, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    splits = 0
+    for c in np.flatnonzero(sizes >= 2 * min_size):
+        ids = order[starts[c] : starts[c + 1]]  # sorted, because argsort is stable
+        sub = det.induced_subgraph(ids.tolist())
+        if sub.ecount() == 0:
+            continue
+        # A seed per community, from the master seed and the community's first vertex:
+        # the result does not depend on the order communities are visited in.
+        sub_runs = _seeded_runs(
+            sub, None, method, "modularity", resolution, runs, seed + int(ids[0])
+        )
+        eidx = np.flatnonzero(inside & (raw[src] == c))
+        ls, ld = np.searchsorted(ids, src[eidx]), np.searchsorted(ids, dst[eidx])
+        local = (sub_runs[:, ls] == sub_runs[:, ld]).mean(axis=0)
+        keep = local > consensus_threshold
+        sub_raw = _components(len(ids), ls[keep], ld[keep])
+        if sub_raw.max() == 0:
+            continue
+        quality = sub.modularity(sub_raw.tolist(), weights="weight", directed=False)
+        if quality < split_threshold:
+            continue
+        raw[ids] = np.where(sub_raw == 0, c, next_label + sub_raw - 1)
+        next_label += int(sub_raw.max())
+        together[eidx] = local
+        splits += 1
+    return raw, together, splits
 
 
 def _names(graph: ig.Graph) -> list[Any]:
@@ -575,6 +675,7 @@ def detect_ecosystems(
     hub_handling: HubRule | str | None = "detach",
     min_size: int = 3,
     consensus_threshold: float = 0.5,
+    split_threshold: float | None = 0.3,
     weight: str | None = "tracebacks",
     graph: ig.Graph | None = None,
 ) -> EcosystemResult:
@@ -586,7 +687,7 @@ def detect_ecosystems(
         Canonical hop frame.
     providers : pandas.DataFrame, optional
         Canonical provider frame (display names; listed providers are never dropped).
-    method, objective, resolution, runs, seed, min_size, consensus_threshold
+    method, objective, resolution, runs, seed, min_size, consensus_threshold, split_threshold
         See :func:`partition_graph`.
     hub_handling : HubRule or {"detach", "downweight", "none"}
         See :class:`HubRule`; ``"none"`` is plain detection.
@@ -633,8 +734,10 @@ def detect_ecosystems(
         seed=seed,
         hubs=rule,
         terminating_share=profiles["terminating_share"].to_numpy(),
+        n_campaigns=profiles["n_campaigns"].to_numpy(),
         min_size=min_size,
         consensus_threshold=consensus_threshold,
+        split_threshold=split_threshold,
     )
     u_degree = _undirected(g).degree() if g.vcount() else []
     frame = pd.DataFrame(
@@ -661,6 +764,7 @@ def detect_ecosystems(
         "hub_handling": asdict(rule),
         "min_size": min_size,
         "consensus_threshold": consensus_threshold,
+        "split_threshold": split_threshold,
         "weight": weight,
         "quality": part.quality,
         "versions": _versions(),
@@ -719,7 +823,7 @@ def resolution_scan(
         resolutions = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]
     g = provider_graph(hops, providers, weight=weight)
     keys = [str(k) for k in g.vs["name"]] if g.vcount() else []
-    share = provider_profiles(hops, providers, keys)["terminating_share"].to_numpy()
+    profiles = provider_profiles(hops, providers, keys)
     rows = []
     for r in resolutions:
         part = partition_graph(
@@ -730,7 +834,8 @@ def resolution_scan(
             runs=runs,
             seed=seed,
             hubs=hub_handling,
-            terminating_share=share,
+            terminating_share=profiles["terminating_share"].to_numpy(),
+            n_campaigns=profiles["n_campaigns"].to_numpy(),
             min_size=min_size,
         )
         m = np.array(part.membership)

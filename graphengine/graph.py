@@ -65,8 +65,25 @@ EDGE_COLUMNS: tuple[str, ...] = (
 WEIGHTS: tuple[str | None, ...] = ("tracebacks", "hops", "n_campaigns", None)
 
 
-def _join_sorted(values: pd.Series) -> str:
-    return ";".join(sorted({str(v) for v in values.dropna()}))
+def _campaign_lists(routed: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(upstream, downstream) -> its distinct campaign labels, sorted and joined by ``;``.
+
+    Built with plain Python over sorted unique triples: a pandas per-group lambda is two
+    orders of magnitude slower on graphs with many edges.
+    """
+    triples = (
+        routed[["upstream_key", "downstream_key", "campaign"]]
+        .dropna()
+        .astype(str)
+        .drop_duplicates()
+        .sort_values(["upstream_key", "downstream_key", "campaign"])
+    )
+    out: dict[tuple[str, str], list[str]] = {}
+    for up, down, campaign in zip(
+        triples["upstream_key"], triples["downstream_key"], triples["campaign"], strict=True
+    ):
+        out.setdefault((up, down), []).append(campaign)
+    return {pair: ";".join(labels) for pair, labels in out.items()}
 
 
 def edge_table(hops: pd.DataFrame) -> pd.DataFrame:
@@ -102,8 +119,12 @@ def edge_table(hops: pd.DataFrame) -> pd.DataFrame:
         first_seen=("call_time", "min"),
         last_seen=("call_time", "max"),
     )
-    table["campaigns"] = grouped["campaign"].agg(_join_sorted)
     table = table.reset_index()
+    lists = _campaign_lists(routed)
+    table["campaigns"] = [
+        lists.get((str(u), str(d)), "")
+        for u, d in zip(table["upstream_key"], table["downstream_key"], strict=True)
+    ]
     for col in ("tracebacks", "hops", "n_campaigns"):
         table[col] = table[col].astype("int64")
     table["campaigns"] = table["campaigns"].astype("string")

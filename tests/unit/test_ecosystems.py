@@ -199,8 +199,8 @@ def test_bad_parameters_raise_config_errors(planted, kwargs, message):
 def test_hub_rule_validates_its_thresholds():
     with pytest.raises(ConfigError, match=r"attach_share=1.5 must be in \(0, 1\]"):
         HubRule(attach_share=1.5)
-    with pytest.raises(ConfigError, match=r"breadth_z=0 must be positive"):
-        HubRule(breadth_z=0)
+    with pytest.raises(ConfigError, match=r"degree_z=0 must be positive"):
+        HubRule(degree_z=0)
 
 
 def test_params_record_seed_and_versions(planted):
@@ -272,3 +272,20 @@ def test_repr_html_names_method_and_seed(planted):
 def test_empty_input():
     result = detect_ecosystems(schema.empty_hops(), runs=2)
     assert result.providers.empty and result.ecosystems.empty
+
+
+def test_ring_of_cliques_resolution_limit_is_split():
+    """Fortunato and Barthelemy's ring of 30 five-cliques joined by single edges: modularity
+    merges neighbouring cliques; the split step recovers every clique."""
+    k, c = 30, 5
+    edges = [(i * c + a, i * c + b) for i in range(k) for a in range(c) for b in range(a + 1, c)]
+    edges += [(i * c, ((i + 1) % k) * c + 1) for i in range(k)]
+    g = ig.Graph(n=k * c, edges=edges)
+    merged = partition_graph(g, runs=10, seed=3, hubs="none", split_threshold=None)
+    assert merged.n_ecosystems < k
+    split = partition_graph(g, runs=10, seed=3, hubs="none")
+    assert split.n_ecosystems == k
+    assert sorted(np.bincount(split.membership)[1:].tolist()) == [c] * k
+    cliques = [i // c for i in range(k * c)]
+    assert ig.compare_communities(cliques, split.membership, method="nmi") == pytest.approx(1.0)
+    assert split.quality["n_split"] > 0
