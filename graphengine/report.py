@@ -1,0 +1,399 @@
+"""The HTML investigation report: one self-contained file that opens offline.
+
+Sections (each a ``<section id=...>``): ``summary``, ``ecosystems``, ``repeat-offenders``,
+``noncooperative``, ``rmd-violations``, ``targets``, ``method`` and ``outputs``. plotly.js is
+inlined once; each ecosystem diagram is the figure of that ecosystem's evidence bundle, read
+back from the bundle's ``figures/ecosystem.plotly.json``, so the report shows exactly what was
+sealed as evidence.
+
+Every value is HTML-escaped. Long lists of traceback ids are shortened on screen (the full
+lists are in ``targets.csv`` and ``findings.json``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+if TYPE_CHECKING:
+    from graphengine.investigate import Investigation
+
+__all__ = ["render_report", "write_report", "SECTIONS"]
+
+#: section id -> heading, in order.
+SECTIONS: dict[str, str] = {
+    "summary": "Summary of the data",
+    "ecosystems": "Business ecosystems",
+    "repeat-offenders": "Repeat gateways and originators",
+    "noncooperative": "Non-cooperative providers",
+    "rmd-violations": "Robocall Mitigation Database violations",
+    "targets": "Ranked investigation targets",
+    "method": "Method, parameters and versions",
+    "outputs": "Files written",
+}
+
+_IDS_SHOWN = 8
+_ROWS_SHOWN = 50
+
+_CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;color:#1b1f24;background:#fff}
+header{background:#14213d;color:#fff;padding:18px 32px}
+header h1{margin:0 0 4px 0;font-size:24px}
+header p{margin:2px 0;font-size:13px;color:#d7dce5}
+nav{padding:8px 32px;background:#eef1f6;font-size:13px}
+nav a{margin-right:14px;color:#14213d}
+main{padding:8px 32px 40px 32px;max-width:1400px}
+section{margin-top:28px}
+h2{border-bottom:2px solid #14213d;padding-bottom:4px;font-size:20px}
+table{border-collapse:collapse;font-size:12px;margin:8px 0}
+th,td{border:1px solid #ccd3de;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#eef1f6}
+.kpis{display:flex;flex-wrap:wrap;gap:12px}
+.kpi{border:1px solid #ccd3de;border-radius:6px;padding:8px 14px;min-width:130px}
+.kpi b{display:block;font-size:20px}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:6px 10px;font-size:13px}
+.lesson{color:#444;font-size:13px;max-width:1000px}
+.figure{border:1px solid #ccd3de;margin:10px 0}
+code{background:#f3f4f6;padding:1px 3px}
+"""
+
+
+def _esc(value: Any) -> str:
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return html.escape(f"{value:.4g}")
+    if isinstance(value, pd.Timestamp):
+        return html.escape(value.strftime("%Y-%m-%d %H:%M UTC"))
+    return html.escape(str(value))
+
+
+def _ids(value: Any) -> str:
+    """Shorten a ';'-separated id list for the screen."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    ids = [i for i in str(value).split(";") if i]
+    shown = ", ".join(ids[:_IDS_SHOWN])
+    more = f" … ({len(ids)} in all)" if len(ids) > _IDS_SHOWN else ""
+    return html.escape(shown + more)
+
+
+def _table(frame: pd.DataFrame, columns: list[str], id_columns: tuple[str, ...] = ()) -> str:
+    """Return an HTML table of the first rows of ``frame`` (escaped), with a row count note."""
+    if frame.empty:
+        return "<p><i>None found.</i></p>"
+    cols = [c for c in columns if c in frame.columns]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    rows = []
+    for record in frame[cols].head(_ROWS_SHOWN).itertuples(index=False):
+        cells = [_ids(v) if c in id_columns else _esc(v) for c, v in zip(cols, record, strict=True)]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    more = (
+        f"<p class='lesson'>Showing {_ROWS_SHOWN} of {len(frame)} rows.</p>"
+        if len(frame) > _ROWS_SHOWN
+        else ""
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def _kpis(pairs: list[tuple[str, Any]]) -> str:
+    items = "".join(f"<div class='kpi'><b>{_esc(v)}</b>{html.escape(k)}</div>" for k, v in pairs)
+    return f"<div class='kpis'>{items}</div>"
+
+
+def _section(anchor: str, body: str) -> str:
+    return f"<section id='{anchor}'><h2>{html.escape(SECTIONS[anchor])}</h2>{body}</section>"
+
+
+def _summary(inv: Investigation) -> str:
+    s = inv.summary()
+    window = f"{_esc(s['first_call'])[:10]} to {_esc(s['last_call'])[:10]}"
+    body = _kpis(
+        [
+            ("tracebacks", s["tracebacks"]),
+            ("hops", s["hops"]),
+            ("providers", s["providers"]),
+            ("ecosystems", s["ecosystems"]),
+            ("rows rejected", s["rows_rejected"]),
+            ("duplicate rows", s["rows_duplicate"]),
+        ]
+    )
+    body += f"<p>Calls traced from <b>{window}</b>. Findings window: <b>{_esc(s['findings_window_since'])}</b> to <b>{_esc(s['findings_window_until'])}</b>.</p>"
+    stats = inv.load.stats.assign(file=inv.load.stats["file"].map(lambda p: Path(str(p)).name))
+    body += _table(stats, ["file", "shape", "read", "loaded", "rejected", "duplicates", "sha256"])
+    if s["rows_rejected"]:
+        quarantine = inv.files.get("quarantine")
+        where = quarantine.name if quarantine is not None else "the quarantine file"
+        body += (
+            f"<p class='note'><b>{s['rows_rejected']} row(s) were rejected</b> and written to "
+            f"<code>{html.escape(where)}</code> with their file, line, column and reason. "
+            "The good rows were loaded. The most frequent reasons:</p>"
+        )
+        reasons = (
+            inv.load.rejects.groupby("reason", sort=False)
+            .size()
+            .rename("rows")
+            .reset_index()
+            .sort_values(["rows", "reason"], ascending=[False, True])
+        )
+        body += _table(reasons, ["reason", "rows"])
+    else:
+        body += "<p>No row was rejected.</p>"
+    body += (
+        "<p class='lesson'>A traceback count is not a call volume: one traceback stands for one "
+        "traced call, chosen by the investigators, out of a campaign that may hold millions.</p>"
+    )
+    return _section("summary", body)
+
+
+def _figure_html(bundle: Path, div_id: str) -> str:
+    source = bundle / "figures" / "ecosystem.plotly.json"
+    if not source.is_file():
+        return "<p><i>No diagram in this bundle.</i></p>"
+    fig = pio.from_json(source.read_text(encoding="utf-8"))
+    div = pio.to_html(
+        fig,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id=div_id,
+        config={"displaylogo": False, "responsive": True},
+    )
+    return f"<div class='figure'>{div}</div>"
+
+
+def _ecosystems(inv: Investigation) -> str:
+    table = inv.analysis.ecosystems.ecosystems.sort_values(
+        ["n_tracebacks", "ecosystem"], ascending=[False, True]
+    )
+    body = (
+        "<p class='lesson'>An ecosystem is a group of providers that hand traffic to each other "
+        "far more than to the rest of the graph. Terminating carriers and national transit "
+        "carriers touch every ecosystem; they are attached afterwards and do not define one. "
+        "Stability is the share of seeded runs that kept a provider with the same peers.</p>"
+    )
+    body += _table(
+        table,
+        [
+            "ecosystem",
+            "n_providers",
+            "n_tracebacks",
+            "foreign_sources",
+            "gateways",
+            "originators",
+            "campaigns",
+            "first_seen",
+            "last_seen",
+            "top_customers",
+            "chokepoints",
+            "mean_stability",
+        ],
+    )
+    for bundle in inv.bundles:
+        eco = bundle.name.removeprefix("ecosystem-")
+        rel = bundle.relative_to(inv.out_dir)
+        body += (
+            f"<h3>Ecosystem {html.escape(eco)}</h3><p>Evidence bundle: "
+            f"<code>{html.escape(str(rel))}</code> (verify with "
+            f"<code>graphengine evidence verify {html.escape(str(rel))}</code>).</p>"
+        )
+        body += _figure_html(bundle, f"ecosystem-{eco}")
+    return _section("ecosystems", body)
+
+
+def _repeat(inv: Investigation) -> str:
+    f = inv.findings
+    params = f.parameters.get("repeat", {})
+    body = (
+        f"<p class='lesson'>A repeat gateway (or originator) held that role in at least "
+        f"<b>{_esc(params.get('threshold'))}</b> tracebacks within a span of "
+        f"<b>{_esc(params.get('span'))}</b>. Quote the count with its window: a count says how "
+        "often a provider was found on a traced path, not how much traffic it carries.</p>"
+    )
+    cols = ["provider_key", "tracebacks", "max_in_span", "span_start", "span_end", "traceback_ids"]
+    body += "<h3>Repeat gateways</h3>" + _table(f.repeat_gateways, cols, ("traceback_ids",))
+    body += "<h3>Repeat originators</h3>" + _table(f.repeat_originators, cols, ("traceback_ids",))
+    return _section("repeat-offenders", body)
+
+
+def _noncooperative(inv: Investigation) -> str:
+    f = inv.findings
+    body = (
+        "<p class='lesson'>A provider is flagged by the documented rule in "
+        "<code>findings.json</code> (parameters <code>noncooperation</code>): enough hops where "
+        "it did not respond or had no usable records. Each flag lists its reasons and the "
+        "traceback ids behind them.</p>"
+    )
+    body += _table(
+        f.noncooperative,
+        [
+            "provider_key",
+            "reasons",
+            "asked",
+            "nonresponse_tracebacks",
+            "nonresponse_share",
+            "stopped_tracebacks",
+            "traceback_ids",
+        ],
+        ("traceback_ids",),
+    )
+    body += "<h3>Downstream providers that kept accepting their traffic</h3>"
+    body += _table(
+        f.accepts_from_flagged,
+        [
+            "downstream_key",
+            "flagged_upstreams",
+            "tracebacks",
+            "first_call",
+            "last_call",
+            "traceback_ids",
+        ],
+        ("traceback_ids", "flagged_upstreams"),
+    )
+    return _section("noncooperative", body)
+
+
+def _rmd(inv: Investigation) -> str:
+    f = inv.findings
+    if not f.rmd_supplied:
+        return _section("rmd-violations", "<p class='note'>No RMD registry was supplied.</p>")
+    v = f.rmd_violations
+    body = (
+        "<p class='lesson'>Since 28 September 2021 a provider may not accept traffic directly "
+        "from a provider that is not in the Robocall Mitigation Database, or was removed from "
+        "it before the call. Each row is a finding against the <b>downstream</b> provider.</p>"
+    )
+    if not v.empty:
+        by = (
+            v.groupby("downstream_key")
+            .agg(
+                tracebacks=("traceback_id", "nunique"),
+                upstreams=("upstream_key", lambda s: ";".join(sorted(set(s)))),
+                first_call=("call_time", "min"),
+                last_call=("call_time", "max"),
+                traceback_ids=("traceback_id", lambda s: ";".join(sorted(set(s)))),
+            )
+            .reset_index()
+            .sort_values(["tracebacks", "downstream_key"], ascending=[False, True])
+        )
+        body += f"<p>{len(v)} violating hops by {len(by)} downstream providers.</p>"
+        body += _table(
+            by,
+            [
+                "downstream_key",
+                "tracebacks",
+                "upstreams",
+                "first_call",
+                "last_call",
+                "traceback_ids",
+            ],
+            ("traceback_ids", "upstreams"),
+        )
+    else:
+        body += "<p><i>None found.</i></p>"
+    return _section("rmd-violations", body)
+
+
+def _targets(inv: Investigation) -> str:
+    weights = inv.findings.parameters.get("weights", {})
+    formula = " + ".join(f"{_esc(w)}·{html.escape(k)}" for k, w in weights.items())
+    body = (
+        "<p class='lesson'>The score is a documented weighted sum of normalised signals (each "
+        "count <i>c</i> becomes <i>c</i>/(<i>c</i>+half_at)); every number can be re-derived "
+        "from the traceback ids in <code>targets.csv</code>. Score = "
+        f"{formula}.</p>"
+    )
+    body += _table(
+        inv.findings.targets,
+        [
+            "rank",
+            "provider_key",
+            "name",
+            "ecosystem",
+            "score",
+            "reasons",
+            "tracebacks",
+            "traceback_ids",
+        ],
+        ("traceback_ids",),
+    )
+    return _section("targets", body)
+
+
+def _method(inv: Investigation) -> str:
+    eco = inv.analysis.settings.get("ecosystems", {})
+    record = {
+        "ecosystems": eco,
+        "findings": inv.findings.parameters,
+        "inputs": inv.analysis.settings.get("inputs", []),
+        "evidence_formats": list(inv.options.formats),
+        "neo4j": inv.neo4j,
+    }
+    body = (
+        f"<p>Ecosystems: <b>{_esc(eco.get('method'))}</b> ({_esc(eco.get('objective'))}, "
+        f"resolution {_esc(eco.get('resolution'))}), consensus of {_esc(eco.get('runs'))} "
+        f"seeded runs, master seed <b>{_esc(eco.get('seed'))}</b>. The same inputs and seed give "
+        "the same ecosystems, findings and diagrams.</p>"
+    )
+    body += f"<pre>{html.escape(json.dumps(record, indent=2, sort_keys=True, default=str))}</pre>"
+    if inv.warnings:
+        body += (
+            "<h3>Warnings</h3><ul>"
+            + "".join(f"<li>{html.escape(w)}</li>" for w in inv.warnings)
+            + "</ul>"
+        )
+    return _section("method", body)
+
+
+def _outputs(inv: Investigation) -> str:
+    items = sorted(
+        [(k, v.relative_to(inv.out_dir)) for k, v in inv.files.items() if k != "report"]
+        + [("evidence", b.relative_to(inv.out_dir)) for b in inv.bundles],
+        key=lambda kv: str(kv[1]),
+    )
+    rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(str(v))}</code></td></tr>"
+        for k, v in items
+    )
+    return _section("outputs", f"<table><tbody>{rows}</tbody></table>")
+
+
+def render_report(inv: Investigation) -> str:
+    """Return the report of ``inv`` as one self-contained HTML document (plotly.js inline)."""
+    from graphengine import __version__
+
+    case = inv.options.case_label or "(no case label)"
+    nav = "".join(f"<a href='#{k}'>{html.escape(v)}</a>" for k, v in SECTIONS.items())
+    sections = [
+        _summary(inv),
+        _ecosystems(inv),
+        _repeat(inv),
+        _noncooperative(inv),
+        _rmd(inv),
+        _targets(inv),
+        _method(inv),
+        _outputs(inv),
+    ]
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>graphengine investigation report: {html.escape(case)}</title>"
+        f"<style>{_CSS}</style>"
+        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
+        f"<header><h1>Investigation report: {html.escape(case)}</h1>"
+        f"<p>Generated {html.escape(inv.generated_utc)} by graphengine {html.escape(__version__)}"
+        "</p></header>"
+        f"<nav>{nav}</nav><main>{''.join(sections)}</main></body></html>\n"
+    )
+
+
+def write_report(inv: Investigation, path: str | Path) -> Path:
+    """Write :func:`render_report` to ``path`` (UTF-8) and return the path."""
+    target = Path(path)
+    target.write_text(render_report(inv), encoding="utf-8")
+    return target

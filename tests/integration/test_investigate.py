@@ -1,0 +1,183 @@
+"""The main job end to end: ``investigate`` and the HTML report, opened in the real Chromium.
+
+One small seeded dataset (the generator's own files plus three hand-made bad rows) is
+investigated once per module; the tests read the files it wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from graphengine.export.formats import find_browser
+from graphengine.investigate import InvestigateOptions, investigate
+from graphengine.report import SECTIONS
+
+pytestmark = [pytest.mark.slow]
+
+BAD_ROWS = [
+    # traceback id, hop, provider, upstream, role, response, call_time, ... : three reasons
+    "BAD-1,0,,Somebody LLC,terminating,Responded,2025-03-01T10:00:00Z,Tax relief,2025550100,2125550111,A,US,",
+    "BAD-2,0,Acme Voice LLC,,terminating,Responded,not-a-time,Tax relief,2025550100,2125550111,A,US,",
+    "BAD-3,0,Acme Voice LLC,,terminating,Responded,2025-03-01T10:00:00Z,Tax relief,2025550100,2125550111,Z,US,",
+]
+T1 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+T2 = dt.datetime(2026, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from loaders.synthetic import generate
+
+    root = tmp_path_factory.mktemp("investigate")
+    data = generate(root / "data", tracebacks=400, seed=3)
+    hops = root / "hops_with_bad_rows.csv"
+    text = data.hops.read_text(encoding="utf-8")
+    hops.write_text(text.rstrip("\n") + "\n" + "\n".join(BAD_ROWS) + "\n", encoding="utf-8")
+    return {"root": root, "hops": hops, "rmd": data.rmd}
+
+
+def _run(dataset: dict[str, Path], name: str, when: dt.datetime, formats=("html",)):
+    return investigate(
+        [dataset["hops"]],
+        dataset["root"] / name,
+        providers=dataset["rmd"],
+        options=InvestigateOptions(case_label="TEST-CASE", runs=4, top=2, formats=formats),
+        neo4j=False,
+        command_line=["graphengine", "investigate", "(test)"],
+        generated_at=when,
+    )
+
+
+@pytest.fixture(scope="module")
+def first(dataset):
+    return _run(dataset, "run1", T1, formats=("html", "png"))
+
+
+def test_outputs_are_written_and_listed(first) -> None:
+    out = first.out_dir
+    for name in (
+        "report.html",
+        "ecosystems.csv",
+        "providers.csv",
+        "targets.csv",
+        "findings.json",
+        "analysis.json",
+        "quarantine.csv",
+        "investigation.json",
+    ):
+        assert (out / name).is_file(), name
+    assert [b.name for b in first.bundles] == [
+        f"ecosystem-{e}"
+        for e in first.analysis.ecosystems.ecosystems.sort_values(
+            ["n_tracebacks", "ecosystem"], ascending=[False, True]
+        )["ecosystem"].head(2)
+    ]
+    for bundle in first.bundles:
+        assert (bundle / "manifest.json").is_file()
+        assert (bundle / "figures" / "ecosystem.png").is_file()
+    record = json.loads((out / "investigation.json").read_text())
+    assert record["summary"]["rows_rejected"] == 3
+    assert record["files"]["report"] == "report.html"
+
+
+def test_bad_rows_are_quarantined_and_reported(first) -> None:
+    quarantine = (first.out_dir / "quarantine.csv").read_text(encoding="utf-8")
+    for tb in ("BAD-1", "BAD-2", "BAD-3"):
+        assert tb in quarantine
+    assert first.summary()["rows_rejected"] == 3
+    assert first.summary()["tracebacks"] == 400  # every good row still loaded
+    page = first.report.read_text(encoding="utf-8")
+    assert "<b>3 row(s) were rejected</b>" in page
+    assert "<code>quarantine.csv</code>" in page
+
+
+def test_report_is_self_contained(first) -> None:
+    page = first.report.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+href=[\"']https?:", page)
+    for anchor in SECTIONS:
+        assert f"<section id='{anchor}'>" in page
+    # One diagram per bundle, with the figure of the sealed evidence.
+    for bundle in first.bundles:
+        assert f'id="{bundle.name}"' in page
+
+
+def test_same_input_and_seed_give_the_same_report_timestamps_apart(dataset, first) -> None:
+    second = _run(dataset, "run2", T2, formats=("html", "png"))
+    one = first.report.read_text(encoding="utf-8")
+    two = second.report.read_text(encoding="utf-8")
+    stamp = re.compile(r"2026-0[12]-0[23]T0[34]:0[45]:0[56]Z")
+    assert stamp.search(one) and stamp.search(two)
+    assert stamp.sub("<T>", one) == stamp.sub("<T>", two)
+    for name in ("targets.csv", "ecosystems.csv", "providers.csv", "findings.json"):
+        assert (first.out_dir / name).read_bytes() == (second.out_dir / name).read_bytes(), name
+
+
+def test_out_folder_that_is_not_an_investigation_is_refused(dataset, tmp_path) -> None:
+    from graphengine.errors import ConfigError
+
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(ConfigError, match="not empty and holds no earlier investigation"):
+        investigate([dataset["hops"]], tmp_path, options=InvestigateOptions(runs=1, top=0))
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def _chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    browser = find_browser()
+    if browser is None:
+        pytest.fail("no Chromium found: `make test` installs Debian's chromium", pytrace=False)
+    profile = cwd / "chromium-profile"
+    shutil.rmtree(profile, ignore_errors=True)
+    return subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            # Offline by construction: any host lookup fails, so a remote fetch cannot succeed.
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=15000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=cwd,
+    )
+
+
+@pytest.mark.chromium
+def test_report_opens_in_headless_chromium_without_console_errors(first, tmp_path) -> None:
+    url = first.report.resolve().as_uri()
+    dom = _chromium("--dump-dom", url, cwd=tmp_path)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == []
+    for heading in SECTIONS.values():
+        assert heading in dom.stdout
+    # plotly.js ran: every ecosystem diagram was drawn as SVG.
+    assert dom.stdout.count('class="main-svg"') >= 2 * len(first.bundles)
+
+    shot = tmp_path / "report.png"
+    taken = _chromium("--window-size=1400,2200", f"--screenshot={shot}", url, cwd=tmp_path)
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1400, 2200)
+    assert len(data) > 50_000  # a page of tables and diagrams, not a blank canvas
