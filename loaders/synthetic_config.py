@@ -92,7 +92,7 @@ class GeneratorConfig:
     legit_foreign: int = 10
     rmd_only: int = 150
     hub_share: float = 0.82
-    hub_transit_share: float = 0.35
+    hub_transit_share: float = 0.5
     noise_share: float = 0.12
     noise_foreign_share: float = 0.15
     leakage: float = 0.05

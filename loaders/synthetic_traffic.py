@@ -33,7 +33,7 @@ __all__ = [
 
 #: Tracebacks per chunk. Part of the determinism contract: changing it changes the files.
 CHUNK = 10_000
-_SLOTS = 14  # maximum hops of one planted path
+_SLOTS = 12  # maximum hops of one planted path (3 foreign + gateway + 3 + 3 + terminating)
 _NEVER = 1 << 30  # "day" on which an RMD-listed provider becomes a bad upstream: never
 _ROLES = ("terminating", "intermediate", "gateway", "originating", "foreign")
 
@@ -264,6 +264,16 @@ class Traffic:
         texts = self.texts
         gw_events: list[tuple[int, int]] = []
         orig_events: list[tuple[int, int]] = []
+        # Per-hop events, counted with bincount at the end of the chunk (fast and flat).
+        ev_p: list[int] = []
+        ev_r: list[int] = []
+        ev_i: list[int] = []
+        nc_p: list[int] = []
+        ar_p: list[int] = []
+        vd_p: list[int] = []
+        role_code = {r: k for k, r in enumerate(_ROLES)}
+        noncoop = frozenset(("no_response", "records_not_found", "insufficient_records"))
+        removed_day, bad_from, canon_q = self.removed_day, self.bad_from, self.canon_q
         for i in range(n):
             tb = f"TB-{first + i + 1:07d}"
             is_noise, is_foreign = cols["noise"][i], cols["foreign"][i]
@@ -382,26 +392,25 @@ class Traffic:
                     f"{tb},{h},{printed_q[h]},{up},{roles[h]},{resp[h]},{tail},{att_h},"
                     f"{self.country[p]},{cust}\n"
                 )
-                st.provider_hops[p] += 1
-                st.role_hops[p, _ROLES.index(roles[h])] += 1
-                st.printed_used[p].add(idx[h])
-                if cats[h] in ("no_response", "records_not_found", "insufficient_records"):
-                    st.noncoop_hops[p] += 1
-                if day >= self.removed_day[p]:
-                    st.hops_after_removal[p] += 1
+                ev_p.append(p)
+                ev_r.append(role_code[roles[h]])
+                ev_i.append(idx[h])
+                if cats[h] in noncoop:
+                    nc_p.append(p)
+                if day >= removed_day[p]:
+                    ar_p.append(p)
                 if roles[h] == "gateway":
                     gw_events.append((p, day))
                 elif roles[h] == "originating":
                     orig_events.append((p, day))
                 if h + 1 < observed and not foreign[p]:
                     up_id = hops[h + 1]
-                    if day >= self.bad_from[up_id]:
-                        reason = "not_in_rmd" if self.bad_from[up_id] == 0 else "removed_from_rmd"
+                    if day >= bad_from[up_id]:
+                        reason = "not_in_rmd" if bad_from[up_id] == 0 else "removed_from_rmd"
                         out.violations.append(
-                            f"{tb},{h},{self.canon_q[up_id]},{self.canon_q[p]},{ts},{reason}\n"
+                            f"{tb},{h},{canon_q[up_id]},{canon_q[p]},{ts},{reason}\n"
                         )
-                        st.violations += 1
-                        st.violations_by_downstream[p] += 1
+                        vd_p.append(p)
             path_raw = " > ".join(raw_names[hops[h]][idx[h]] for h in reversed(range(observed)))
             out.paths.append(f"{tb},{vocab.csv_field(path_raw)},{tail},{att},{cust}\n")
             source = "noise" if is_noise else self.world.ecosystems[cols["eco"][i]].label
@@ -419,11 +428,38 @@ class Traffic:
             if not is_noise:
                 e = cols["eco"][i]
                 st.eco_tracebacks[e] = st.eco_tracebacks.get(e, 0) + 1
+        self._count(ev_p, ev_r, ev_i, nc_p, ar_p, vd_p)
         for events, hist in ((gw_events, st.gateway_days), (orig_events, st.originating_days)):
             if events:
                 arr = np.asarray(events, dtype=np.int64)
                 np.add.at(hist, (arr[:, 0], arr[:, 1]), 1)
         return out
+
+    def _count(
+        self,
+        ev_p: list[int],
+        ev_r: list[int],
+        ev_i: list[int],
+        nc_p: list[int],
+        ar_p: list[int],
+        vd_p: list[int],
+    ) -> None:
+        """Add one chunk's per-hop events to the per-provider counters."""
+        st = self.stats
+        n = st.n_providers
+        p = np.asarray(ev_p, dtype=np.int64)
+        st.provider_hops += np.bincount(p, minlength=n)
+        roles = len(_ROLES)
+        st.role_hops += np.bincount(
+            p * roles + np.asarray(ev_r, dtype=np.int64), minlength=n * roles
+        ).reshape(n, roles)
+        st.noncoop_hops += np.bincount(np.asarray(nc_p, dtype=np.int64), minlength=n)
+        st.hops_after_removal += np.bincount(np.asarray(ar_p, dtype=np.int64), minlength=n)
+        st.violations_by_downstream += np.bincount(np.asarray(vd_p, dtype=np.int64), minlength=n)
+        st.violations += len(vd_p)
+        pairs = np.unique(p * 64 + np.asarray(ev_i, dtype=np.int64))
+        for pair in pairs.tolist():
+            st.printed_used[pair // 64].add(pair % 64)
 
 
 def _phone(npa: int, nxx: int, line: int, fmt: int) -> str:

@@ -242,7 +242,7 @@ def csv_field(value: str) -> str:
     >>> csv_field('Apex Voice LLC')
     'Apex Voice LLC'
     """
-    if any(ch in value for ch in ',"\n\r'):
+    if "," in value or '"' in value or "\n" in value or "\r" in value:
         return '"' + value.replace('"', '""') + '"'
     return value
 
