@@ -159,11 +159,10 @@ def _from_files(args: argparse.Namespace) -> tuple[Any, Any, list[Path]]:
 def _from_neo4j(kind: str, provenance: Any) -> tuple[Any, Any]:
     from graphengine import store
     from graphengine.store import statements
-    from graphengine.store.connection import connect
 
-    driver = connect()
+    driver = store.connect()
     try:
-        provenance.neo4j_server = str(driver.get_server_info().agent)
+        provenance.neo4j_server = store.server_version(driver)
         hops = store.read_hops(driver)
         provenance.cypher.append(
             {"name": "read_hops", "text": statements.READ_HOPS, "parameters": {}}

@@ -436,16 +436,21 @@ def export_ecosystem(
         all_edges.loc[all_edges["target"].isin(members), "source"]
     )
     keys = members | (touching & hubs if settings.hubs != "hide" else set())
+    context = len(keys - members)
     nodes, edges = tables.restrict(all_nodes, all_edges, keys)
+    # links between two context hubs say nothing about this ecosystem: leave them out
+    edges = edges[edges["source"].isin(members) | edges["target"].isin(members)]
+    edges = edges.reset_index(drop=True)
     nodes, edges = _apply_hubs(nodes, edges, hops, hubs, settings.hubs, keep=set())
     coords = force_layout(list(nodes["provider_key"]), edges, seed=settings.seed)
     window = _window(hops, members)
     generated = _utc_now(generated_at)
     n_tracebacks = hops.loc[hops["provider_key"].isin(members), "traceback_id"].nunique()
-    context = len(set(nodes["provider_key"]) - members)
     subject = f"Provider ecosystem {wanted}: {len(members)} providers, {n_tracebacks} tracebacks"
     if context:
-        subject += f" (+{context} adjacent hub{'s' if context > 1 else ''})"
+        how = {"fade": "faded", "collapse": "collapsed into one node", "show": "shown"}
+        plural = "s" if context > 1 else ""
+        subject += f" (+{context} adjacent hub{plural}, {how[settings.hubs]})"
     title = TitleBlock(subject, settings.case_label, window, generated, fingerprint)
     size = FigureSize(width=settings.width, height=settings.height)
     weeks = tables.weekly_campaigns(hops, members)

@@ -232,7 +232,7 @@ def _network(
                 "text": "",
                 "showarrow": True,
                 "arrowhead": 2,
-                "arrowsize": max(0.8, 1.8 / width),
+                "arrowsize": min(1.5, max(0.5, 2.2 / width)),  # head size ~ arrowsize * width
                 "arrowwidth": width,
                 "arrowcolor": _FADED_EDGE if faded else _EDGE,
                 "standoff": standoff,
