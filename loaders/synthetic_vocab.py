@@ -87,16 +87,17 @@ FOREIGN_COUNTRIES: Mapping[str, tuple[float, str]] = {
     "CA": (0.03, "Inc."),
 }
 
-#: Names for the large domestic terminating carriers (the hubs); more are generated if needed.
-HUB_NAMES: tuple[str, ...] = (
-    "Continental Exchange Carrier, Inc.",
-    "Americom Networks LLC",
-    "National Tandem Services Corp.",
-    "United Interexchange Inc.",
-    "Transamerica Voice Carrier LLC",
-    "Coast to Coast Telecom, Inc.",
-    "Great Plains Telephone Co.",
-    "Atlantic Bell Networks Inc.",
+#: The large domestic terminating carriers (the hubs) as (first, second, legal) parts, so that
+#: they get printed variants like every other provider; more are generated if needed.
+HUB_NAMES: tuple[tuple[str, str, str], ...] = (
+    ("Continental Exchange", "Carrier", ", Inc."),
+    ("Americom", "Network", "LLC"),
+    ("National Tandem", "Services", "Corp."),
+    ("United Interexchange", "Telecom", "Inc."),
+    ("Transamerica", "Voice Carrier", "LLC"),
+    ("Coast to Coast", "Telecom", ", Inc."),
+    ("Great Plains", "Telephone", "Co."),
+    ("Atlantic Bell", "Network", "Inc."),
 )
 
 CUSTOMER_FIRST: tuple[str, ...] = (
@@ -279,9 +280,32 @@ def name_variants(first: str, second: str, legal: str) -> list[str]:
     else:
         out.append(f"{base.upper()}{_legal(legal).upper()}")
     # The trade name is unique per (first, second) pair, so it never links two providers.
-    brand = first.replace(" ", "") + second.split()[0]
+    brand = first.replace(" ", "") + _BRAND_SUFFIX.get(second, second.split()[0])
     out.append(f"{base}{_legal(legal)} d/b/a {brand}")
     return out
+
+
+#: second word -> trade-name suffix, one-to-one so that trade names stay unique.
+_BRAND_SUFFIX: Mapping[str, str] = {
+    "Telecom": "Tel",
+    "Communications": "Com",
+    "Voice": "Voice",
+    "Network": "Net",
+    "Connect": "Connect",
+    "VoIP": "VoIP",
+    "Telephone": "Phone",
+    "Digital": "Digital",
+    "Telco": "Telco",
+    "Broadband": "Band",
+    "Carrier Services": "Carrier",
+    "Wireless": "Wireless",
+    "Interconnect": "IX",
+    "Tel": "Talk",
+    "Call Solutions": "Calls",
+    "Signal": "Signal",
+    "Technologies": "Tech",
+    "Voice Services": "Vox",
+}
 
 
 def _legal(legal: str) -> str:

@@ -155,6 +155,13 @@ class _Names:
     def domestic(self, with_variants: bool) -> tuple[str, list[str]]:
         first, second = self._fresh(vocab.DOMESTIC_FIRST, vocab.DOMESTIC_SECOND)
         legal = vocab.DOMESTIC_LEGAL[self.rng.integers(len(vocab.DOMESTIC_LEGAL))]
+        return self.parts(first, second, legal, with_variants)
+
+    def parts(
+        self, first: str, second: str, legal: str, with_variants: bool
+    ) -> tuple[str, list[str]]:
+        """Register the provider ``first second legal`` (and maybe its variants)."""
+        self.used_pairs.add((first, second))
         sep = "" if legal.startswith(",") else " "
         name = f"{first} {second}{sep}{legal}"
         variants: list[str] = []
@@ -168,9 +175,6 @@ class _Names:
     def foreign(self, country: str) -> tuple[str, list[str]]:
         first, second = self._fresh(vocab.FOREIGN_FIRST, vocab.FOREIGN_SECOND)
         return self._register(f"{first} {second} {vocab.FOREIGN_COUNTRIES[country][1]}", [])
-
-    def fixed(self, name: str) -> tuple[str, list[str]]:
-        return self._register(name, [])
 
     def _register(self, name: str, variants: list[str]) -> tuple[str, list[str]]:
         self.printed.add(name)
@@ -249,7 +253,8 @@ def build_world(cfg: GeneratorConfig, rng: np.random.Generator) -> World:
     hubs = []
     for i in range(c.hubs):
         if i < len(vocab.HUB_NAMES):
-            name, var = names.fixed(vocab.HUB_NAMES[i])
+            # Heavy nodes are where identity matters most: most hubs have printed variants.
+            name, var = names.parts(*vocab.HUB_NAMES[i], with_variants=bool(rng.random() < 0.6))
         else:
             name, var = names.domestic(False)
         hubs.append(add("hub", name, var))
