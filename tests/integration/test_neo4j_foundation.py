@@ -223,3 +223,27 @@ def test_lifecycle_of_a_second_isolated_server(tmp_path):
         f"graphengine: error: cannot reach Neo4j at bolt://127.0.0.1:{port}; "
     )
     assert after.stderr.count("\n") == 1
+
+
+def test_a_server_that_dies_gives_the_log_tail_and_exit_1(tmp_path):
+    """A JVM that cannot start (heap far too small) is reported with its log, not a hang."""
+    home = tmp_path / "neo4j-home"
+    port = _free_port()
+    env = {
+        "GRAPHENGINE_NEO4J_HOME": str(home),
+        "GRAPHENGINE_NEO4J_HEAP": "1k",
+        "NEO4J_PASSWORD": "",
+        "NEO4J_URI": f"bolt://127.0.0.1:{port}",
+    }
+    done = _cli("neo4j", "start", "--port", str(port), "--timeout", "120", env=env)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert f"--- {home / 'logs' / 'console.log'} (last lines)" in done.stderr
+    assert "Error occurred during initialization of VM" in done.stderr
+    last = done.stderr.rstrip("\n").splitlines()[-1]
+    assert re.fullmatch(
+        rf"graphengine: error: the local Neo4j exited with code \d+ before Bolt came up on "
+        rf"bolt://127\.0\.0\.1:{port}; see {re.escape(str(home / 'logs'))}",
+        last,
+    )
+    assert neo4j_local.server_processes(home) == []
