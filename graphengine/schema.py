@@ -131,9 +131,8 @@ def _check(frame: pd.DataFrame, columns: Mapping[str, str], what: str) -> None:
         if dtype.startswith("datetime64"):
             if not (actual.startswith("datetime64") and "UTC" in actual):
                 raise SchemaError(f"{what} column {name!r} must be UTC datetimes, got {actual}")
-        elif dtype == "int64":
-            if not pd.api.types.is_integer_dtype(frame[name]):
-                raise SchemaError(f"{what} column {name!r} must be integers, got {actual}")
+        elif dtype == "int64" and not pd.api.types.is_integer_dtype(frame[name]):
+            raise SchemaError(f"{what} column {name!r} must be integers, got {actual}")
 
 
 def check_hops(frame: pd.DataFrame) -> None:
