@@ -34,6 +34,7 @@ __all__ = [
 #: Tracebacks per chunk. Part of the determinism contract: changing it changes the files.
 CHUNK = 10_000
 _SLOTS = 12  # maximum hops of one planted path (3 foreign + gateway + 3 + 3 + terminating)
+_GATEWAY_AS_INTERMEDIATE = 0.25  # share of domestic ecosystem calls also carried by its gateway
 _NEVER = 1 << 30  # "day" on which an RMD-listed provider becomes a bad upstream: never
 _ROLES = ("terminating", "intermediate", "gateway", "originating", "foreign")
 
@@ -184,6 +185,10 @@ class Traffic:
         )
         d["leaked"] = leak & (leak_eco != eco)
         d["gw"] = self.g_gateway.pick(np.where(leak, leak_eco, eco), rng.random(n))
+        # Roles are per call: an ecosystem's gateway also carries some of its domestic
+        # originations as a plain intermediate (retail and wholesale in one company).
+        d["gw_as_inter"] = rng.random(n) < _GATEWAY_AS_INTERMEDIATE
+        d["gw_own"] = self.g_gateway.pick(eco, rng.random(n))
         d["n_inter"] = rng.choice(4, size=n, p=[0.1, 0.4, 0.32, 0.18])
         d["inter"] = np.stack([self.g_inter.pick(eco, rng.random(n)) for _ in range(3)], axis=1)
         d["orig"] = self.g_orig.pick(eco, rng.random(n))
@@ -290,9 +295,12 @@ class Traffic:
                     if cols["ft"][i]:
                         chain.append(cols["ft_id"][i])
                     chain.append(cols["gw"][i])
+                    signer = chain[-1]  # the gateway signs foreign calls (C)
                 else:
                     chain = [cols["orig"][i]]
-                signer = chain[-1]
+                    signer = chain[0]  # the originator signs (A or B)
+                    if cols["gw_as_inter"][i]:
+                        chain.append(cols["gw_own"][i])
                 chain.extend(inter[i][: cols["n_inter"][i]])
             chain.extend(transit[i][: cols["n_transit"][i]])
             chain.append(cols["term"][i])
