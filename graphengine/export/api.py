@@ -525,6 +525,13 @@ def export_provider(
         layers = {k: v for k, v in layers.items() if k in set(nodes["provider_key"])}
         layers[tables.HUB_KEY] = max(hub_layers, key=abs) if hub_layers else 1
     layers = {k: v for k, v in layers.items() if k in set(nodes["provider_key"])}
+    # Keep the links that carry calls one layer to the right (upstream -> focus -> downstream);
+    # links within a layer or backwards are other traffic between the neighbours.
+    step = [
+        layers.get(t, 0) - layers.get(s, 0) == 1
+        for s, t in zip(edges["source"], edges["target"], strict=True)
+    ]
+    edges = edges[step].reset_index(drop=True)
     coords = layered_layout(layers, edges)
     name = str(all_nodes.loc[all_nodes["provider_key"] == focus, "name"].iloc[0])
     window = _window(hops, {focus})

@@ -220,24 +220,25 @@ def _network(
         length = math.hypot(px1 - px0, py1 - py0) or 1.0
         standoff = size_of[dst] / 2 + 1
         shaft = min(length - size_of[src] / 2, standoff + 10 + width)
-        annotations.append(
-            {
-                "x": x1,
-                "y": y1,
-                "xref": "x",
-                "yref": "y",
-                # tail offset in screen pixels (y grows downwards on screen)
-                "ax": round(-(px1 - px0) / length * shaft, 3),
-                "ay": round((py1 - py0) / length * shaft, 3),
-                "text": "",
-                "showarrow": True,
-                "arrowhead": 2,
-                "arrowsize": min(1.5, max(0.5, 2.2 / width)),  # head size ~ arrowsize * width
-                "arrowwidth": width,
-                "arrowcolor": _FADED_EDGE if faded else _EDGE,
-                "standoff": standoff,
-            }
-        )
+        if not faded:  # faded hub links get no arrowhead: dozens would blot the hub
+            annotations.append(
+                {
+                    "x": x1,
+                    "y": y1,
+                    "xref": "x",
+                    "yref": "y",
+                    # tail offset in screen pixels (y grows downwards on screen)
+                    "ax": round(-(px1 - px0) / length * shaft, 3),
+                    "ay": round((py1 - py0) / length * shaft, 3),
+                    "text": "",
+                    "showarrow": True,
+                    "arrowhead": 2,
+                    "arrowsize": min(1.5, max(0.5, 2.2 / width)),  # head size ~ arrowsize * width
+                    "arrowwidth": width,
+                    "arrowcolor": _EDGE,
+                    "standoff": standoff,
+                }
+            )
         mid_x.append(round((x0 + x1) / 2, 6))
         mid_y.append(round((y0 + y1) / 2, 6))
         mid_text.append(
@@ -404,7 +405,7 @@ def ecosystem_figure(
     _legend_note(
         fig,
         "Arrows: call flow, upstream → downstream. Node size: tracebacks through the provider. "
-        "Arrow width: tracebacks over the link. Faded: hub providers. Unlabelled nodes: see hover "
+        "Arrow width: tracebacks over the link. Faded: hub providers (their links carry no arrowheads). Unlabelled nodes: see hover "
         "text and nodes.csv.",
     )
     return fig
