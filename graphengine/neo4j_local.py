@@ -513,7 +513,12 @@ def start(
         state = {"pid": process.pid, "port": port, "version": neo4j_version()}
         _state_file(home).write_text(json.dumps(state), encoding="utf-8")
         server = LocalServer(process.pid, port, home)
-        _wait_for_bolt(server, process, password, timeout)
+        try:
+            _wait_for_bolt(server, process, password, timeout)
+        except KeyboardInterrupt:
+            # Ctrl-C while waiting: do not leave a half-started server behind.
+            _terminate([process.pid])
+            raise
         return server
 
 

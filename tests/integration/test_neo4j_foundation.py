@@ -247,3 +247,17 @@ def test_a_server_that_dies_gives_the_log_tail_and_exit_1(tmp_path):
         last,
     )
     assert neo4j_local.server_processes(home) == []
+
+
+def test_debug_logs_never_show_the_password(neo4j_driver):
+    """`graphengine -v` logs the driver's Bolt messages; the password must not be among them."""
+    port = _local_port()
+    password = neo4j_settings().password.reveal()
+    good = _cli("-v", "neo4j", "status", "--port", str(port), env={"NEO4J_PASSWORD": password})
+    assert good.returncode == 0, good.stderr
+    assert "LOGON" in good.stderr or "HELLO" in good.stderr  # the Bolt log really is there
+    bad = _cli("-v", "neo4j", "status", "--port", str(port), env={"NEO4J_PASSWORD": WRONG_PASSWORD})
+    assert bad.returncode == 1
+    for done, secret in ((good, password), (bad, WRONG_PASSWORD)):
+        assert secret not in done.stdout + done.stderr
+    assert bad.stderr.splitlines()[-1].startswith("graphengine: error: authentication failed")
