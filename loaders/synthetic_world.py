@@ -187,12 +187,9 @@ class _Names:
 
 
 def random_npa(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Return ``n`` NANP area codes: [2-9][0-8][0-9], never an N11 service code."""
-    a = rng.integers(2, 10, n)
-    b = rng.integers(0, 9, n)
-    c = rng.integers(0, 10, n)
-    c = np.where((b == 1) & (c == 1), 0, c)
-    return a * 100 + b * 10 + c
+    """Return ``n`` geographic NANP area codes (:data:`synthetic_vocab.GEOGRAPHIC_NPAS`)."""
+    codes = np.asarray(vocab.GEOGRAPHIC_NPAS, dtype=np.int64)
+    return codes[rng.integers(0, len(codes), n)]
 
 
 def random_nxx(rng: np.random.Generator, n: int) -> np.ndarray:
