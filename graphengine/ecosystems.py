@@ -152,6 +152,8 @@ class Partition:
     quality : dict
         ``modularity`` of the consensus partition on the detection graph, and the number of
         ecosystems.
+    degree : numpy.ndarray
+        Distinct neighbours of each vertex (either direction, loops ignored).
     """
 
     membership: list[int]
@@ -162,6 +164,7 @@ class Partition:
     participation: np.ndarray
     co_assignment: pd.DataFrame
     quality: dict[str, float]
+    degree: np.ndarray
 
     @property
     def n_ecosystems(self) -> int:
@@ -182,12 +185,39 @@ def _check_params(method: str, objective: str, resolution: float, runs: int) -> 
 
 def _undirected(g: ig.Graph) -> ig.Graph:
     """Collapse reciprocal edges into one undirected edge whose weight is the sum."""
-    weights = g.es["weight"] if "weight" in g.es.attributes() else [1.0] * g.ecount()
-    u = ig.Graph(
-        n=g.vcount(), edges=g.get_edgelist(), directed=True, edge_attrs={"weight": weights}
-    )
-    u.to_undirected(mode="collapse", combine_edges={"weight": "sum"})
+    u = g.copy()  # a C-level copy: cheaper than rebuilding from an edge list
+    for attr in u.es.attributes():
+        if attr != "weight":
+            del u.es[attr]
+    if "weight" not in u.es.attributes():
+        u.es["weight"] = [1.0] * u.ecount()
+    for attr in u.vs.attributes():
+        del u.vs[attr]
+    if u.is_directed():
+        u.to_undirected(mode="collapse", combine_edges={"weight": "sum"})
+    else:
+        u.simplify(multiple=True, loops=False, combine_edges={"weight": "sum"})
     return u
+
+
+def _edge_arrays(g: ig.Graph) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(ends, weights)``: an (m, 2) int array of endpoints and the float weights."""
+    m = g.ecount()
+    flat = np.fromiter((v for pair in g.get_edgelist() for v in pair), dtype=np.int64, count=2 * m)
+    weights = g.es["weight"] if "weight" in g.es.attributes() else [1.0] * m
+    return flat.reshape(m, 2), np.asarray(weights, dtype=float)
+
+
+def _graph(n: int, ends: np.ndarray, weights: np.ndarray, directed: bool = False) -> ig.Graph:
+    return ig.Graph(
+        n=n, edges=ends.tolist(), directed=directed, edge_attrs={"weight": weights.tolist()}
+    )
+
+
+def _degree(n: int, ends: np.ndarray) -> np.ndarray:
+    """Distinct neighbours per vertex of an undirected simple edge list (loops ignored)."""
+    proper = ends[ends[:, 0] != ends[:, 1]]
+    return np.bincount(proper.ravel(), minlength=n).astype(np.int64)
 
 
 def _robust_outliers(values: np.ndarray, z: float) -> np.ndarray:
@@ -204,21 +234,19 @@ def _robust_outliers(values: np.ndarray, z: float) -> np.ndarray:
 
 
 def hub_candidates(
-    u: ig.Graph,
+    degree: np.ndarray,
     terminating_share: np.ndarray | None,
     rule: HubRule,
     n_campaigns: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Return the hub-candidate mask of :class:`HubRule` for the undirected graph ``u``."""
-    n = u.vcount()
+    """Return the hub-candidate mask of :class:`HubRule`, given each vertex's distinct
+    neighbours (``degree``), share of terminating hops and number of campaigns."""
+    n = len(degree)
     if rule.mode == "none" or n == 0:
         return np.zeros(n, dtype=bool)
-    loops = np.array(u.is_loop(), dtype=bool) if u.ecount() else np.zeros(0, dtype=bool)
-    edges = np.array(u.get_edgelist(), dtype=np.int64).reshape(-1, 2)[~loops]
-    degree = np.bincount(edges.ravel(), minlength=n).astype(float)
     mask = np.zeros(n, dtype=bool)
     connected = degree > 0
-    mask[connected] = _robust_outliers(np.log1p(degree[connected]), rule.degree_z)
+    mask[connected] = _robust_outliers(np.log1p(degree[connected].astype(float)), rule.degree_z)
     if n_campaigns is not None:
         campaigns = np.asarray(n_campaigns, dtype=float)[connected]
         mask[connected] |= _robust_outliers(np.log1p(campaigns), rule.campaign_z)
@@ -277,9 +305,15 @@ def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.array(g.connected_components().membership, dtype=np.int64)
 
 
-def _cpm_quality(u: ig.Graph, membership: np.ndarray, resolution: float) -> float:
-    edges = np.array(u.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    w = np.array(u.es["weight"], dtype=float) if u.ecount() else np.zeros(0)
+def _components_of(g: ig.Graph, edge_ids: np.ndarray) -> np.ndarray:
+    """Connected components of ``g`` restricted to ``edge_ids`` (every vertex kept)."""
+    sub = g.subgraph_edges(edge_ids.tolist(), delete_vertices=False)
+    return np.array(sub.connected_components().membership, dtype=np.int64)
+
+
+def _cpm_quality(
+    edges: np.ndarray, w: np.ndarray, membership: np.ndarray, resolution: float
+) -> float:
     inside = membership[edges[:, 0]] == membership[edges[:, 1]]
     sizes = np.bincount(membership)
     return float(w[inside].sum() - resolution * (sizes * (sizes - 1) / 2).sum())
@@ -354,26 +388,28 @@ def partition_graph(
     rule = _hub_rule(hubs)
     n = graph.vcount()
     u = _undirected(graph)
+    u_ends, u_w = _edge_arrays(u)
+    degree = _degree(n, u_ends)
     share = None if terminating_share is None else np.asarray(terminating_share, dtype=float)
     campaigns = None if n_campaigns is None else np.asarray(n_campaigns, dtype=float)
-    is_hub = hub_candidates(u, share, rule, campaigns)
+    is_hub = hub_candidates(degree, share, rule, campaigns)
 
     # The detection graph: every vertex keeps its id; hub edges are cut or down-weighted.
-    det = _treat_hub_edges(u.copy(), is_hub, rule)
+    det_ends, det_w = _treat_hub_edges(u_ends, u_w, is_hub, rule)
+    det = _graph(n, det_ends, det_w) if rule.mode != "none" and is_hub.any() else u
     directed = None
     if method == "infomap":
-        directed = _directed_for_infomap(graph, is_hub, rule)
+        d_ends, d_w = _treat_hub_edges(*_edge_arrays(graph), is_hub, rule)
+        directed = _graph(n, d_ends, d_w, directed=graph.is_directed())
 
     members = np.array(
         _seeded_runs(det, directed, method, objective, resolution, runs, seed), dtype=np.int64
     )
-    ends = np.array(det.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    ends = ends[ends[:, 0] != ends[:, 1]]
-    src, dst = ends[:, 0], ends[:, 1]
-    weight = _edge_weights(det, src, dst)
+    proper = det_ends[:, 0] != det_ends[:, 1]
+    src, dst, weight = det_ends[proper, 0], det_ends[proper, 1], det_w[proper]
     together = (members[:, src] == members[:, dst]).mean(axis=0) if len(src) else np.zeros(0)
     keep = together > consensus_threshold
-    raw = _components(n, src[keep], dst[keep])
+    raw = _components_of(det, np.flatnonzero(proper)[keep])
     refined = 0
     if split_threshold is not None and method != "infomap" and objective == "modularity":
         raw, together, refined = _refine(
@@ -411,13 +447,13 @@ def partition_graph(
     if rule.mode == "detach":
         stability[is_hub] = np.nan
 
-    hub_share, participation = _hub_shares(u, label, is_hub)
+    hub_weights = _hub_weights(u_ends, u_w, label, is_hub)
+    hub_share, participation = _hub_shares(hub_weights, n)
     attach = is_hub & (hub_share >= rule.attach_share)
-    strongest = _strongest(u, label, is_hub)
+    strongest = _strongest(hub_weights, n)
     label = np.where(is_hub, np.where(attach, strongest, -1), label)
     membership = _canonical(label, [str(v) for v in _names(graph)])
 
-    degree = np.array(u.degree(), dtype=np.int64) - 2 * _loop_counts(u)
     status = np.where(
         membership > 0,
         np.where(is_hub, "attached_hub", "member"),
@@ -430,7 +466,7 @@ def partition_graph(
         )
     quality = {
         "modularity": modularity,
-        "cpm_quality": _cpm_quality(det, raw, resolution) if n else float("nan"),
+        "cpm_quality": _cpm_quality(det_ends, det_w, raw, resolution) if n else float("nan"),
         "n_ecosystems": float(membership.max(initial=0)),
         "n_split": float(refined),
     }
@@ -444,6 +480,7 @@ def partition_graph(
         participation=participation,
         co_assignment=co,
         quality=quality,
+        degree=degree,
     )
 
 
@@ -482,9 +519,13 @@ def _refine(
             continue
         # A seed per community, from the master seed and the community's first vertex:
         # the result does not depend on the order communities are visited in.
-        sub_runs = _seeded_runs(
-            sub, None, method, "modularity", resolution, runs, seed + int(ids[0])
-        )
+        sub_seed = seed + int(ids[0])
+        # Screen with the first run alone: the consensus of the runs rarely reaches a
+        # modularity its best member does not, and most ecosystems are not split.
+        first = _seeded_runs(sub, None, method, "modularity", resolution, 1, sub_seed)
+        if sub.modularity(first[0].tolist(), weights="weight") < split_threshold:
+            continue
+        sub_runs = _seeded_runs(sub, None, method, "modularity", resolution, runs, sub_seed)
         eidx = np.flatnonzero(inside & (raw[src] == c))
         ls, ld = np.searchsorted(ids, src[eidx]), np.searchsorted(ids, dst[eidx])
         local = (sub_runs[:, ls] == sub_runs[:, ld]).mean(axis=0)
@@ -508,48 +549,22 @@ def _names(graph: ig.Graph) -> list[Any]:
     return [f"{i:012d}" for i in range(graph.vcount())]
 
 
-def _loop_counts(u: ig.Graph) -> np.ndarray:
-    ends = np.array(u.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    loops = ends[ends[:, 0] == ends[:, 1], 0]
-    return np.bincount(loops, minlength=u.vcount())
-
-
-def _edge_weights(g: ig.Graph, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    if not len(src):
-        return np.zeros(0)
-    ids = g.get_eids(np.column_stack([src, dst]).tolist(), directed=False)
-    return np.array(g.es[ids]["weight"], dtype=float)
-
-
-def _directed_for_infomap(graph: ig.Graph, is_hub: np.ndarray, rule: HubRule) -> ig.Graph:
-    weights = graph.es["weight"] if "weight" in graph.es.attributes() else [1.0] * graph.ecount()
-    d = ig.Graph(
-        n=graph.vcount(),
-        edges=graph.get_edgelist(),
-        directed=graph.is_directed(),
-        edge_attrs={"weight": list(weights)},
-    )
-    return _treat_hub_edges(d, is_hub, rule)
-
-
-def _treat_hub_edges(g: ig.Graph, is_hub: np.ndarray, rule: HubRule) -> ig.Graph:
-    """Cut (detach) or scale (downweight) every edge touching a hub candidate, in place."""
-    if rule.mode == "none" or not is_hub.any() or not g.ecount():
-        return g
-    ends = np.array(g.get_edgelist(), dtype=np.int64)
+def _treat_hub_edges(
+    ends: np.ndarray, w: np.ndarray, is_hub: np.ndarray, rule: HubRule
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut (detach) or scale (downweight) every edge touching a hub candidate."""
+    if rule.mode == "none" or not is_hub.any() or not len(ends):
+        return ends, w
     touches = is_hub[ends[:, 0]] | is_hub[ends[:, 1]]
     if rule.mode == "detach":
-        g.delete_edges(np.flatnonzero(touches).tolist())
-    else:
-        w = np.array(g.es["weight"], dtype=float)
-        g.es["weight"] = np.where(touches, w * rule.weight_factor, w).tolist()
-    return g
+        return ends[~touches], w[~touches]
+    return ends, np.where(touches, w * rule.weight_factor, w)
 
 
-def _hub_weights(u: ig.Graph, label: np.ndarray, is_hub: np.ndarray) -> pd.DataFrame:
-    """Traffic of each hub candidate to each labelled ecosystem: (hub, label, weight)."""
-    ends = np.array(u.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    w = np.array(u.es["weight"], dtype=float) if u.ecount() else np.zeros(0)
+def _hub_weights(
+    ends: np.ndarray, w: np.ndarray, label: np.ndarray, is_hub: np.ndarray
+) -> pd.DataFrame:
+    """Traffic of each hub candidate to each labelled ecosystem: (hub, label, w)."""
     rows = []
     for a, b in ((0, 1), (1, 0)):
         hub, other = ends[:, a], ends[:, b]
@@ -559,27 +574,24 @@ def _hub_weights(u: ig.Graph, label: np.ndarray, is_hub: np.ndarray) -> pd.DataF
     return frame.groupby(["hub", "label"]).agg(w=("w", "sum")).reset_index()
 
 
-def _hub_shares(
-    u: ig.Graph, label: np.ndarray, is_hub: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    n = u.vcount()
+def _hub_shares(frame: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per vertex: share of its ecosystem traffic in the strongest ecosystem, and the
+    participation coefficient 1 - sum of squared shares (NaN for non-hubs)."""
     share = np.full(n, np.nan)
     part = np.full(n, np.nan)
-    frame = _hub_weights(u, label, is_hub)
     if frame.empty:
         return share, part
-    total = frame.groupby("hub")["w"].transform("sum")
-    frame["p"] = frame["w"] / total
-    by_hub = frame.groupby("hub")["p"]
-    share[by_hub.max().index.to_numpy()] = by_hub.max().to_numpy()
-    sq = frame.assign(p2=frame["p"] ** 2).groupby("hub")["p2"].sum()
+    p = frame["w"] / frame.groupby("hub")["w"].transform("sum")
+    by_hub = p.groupby(frame["hub"])
+    best = by_hub.max()
+    share[best.index.to_numpy()] = best.to_numpy()
+    sq = (p**2).groupby(frame["hub"]).sum()
     part[sq.index.to_numpy()] = 1.0 - sq.to_numpy()
     return share, part
 
 
-def _strongest(u: ig.Graph, label: np.ndarray, is_hub: np.ndarray) -> np.ndarray:
-    out = np.full(u.vcount(), -1, dtype=np.int64)
-    frame = _hub_weights(u, label, is_hub)
+def _strongest(frame: pd.DataFrame, n: int) -> np.ndarray:
+    out = np.full(n, -1, dtype=np.int64)
     if frame.empty:
         return out
     # Ties go to the smaller provisional label, so the choice is deterministic.
@@ -739,7 +751,6 @@ def detect_ecosystems(
         consensus_threshold=consensus_threshold,
         split_threshold=split_threshold,
     )
-    u_degree = _undirected(g).degree() if g.vcount() else []
     frame = pd.DataFrame(
         {
             "provider_key": pd.array(keys, dtype="string"),
@@ -749,7 +760,7 @@ def detect_ecosystems(
             "is_hub": pd.array(part.is_hub, dtype="boolean"),
             "hub_share": pd.array(np.round(part.hub_share, 6), dtype="Float64"),
             "participation": pd.array(np.round(part.participation, 6), dtype="Float64"),
-            "degree": np.array(u_degree, dtype=np.int64) - 2 * _loop_counts(_undirected(g)),
+            "degree": part.degree.astype("int64"),
         }
     )
     frame = frame.merge(profiles, on="provider_key", how="left", validate="one_to_one")

@@ -11,7 +11,8 @@ ordered provider pair that exchanged at least one traced call, in **call-flow di
 ``n_campaigns`` and ``campaigns``
     distinct campaign labels, and the sorted labels joined by ``;``;
 ``first_seen`` and ``last_seen``
-    the earliest and latest call time (UTC);
+    the earliest and latest call time, as ISO 8601 UTC text (``2025-01-31T09:00:00Z``);
+    the edge table (:func:`edge_table`) keeps them as UTC datetimes;
 ``weight``
     the weight the analytics use, chosen with ``weight=`` (by default ``tracebacks``).
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 import igraph as ig
+import numpy as np
 import pandas as pd
 
 from graphengine.errors import ConfigError, SchemaError
@@ -65,25 +67,15 @@ EDGE_COLUMNS: tuple[str, ...] = (
 WEIGHTS: tuple[str | None, ...] = ("tracebacks", "hops", "n_campaigns", None)
 
 
-def _campaign_lists(routed: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """(upstream, downstream) -> its distinct campaign labels, sorted and joined by ``;``.
-
-    Built with plain Python over sorted unique triples: a pandas per-group lambda is two
-    orders of magnitude slower on graphs with many edges.
-    """
-    triples = (
-        routed[["upstream_key", "downstream_key", "campaign"]]
-        .dropna()
-        .astype(str)
-        .drop_duplicates()
-        .sort_values(["upstream_key", "downstream_key", "campaign"])
-    )
-    out: dict[tuple[str, str], list[str]] = {}
-    for up, down, campaign in zip(
-        triples["upstream_key"], triples["downstream_key"], triples["campaign"], strict=True
-    ):
-        out.setdefault((up, down), []).append(campaign)
-    return {pair: ";".join(labels) for pair, labels in out.items()}
+def _joined_labels(inv: np.ndarray, codes: np.ndarray, labels: np.ndarray, n: int) -> list[str]:
+    """Per group 0..n-1: its distinct labels (``codes`` index ``labels``, sorted) joined by ``;``."""
+    keep = codes >= 0
+    combos = np.unique(inv[keep] * (len(labels) + 1) + codes[keep])
+    group, code = combos // (len(labels) + 1), combos % (len(labels) + 1)
+    out: list[list[str]] = [[] for _ in range(n)]
+    for g, c in zip(group.tolist(), code.tolist(), strict=True):
+        out[g].append(labels[c])
+    return [";".join(x) for x in out]
 
 
 def edge_table(hops: pd.DataFrame) -> pd.DataFrame:
@@ -111,23 +103,34 @@ def edge_table(hops: pd.DataFrame) -> pd.DataFrame:
     routed = _routed(hops)
     if routed.empty:
         return _empty_edges()
-    grouped = routed.groupby(["upstream_key", "downstream_key"], sort=True, observed=True)
-    table = grouped.agg(
-        tracebacks=("traceback_id", "nunique"),
-        hops=("traceback_id", "size"),
-        n_campaigns=("campaign", "nunique"),
-        first_seen=("call_time", "min"),
-        last_seen=("call_time", "max"),
+    # Integer codes throughout: a string groupby is an order of magnitude slower at 1M hops.
+    up = routed["upstream_key"].astype(str).to_numpy()
+    down = routed["downstream_key"].astype(str).to_numpy()
+    names = np.unique(np.concatenate([up, down]))
+    pair = np.searchsorted(names, up).astype(np.int64) * len(names) + np.searchsorted(names, down)
+    pairs, inv, n_hops = np.unique(pair, return_inverse=True, return_counts=True)
+    n = len(pairs)
+    tb = pd.factorize(routed["traceback_id"])[0].astype(np.int64)
+    tracebacks = np.bincount(np.unique(inv * (tb.max() + 1) + tb) // (tb.max() + 1), minlength=n)
+    camp_codes, camp_labels = pd.factorize(routed["campaign"], sort=True)
+    campaigns = _joined_labels(inv, camp_codes, np.asarray(camp_labels, dtype=object), n)
+    times = routed["call_time"].astype("datetime64[ns, UTC]")
+    by_pair = pd.Series(times.to_numpy(), index=inv).groupby(level=0)
+    table = pd.DataFrame(
+        {
+            "upstream_key": pd.array(names[pairs // len(names)], dtype="string"),
+            "downstream_key": pd.array(names[pairs % len(names)], dtype="string"),
+            "tracebacks": tracebacks.astype("int64"),
+            "hops": n_hops.astype("int64"),
+            "n_campaigns": np.array([c.count(";") + 1 if c else 0 for c in campaigns]),
+            "campaigns": pd.array(campaigns, dtype="string"),
+            "first_seen": by_pair.min().to_numpy(),
+            "last_seen": by_pair.max().to_numpy(),
+        }
     )
-    table = table.reset_index()
-    lists = _campaign_lists(routed)
-    table["campaigns"] = [
-        lists.get((str(u), str(d)), "")
-        for u, d in zip(table["upstream_key"], table["downstream_key"], strict=True)
-    ]
-    for col in ("tracebacks", "hops", "n_campaigns"):
-        table[col] = table[col].astype("int64")
-    table["campaigns"] = table["campaigns"].astype("string")
+    for col in ("first_seen", "last_seen"):
+        table[col] = pd.to_datetime(table[col], utc=True).astype("datetime64[ns, UTC]")
+    table["n_campaigns"] = table["n_campaigns"].astype("int64")
     return table[list(EDGE_COLUMNS)]
 
 
@@ -216,26 +219,43 @@ def graph_from_edges(
     names = sorted(
         set(map(str, vertices)) | set(pairs["upstream_key"]) | set(pairs["downstream_key"])
     )
-    vframe = pd.DataFrame({"name": pd.array(names, dtype="string")})
     cols = [c for c in EDGE_COLUMNS if c in edges.columns]
     eframe = edges[cols].copy()
     eframe["upstream_key"] = eframe["upstream_key"].astype("string")
     eframe["downstream_key"] = eframe["downstream_key"].astype("string")
     eframe = eframe.sort_values(["upstream_key", "downstream_key"], kind="stable")
     eframe = eframe.reset_index(drop=True)
-    eframe["weight"] = eframe[weight].astype("float64") if weight else 1.0
-    if eframe.empty:
-        g = ig.Graph(n=len(names), directed=True)
-        g.vs["name"] = names
-        return g
-    g = ig.Graph.DataFrame(eframe, directed=True, vertices=vframe, use_vids=False)
-    # igraph keeps pandas scalars as they are; plain Python values make attributes portable.
-    g.vs["name"] = [str(n) for n in g.vs["name"]]
+    # Built from integer ids rather than Graph.DataFrame: the same graph, without a per-value
+    # Python conversion of every attribute (minutes at a million edges).
+    index = pd.Index(names)
+    src = index.get_indexer(pd.Index(eframe["upstream_key"].astype(str)))
+    dst = index.get_indexer(pd.Index(eframe["downstream_key"].astype(str)))
+    attrs: dict[str, list[Any]] = {
+        "weight": (eframe[weight].astype("float64").tolist() if weight else [1.0] * len(eframe))
+    }
     for col in ("tracebacks", "hops", "n_campaigns"):
         if col in eframe.columns:
-            g.es[col] = [int(v) for v in eframe[col]]
-    g.es["weight"] = [float(v) for v in eframe["weight"]]
+            attrs[col] = eframe[col].astype("int64").tolist()
+    if "campaigns" in eframe.columns:
+        attrs["campaigns"] = eframe["campaigns"].fillna("").astype(str).tolist()
+    for col in ("first_seen", "last_seen"):
+        if col in eframe.columns:
+            attrs[col] = _iso(eframe[col])
+    g = ig.Graph(
+        n=len(names),
+        edges=np.column_stack([src, dst]).tolist(),
+        directed=True,
+        vertex_attrs={"name": names},
+        edge_attrs=attrs,
+    )
     return g
+
+
+def _iso(times: pd.Series) -> list[str | None]:
+    """UTC times as ``YYYY-MM-DDTHH:MM:SSZ`` strings (None for a missing time)."""
+    values = pd.to_datetime(times, utc=True).dt.tz_localize(None).to_numpy("datetime64[s]")
+    text = np.datetime_as_string(values, unit="s")
+    return [None if t == "NaT" else f"{t}Z" for t in text.tolist()]
 
 
 def provider_graph(
