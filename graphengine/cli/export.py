@@ -133,6 +133,12 @@ def _add_common(sub: argparse.ArgumentParser, kind: str) -> None:
             dest="k",
             help="hops upstream and downstream (default 2)",
         )
+        sub.add_argument(
+            "--max-nodes",
+            type=int,
+            default=80,
+            help="most providers drawn; the busiest links are kept (default 80)",
+        )
 
 
 def _from_files(args: argparse.Namespace) -> tuple[Any, Any, list[Path]]:
@@ -199,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
         hubs=args.hubs,
         hub_min_degree=args.hub_min_degree,
         k=getattr(args, "k", 2),
+        max_nodes=getattr(args, "max_nodes", 80),
         seed=args.seed,
     )
     provenance = export.Provenance(command_line=["graphengine", *sys.argv[1:]])

@@ -102,6 +102,9 @@ class ExportSettings:
         partition flags hubs itself (``is_hub``).
     k : int
         Neighbourhood depth, upstream and downstream, for provider exports.
+    max_nodes : int
+        Most providers drawn in a neighbourhood (busiest links kept; see
+        :func:`graphengine.export.tables.trim_layers`); the title says when some were left out.
     seed : int
         Seed of the force-directed layout.
     """
@@ -116,6 +119,7 @@ class ExportSettings:
     hubs: str = "fade"
     hub_min_degree: int = 25
     k: int = 2
+    max_nodes: int = 80
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -128,6 +132,8 @@ class ExportSettings:
             raise ExportError(f"unknown hub mode {self.hubs!r}; use one of {', '.join(HUB_MODES)}")
         if self.width < 200 or self.height < 200 or self.scale <= 0:
             raise ExportError("image size must be at least 200x200 pixels with a positive scale")
+        if self.max_nodes < 2:
+            raise ExportError(f"max_nodes must be at least 2, got {self.max_nodes}")
         if self.k < 1:
             raise ExportError(f"neighbourhood depth k must be at least 1, got {self.k}")
 
@@ -532,13 +538,17 @@ def export_provider(
         for s, t in zip(edges["source"], edges["target"], strict=True)
     ]
     edges = edges[step].reset_index(drop=True)
+    found = len(layers)
+    layers = tables.trim_layers(layers, edges, settings.max_nodes)
+    nodes, edges = tables.restrict(nodes, edges, layers)
     coords = layered_layout(layers, edges)
     name = str(all_nodes.loc[all_nodes["provider_key"] == focus, "name"].iloc[0])
     window = _window(hops, {focus})
     generated = _utc_now(generated_at)
     size = FigureSize(width=settings.width, height=settings.height)
     title = TitleBlock(
-        f"Neighbourhood of {name}: {settings.k} hop(s) upstream and downstream",
+        f"Neighbourhood of {name}: {settings.k} hop(s) upstream and downstream"
+        + (f" (busiest {len(layers)} of {found} providers)" if found > len(layers) else ""),
         settings.case_label,
         window,
         generated,

@@ -32,6 +32,7 @@ __all__ = [
     "hub_keys",
     "collapse_hubs",
     "neighbourhood",
+    "trim_layers",
     "path_tables",
     "weekly_campaigns",
     "resolve_provider",
@@ -291,6 +292,56 @@ def neighbourhood(
         if key not in layers or d < layers[key]:
             layers[key] = -d
     return dict(sorted(layers.items()))
+
+
+def trim_layers(layers: Mapping[str, int], edges: pd.DataFrame, max_nodes: int) -> dict[str, int]:
+    """Keep at most ``max_nodes`` providers of a neighbourhood, the busiest links first.
+
+    Distances are filled outward from the focus (layer 0), both sides together: a provider at
+    layer ``±d`` is kept only when a kept provider one step nearer the focus exchanges calls
+    with it, and at one distance providers with more tracebacks over those links come first
+    (ties by key).
+
+    Parameters
+    ----------
+    layers
+        From :func:`neighbourhood`.
+    edges
+        Edge table (``source``, ``target``, ``tracebacks``) of the neighbourhood.
+    max_nodes
+        Upper bound on the providers kept, focus included.
+
+    Returns
+    -------
+    dict
+        The kept part of ``layers``, sorted by key.
+    """
+    if len(layers) <= max_nodes:
+        return dict(sorted(layers.items()))
+    weights: dict[tuple[str, str], int] = {}
+    for s, t, w in zip(edges["source"], edges["target"], edges["tracebacks"], strict=True):
+        weights[(str(s), str(t))] = weights.get((str(s), str(t)), 0) + int(w)
+    kept = {k: 0 for k, v in layers.items() if v == 0}
+    depth = max(abs(v) for v in layers.values())
+    for d in range(1, depth + 1):
+        score: dict[str, tuple[int, int]] = {}
+        for sign in (-1, 1):
+            nearer = {k for k, v in kept.items() if v == sign * (d - 1)}
+            for key, v in layers.items():
+                if v != sign * d:
+                    continue
+                # upstream layers send to the nearer layer; downstream layers receive from it
+                total = sum(
+                    weights.get((key, n), 0) if sign < 0 else weights.get((n, key), 0)
+                    for n in nearer
+                )
+                if total:
+                    score[key] = (total, sign * d)
+        for key in sorted(score, key=lambda k: (-score[k][0], k)):
+            if len(kept) >= max_nodes:
+                break
+            kept[key] = score[key][1]
+    return dict(sorted(kept.items()))
 
 
 def path_tables(hops: pd.DataFrame, traceback_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -170,3 +170,25 @@ def test_placed_labels_never_overlap():
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def test_trim_layers_keeps_the_busiest_connected_providers(hops):
+    _, edges = tables.provider_tables(hops)
+    layers = tables.neighbourhood(edges, "transitone", 2)
+    assert len(layers) == 9
+    kept = tables.trim_layers(layers, edges, 4)
+    # distance 1, both sides: bigcarrier 2, phoneco 2 (tracebacks over the link to the focus),
+    # then connexum, formula, lingo, sipjoin with 1 each (by key): the budget ends at connexum
+    assert kept == {"transitone": 0, "bigcarrier": 1, "phoneco": 1, "connexum": -1}
+    kept = tables.trim_layers(layers, edges, 7)
+    assert set(kept) == {
+        "transitone",
+        "bigcarrier",
+        "phoneco",
+        "connexum",
+        "formula",
+        "lingo",
+        "sipjoin",
+    }
+    assert "voipmax" not in kept  # distance 2 comes after distance 1
+    assert tables.trim_layers(layers, edges, 50) == layers
