@@ -17,7 +17,15 @@ from graphengine import __version__
 from graphengine.errors import GraphengineError
 
 #: verb modules, in the order `graphengine --help` lists them.
-VERB_MODULES: tuple[str, ...] = ("neo4j", "generate", "query", "analyze", "export", "evidence")
+VERB_MODULES: tuple[str, ...] = (
+    "neo4j",
+    "generate",
+    "load",
+    "query",
+    "analyze",
+    "export",
+    "evidence",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,7 @@ from graphengine.errors import ConfigError, GraphengineError
 from graphengine.progress import bar
 from graphengine.store import rows as R
 from graphengine.store import statements as S
+from graphengine.store.connection import session_database
 from graphengine.store.read import graph_counts
 from graphengine.store.run import read, write
 from neo4j import Driver, ManagedTransaction
@@ -105,7 +106,7 @@ class LoadReport:
 
 
 def _write(driver: Driver, database: str | None, work: Callable[[ManagedTransaction], Any]) -> Any:
-    with driver.session(database=database) as session:
+    with driver.session(database=session_database(driver, database)) as session:
         return session.execute_write(work)
 
 
@@ -116,7 +117,7 @@ def ensure_schema(driver: Driver, *, database: str | None = None) -> None:
     --------
     >>> ensure_schema(driver)  # doctest: +SKIP
     """
-    with driver.session(database=database) as session:
+    with driver.session(database=session_database(driver, database)) as session:
         for statement in S.SCHEMA_STATEMENTS:
             session.run(statement).consume()
         session.run(S.AWAIT_INDEXES, timeout=300).consume()
@@ -260,27 +261,28 @@ def _write_batch(
         # old edges first, then nodes, then relationships
         if stale:
             tx.run(S.DELETE_TRACEBACK_EDGES, ids=stale).consume()
-        tx.run(S.MERGE_TRACEBACKS, rows=tracebacks).consume()
+        tx.run(S.MERGE_TRACEBACKS, cols=tracebacks).consume()
         if campaigns:
             tx.run(S.MERGE_CAMPAIGNS, names=campaigns).consume()
-        if customers:
-            tx.run(S.MERGE_CUSTOMERS, rows=customers).consume()
-        tx.run(S.CREATE_HOPS, rows=hop_rows).consume()
-        if routed:
-            tx.run(S.CREATE_ROUTED, rows=routed).consume()
-        if of_campaign:
-            tx.run(S.CREATE_OF_CAMPAIGN, rows=of_campaign).consume()
-        if links:
-            tx.run(S.CREATE_CUSTOMER_LINKS, rows=links).consume()
+        if customers["key"]:
+            tx.run(S.MERGE_CUSTOMERS, cols=customers).consume()
+        tx.run(S.CREATE_HOPS, cols=hop_rows).consume()
+        if routed["up"]:
+            tx.run(S.CREATE_ROUTED, cols=routed).consume()
+            tx.run(S.MARK_SENDS_TO_STALE, keys=R.upstream_keys(routed)).consume()
+        if of_campaign["id"]:
+            tx.run(S.CREATE_OF_CAMPAIGN, cols=of_campaign).consume()
+        if links["id"]:
+            tx.run(S.CREATE_CUSTOMER_LINKS, cols=links).consume()
 
     _write(driver, database, work)
     return {
-        "Traceback": len(tracebacks),
+        "Traceback": len(tracebacks["id"]),
         "Campaign": len(campaigns),
-        "Customer": len(customers),
-        "HOP": len(hop_rows),
-        "ROUTED": len(routed),
-        "OF_CAMPAIGN": len(of_campaign),
-        "FROM_CUSTOMER": len(links),
-        "CUSTOMER_OF": len(links),
+        "Customer": len(customers["key"]),
+        "HOP": len(hop_rows["id"]),
+        "ROUTED": len(routed["up"]),
+        "OF_CAMPAIGN": len(of_campaign["id"]),
+        "FROM_CUSTOMER": len(links["id"]),
+        "CUSTOMER_OF": len(links["id"]),
     }

@@ -29,6 +29,7 @@ __all__ = [
     "HOP_PROPS",
     "pylist",
     "records",
+    "columns",
     "content_hashes",
     "batches",
     "provider_rows",
@@ -37,6 +38,7 @@ __all__ = [
     "customer_rows",
     "hop_rows",
     "routed_rows",
+    "upstream_keys",
     "of_campaign_rows",
     "customer_link_rows",
 ]
@@ -106,6 +108,9 @@ def pylist(series: pd.Series) -> list[Any]:
         values = [bool(v) for v in series.to_numpy()]
     elif pd.api.types.is_integer_dtype(series) and not mask.any():
         values = series.to_numpy(dtype=np.int64).tolist()
+    elif isinstance(series.dtype, pd.StringDtype):
+        # one C-level pass; missing values come out as None already
+        return list(series.to_numpy(dtype=object, na_value=None))  # type: ignore[call-overload]
     else:
         values = series.astype(object).tolist()
         values = [v.item() if isinstance(v, np.generic) else v for v in values]
@@ -114,12 +119,18 @@ def pylist(series: pd.Series) -> list[Any]:
     return values
 
 
-def records(frame: pd.DataFrame, columns: dict[str, str]) -> list[dict[str, Any]]:
-    """Return one dict per row of ``frame``: ``{property: value}`` for ``columns``
+def columns(frame: pd.DataFrame, names: dict[str, str]) -> dict[str, list[Any]]:
+    """Return ``{property: [values]}`` for ``names`` (frame column -> property name), with
+    missing values as ``None``: the ``$cols`` parameter of the bulk statements."""
+    return {prop: pylist(frame[col]) for col, prop in names.items()}
+
+
+def records(frame: pd.DataFrame, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Return one dict per row of ``frame``: ``{property: value}`` for ``names``
     (frame column -> property name), with missing values as ``None``."""
-    lists = {prop: pylist(frame[col]) for col, prop in columns.items()}
-    names = list(lists)
-    return [dict(zip(names, vals, strict=True)) for vals in zip(*lists.values(), strict=True)]
+    lists = columns(frame, names)
+    props = list(lists)
+    return [dict(zip(props, vals, strict=True)) for vals in zip(*lists.values(), strict=True)]
 
 
 def content_hashes(hops: pd.DataFrame) -> pd.Series:
@@ -181,6 +192,12 @@ def batches(hops: pd.DataFrame, batch_size: int) -> Iterator[pd.DataFrame]:
                 end = int(starts[nxt]) if nxt < len(starts) else n
         yield ordered.iloc[begin:end]
         begin = end
+
+
+def upstream_keys(routed: dict[str, list[Any]]) -> list[str]:
+    """Return the distinct upstream keys of CREATE_ROUTED columns, sorted
+    (MARK_SENDS_TO_STALE)."""
+    return sorted(set(routed["up"]))
 
 
 def _first_per_key(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -265,16 +282,12 @@ def provider_rows(hops: pd.DataFrame, providers: pd.DataFrame | None) -> list[di
     return out
 
 
-def traceback_rows(batch: pd.DataFrame, hashes: pd.Series) -> list[dict[str, Any]]:
-    """Return the MERGE_TRACEBACKS rows of a batch: one per traceback, its properties taken
-    from its lowest hop, plus its ``content_hash``."""
+def traceback_rows(batch: pd.DataFrame, hashes: pd.Series) -> dict[str, list[Any]]:
+    """Return the MERGE_TRACEBACKS columns of a batch: one entry per traceback, its properties
+    taken from its lowest hop, plus its ``content_hash``."""
     first = _first_per_key(batch.sort_values(["traceback_id", "hop"]), "traceback_id")
-    props = records(first, {c: c for c in TRACEBACK_PROPS})
-    ids = pylist(first["traceback_id"])
-    out = []
-    for tid, p in zip(ids, props, strict=True):
-        p["content_hash"] = str(hashes[tid])
-        out.append({"id": tid, "props": p})
+    out = columns(first, {"traceback_id": "id", **{c: c for c in TRACEBACK_PROPS}})
+    out["content_hash"] = [str(h) for h in hashes.reindex(first["traceback_id"]).to_numpy()]
     return out
 
 
@@ -283,46 +296,43 @@ def campaign_names(batch: pd.DataFrame) -> list[str]:
     return sorted(set(batch["campaign"].dropna()))
 
 
-def customer_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return the MERGE_CUSTOMERS rows: one per distinct customer key (first printed name)."""
+def customer_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
+    """Return the MERGE_CUSTOMERS columns: one entry per distinct customer key (first printed
+    name)."""
     named = batch.dropna(subset=["customer_key"])
     first = _first_per_key(named, "customer_key").sort_values("customer_key")
-    return records(first, {"customer_key": "key", "customer": "name"})
+    return columns(first, {"customer_key": "key", "customer": "name"})
 
 
-def hop_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return the CREATE_HOPS rows: ``{id, key, props}`` per hop."""
-    props = records(batch, HOP_PROPS)
-    ids = pylist(batch["traceback_id"])
-    keys = pylist(batch["provider_key"])
-    return [{"id": i, "key": k, "props": p} for i, k, p in zip(ids, keys, props, strict=True)]
+def hop_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
+    """Return the CREATE_HOPS columns: ``id``, ``key`` and the :data:`HOP_PROPS`."""
+    return columns(batch, {"traceback_id": "id", "provider_key": "key", **HOP_PROPS})
 
 
-def routed_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return the CREATE_ROUTED rows, one per :func:`graphengine.schema.routed_edges` edge:
-    ``{up, down, props}`` in call-flow direction (upstream -> downstream)."""
+def routed_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
+    """Return the CREATE_ROUTED columns, one entry per
+    :func:`graphengine.schema.routed_edges` edge: ``up``, ``down``, ``traceback_id``,
+    ``hop``... in call-flow direction (upstream -> downstream)."""
     edges = schema.routed_edges(batch)
-    props = records(edges, {c: c for c in _ROUTED_PROPS})
-    ups = pylist(edges["upstream_key"])
-    downs = pylist(edges["downstream_key"])
-    return [{"up": u, "down": d, "props": p} for u, d, p in zip(ups, downs, props, strict=True)]
+    names = {"upstream_key": "up", "downstream_key": "down", **{c: c for c in _ROUTED_PROPS}}
+    return columns(edges, names)
 
 
-def of_campaign_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return the CREATE_OF_CAMPAIGN rows: one per traceback that has a campaign."""
+def of_campaign_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
+    """Return the CREATE_OF_CAMPAIGN columns: one entry per traceback that has a campaign."""
     first = _first_per_key(batch.sort_values(["traceback_id", "hop"]), "traceback_id")
     first = first.dropna(subset=["campaign"])
-    return records(first, {"traceback_id": "id", "campaign": "campaign"})
+    return columns(first, {"traceback_id": "id", "campaign": "campaign"})
 
 
-def customer_link_rows(batch: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return the CREATE_CUSTOMER_LINKS rows: per traceback, its customer and the provider at
-    the highest hop that names that customer (the originating provider)."""
+def customer_link_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
+    """Return the CREATE_CUSTOMER_LINKS columns: per traceback, its customer and the provider
+    at the highest hop that names that customer (the originating provider)."""
     named = batch.dropna(subset=["customer_key"])
     last = named.sort_values(["traceback_id", "hop"]).drop_duplicates(
         subset=["traceback_id"], keep="last"
     )
-    return records(
+    return columns(
         last,
         {"traceback_id": "id", "customer_key": "customer_key", "provider_key": "provider_key"},
     )

@@ -1,4 +1,7 @@
-"""Helpers of the store's integration tests: clear the graph, read a canonical CSV."""
+"""Helpers of the store's integration tests: clear the graph, read a canonical CSV.
+
+The shared fixtures (``neo4j_driver``, ``clean_neo4j``) are in tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +13,6 @@ import pandas as pd
 from graphengine import schema
 
 STORE_DATA = Path(__file__).resolve().parents[1] / "data" / "store"
-
-#: Deletes everything, in chunks so that a large test graph does not need one huge transaction.
-_CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
-
-
-def clear_graph(driver) -> None:
-    """Delete every node and relationship (the schema stays)."""
-    with driver.session() as session:
-        session.run(_CLEAR).consume()
 
 
 def canonical_frame(path: Path) -> pd.DataFrame:
@@ -42,3 +36,8 @@ def canonical_frame(path: Path) -> pd.DataFrame:
     frame["source_line"] = pd.Series(range(2, len(frame) + 2), dtype="int64")
     schema.check_hops(frame)
     return frame
+
+
+def store_hops() -> pd.DataFrame:
+    """The hand-made hop table of tests/data/store/hops.csv (see its README for the counts)."""
+    return canonical_frame(STORE_DATA / "hops.csv")

@@ -59,14 +59,15 @@ EXPECTED_PARAMS = {
     "AWAIT_INDEXES": {"timeout"},
     "MERGE_PROVIDERS": {"rows"},
     "READ_TRACEBACK_HASHES": {"ids"},
-    "MERGE_TRACEBACKS": {"rows"},
+    "MERGE_TRACEBACKS": {"cols"},
     "MERGE_CAMPAIGNS": {"names"},
-    "MERGE_CUSTOMERS": {"rows"},
+    "MERGE_CUSTOMERS": {"cols"},
     "DELETE_TRACEBACK_EDGES": {"ids"},
-    "CREATE_HOPS": {"rows"},
-    "CREATE_ROUTED": {"rows"},
-    "CREATE_OF_CAMPAIGN": {"rows"},
-    "CREATE_CUSTOMER_LINKS": {"rows"},
+    "CREATE_HOPS": {"cols"},
+    "CREATE_ROUTED": {"cols"},
+    "CREATE_OF_CAMPAIGN": {"cols"},
+    "CREATE_CUSTOMER_LINKS": {"cols"},
+    "MARK_SENDS_TO_STALE": {"keys"},
     "STALE_UPSTREAMS": {"limit"},
     "RECOMPUTE_SENDS_TO": {"keys"},
     "GRAPH_COUNTS": set(),
@@ -116,20 +117,36 @@ def test_schema_statements_are_idempotent_and_cover_every_key() -> None:
 def test_batched_writes_unwind_a_list_parameter() -> None:
     for name in (
         "MERGE_PROVIDERS",
-        "MERGE_TRACEBACKS",
-        "CREATE_HOPS",
-        "CREATE_ROUTED",
         "DELETE_TRACEBACK_EDGES",
         "RECOMPUTE_SENDS_TO",
         "WRITE_PROVIDER_PROPERTIES",
     ):
         assert S.ALL_STATEMENTS[name].lstrip().startswith("UNWIND $"), name
+    for name in (
+        "MERGE_TRACEBACKS",
+        "MERGE_CUSTOMERS",
+        "CREATE_HOPS",
+        "CREATE_ROUTED",
+        "CREATE_OF_CAMPAIGN",
+        "CREATE_CUSTOMER_LINKS",
+    ):
+        assert S.ALL_STATEMENTS[name].lstrip().startswith("UNWIND range(0, size($cols."), name
 
 
 def test_routed_goes_upstream_to_downstream() -> None:
-    assert "(u)-[r:ROUTED]->(d)" in S.CREATE_ROUTED
-    assert "MATCH (u:Provider {key: row.up})" in S.CREATE_ROUTED
-    assert "MATCH (d:Provider {key: row.down})" in S.CREATE_ROUTED
+    assert "CREATE (u)-[:ROUTED {" in S.CREATE_ROUTED and "}]->(d)" in S.CREATE_ROUTED
+    assert "MATCH (u:Provider {key: $cols.up[i]})" in S.CREATE_ROUTED
+    assert "MATCH (d:Provider {key: $cols.down[i]})" in S.CREATE_ROUTED
+
+
+def test_write_statements_store_every_row_field() -> None:
+    # each property the rows carry is written under the same name, read from the same field
+    for prop in R.HOP_PROPS.values():
+        assert f"{prop}: $cols.{prop}[i]" in S.CREATE_HOPS, prop
+    for prop in (*R.TRACEBACK_PROPS, "content_hash"):
+        assert f"t.{prop} = $cols.{prop}[i]" in S.MERGE_TRACEBACKS, prop
+    for prop in ("traceback_id", "hop", "call_time", "campaign", "attestation"):
+        assert f"{prop}: $cols.{prop}[i]" in S.CREATE_ROUTED, prop
 
 
 # --- batching ------------------------------------------------------------------------------
@@ -179,24 +196,25 @@ def test_batch_size_must_be_positive() -> None:
 def test_routed_rows_follow_call_flow() -> None:
     frame = hops_frame(chain("T1", ["term", "gw", "foreign"], attestation="C"))
     rows = R.routed_rows(frame)
-    assert [(r["up"], r["down"], r["props"]["hop"]) for r in rows] == [
+    assert list(zip(rows["up"], rows["down"], rows["hop"], strict=True)) == [
         ("gw", "term", 0),
         ("foreign", "gw", 1),
     ]
-    assert rows[0]["props"]["traceback_id"] == "T1"
-    assert rows[0]["props"]["call_time"] == datetime(2024, 3, 1, 12, tzinfo=UTC)
-    assert rows[0]["props"]["campaign"] is None  # missing -> None, never NaN
+    assert rows["traceback_id"] == ["T1", "T1"]
+    assert rows["call_time"][0] == datetime(2024, 3, 1, 12, tzinfo=UTC)
+    assert rows["campaign"] == [None, None]  # missing -> None, never NaN
+    assert R.upstream_keys(rows) == ["foreign", "gw"]
 
 
 def test_hop_rows_carry_every_per_hop_fact_as_plain_values() -> None:
     frame = hops_frame(chain("T1", ["term", "orig"], role="intermediate", response="ok"))
     rows = R.hop_rows(frame)
-    assert rows[0]["id"] == "T1" and rows[0]["key"] == "term"
-    assert set(rows[0]["props"]) == set(R.HOP_PROPS.values())
-    assert rows[1]["props"]["hop"] == 1 and type(rows[1]["props"]["hop"]) is int
-    assert rows[1]["props"]["upstream_key"] is None
-    assert rows[0]["props"]["provider_name"] == "TERM"
-    assert rows[0]["props"]["source_line"] == 2
+    assert set(rows) == set(R.HOP_PROPS.values()) | {"id", "key"}
+    assert rows["id"] == ["T1", "T1"] and rows["key"] == ["term", "orig"]
+    assert rows["hop"] == [0, 1] and type(rows["hop"][1]) is int
+    assert rows["upstream_key"] == ["orig", None]
+    assert rows["provider_name"] == ["TERM", "ORIG"]
+    assert rows["source_line"] == [2, 3]
 
 
 def test_traceback_rows_take_the_lowest_hop_and_the_hash() -> None:
@@ -205,13 +223,13 @@ def test_traceback_rows_take_the_lowest_hop_and_the_hash() -> None:
     recs[1]["attestation"] = "C"
     frame = hops_frame(recs).iloc[::-1]
     hashes = R.content_hashes(frame)
-    (row,) = R.traceback_rows(frame, hashes)
-    assert row["id"] == "T1"
-    assert row["props"]["attestation"] == "A"
-    assert row["props"]["campaign"] == "SSA imposter"
-    assert row["props"]["source_file"] == "f.csv"
-    assert row["props"]["content_hash"] == hashes["T1"]
-    assert set(row["props"]) == set(R.TRACEBACK_PROPS) | {"content_hash"}
+    cols = R.traceback_rows(frame, hashes)
+    assert cols["id"] == ["T1"]
+    assert cols["attestation"] == ["A"]
+    assert cols["campaign"] == ["SSA imposter"]
+    assert cols["source_file"] == ["f.csv"]
+    assert cols["content_hash"] == [hashes["T1"]]
+    assert set(cols) == set(R.TRACEBACK_PROPS) | {"content_hash", "id"}
 
 
 def test_content_hash_is_stable_and_sees_every_change() -> None:
@@ -263,15 +281,17 @@ def test_customer_rows_link_the_highest_hop_naming_the_customer() -> None:
     recs[2]["customer"] = "Acme Leads"
     recs[2]["customer_key"] = "acme leads"
     frame = hops_frame(recs)
-    assert R.customer_rows(frame) == [{"key": "acme leads", "name": "Acme Leads"}]
-    assert R.customer_link_rows(frame) == [
-        {"id": "T1", "customer_key": "acme leads", "provider_key": "orig"}
-    ]
+    assert R.customer_rows(frame) == {"key": ["acme leads"], "name": ["Acme Leads"]}
+    assert R.customer_link_rows(frame) == {
+        "id": ["T1"],
+        "customer_key": ["acme leads"],
+        "provider_key": ["orig"],
+    }
 
 
 def test_of_campaign_rows_skip_tracebacks_without_a_campaign() -> None:
     frame = hops_frame(chain("T1", ["a"], campaign="auto warranty") + chain("T2", ["b"]))
-    assert R.of_campaign_rows(frame) == [{"id": "T1", "campaign": "auto warranty"}]
+    assert R.of_campaign_rows(frame) == {"id": ["T1"], "campaign": ["auto warranty"]}
     assert R.campaign_names(frame) == ["auto warranty"]
 
 
