@@ -21,6 +21,7 @@ from graphengine.export.api import (
     Provenance,
     export_ecosystem,
     export_provider,
+    export_top_ecosystems,
     export_traceback,
 )
 from graphengine.export.bundle import Bundle
@@ -35,6 +36,7 @@ __all__ = [
     "VerifyReport",
     "export_ecosystem",
     "export_provider",
+    "export_top_ecosystems",
     "export_traceback",
     "verify_bundle",
 ]

@@ -68,6 +68,7 @@ __all__ = [
     "ExportSettings",
     "Provenance",
     "export_ecosystem",
+    "export_top_ecosystems",
     "export_provider",
     "export_traceback",
 ]
@@ -495,6 +496,45 @@ def export_ecosystem(
         timeline=weeks,
     )
     return _write(content, Path(out), hops, fingerprint, forms, settings, provenance, generated)
+
+
+def export_top_ecosystems(
+    hops: pd.DataFrame,
+    partition: Any,
+    out_dir: str | Path,
+    *,
+    top: int = 3,
+    settings: ExportSettings | None = None,
+    provenance: Provenance | None = None,
+    generated_at: dt.datetime | None = None,
+) -> list[Bundle]:
+    """Write one bundle per ecosystem for the ``top`` largest ecosystems (most providers).
+
+    Bundles go to ``out_dir/ecosystem-<id>`` (or ``.zip``); ties in size go to the smaller id.
+    See :func:`export_ecosystem` for the other parameters.
+
+    Returns
+    -------
+    list of Bundle
+        In rank order.
+    """
+    members, _ = _membership(partition)
+    sizes: dict[str, int] = {}
+    for eco in members.values():
+        sizes[eco] = sizes.get(eco, 0) + 1
+    ranked = sorted(sizes, key=lambda e: (-sizes[e], len(e), e))[:top]
+    return [
+        export_ecosystem(
+            hops,
+            partition,
+            eco,
+            Path(out_dir) / f"ecosystem-{eco}",
+            settings=settings,
+            provenance=provenance,
+            generated_at=generated_at,
+        )
+        for eco in ranked
+    ]
 
 
 def export_provider(

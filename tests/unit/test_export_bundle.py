@@ -22,6 +22,7 @@ from graphengine.export import (  # noqa: E402
     Provenance,
     export_ecosystem,
     export_provider,
+    export_top_ecosystems,
     export_traceback,
     verify_bundle,
 )
@@ -268,3 +269,13 @@ def test_neo4j_provenance_is_recorded(tmp_path):
         "01-read_hops": {"id": "T1"}
     }
     assert bundle.manifest["neo4j_server_version"] == "Neo4j/5.26.0"
+
+
+def test_export_top_ecosystems_writes_one_bundle_each_largest_first(tmp_path):
+    bundles = export_top_ecosystems(
+        small_hops(), small_partition(), tmp_path, top=5, settings=HTML_ONLY, generated_at=T0
+    )
+    # ecosystem 1 has five providers, ecosystem 2 two; there are no others
+    assert [b.path.name for b in bundles] == ["ecosystem-1", "ecosystem-2"]
+    assert [b.manifest["subject"] for b in bundles] == ["1", "2"]
+    assert all(verify_bundle(b.path).ok for b in bundles)
