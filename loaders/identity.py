@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graphengine.errors import InputFileError
@@ -182,9 +183,11 @@ class Identity:
     kept_apart: list[tuple[str, str, str]] = field(default_factory=list)  # (raw, key, frn)
     registry_keys: dict[int, str] = field(default_factory=dict)  # registry row position -> key
 
-    def resolve(self, names: pd.Series) -> pd.Series:
-        """Return the key of every name in ``names`` (``<NA>`` stays ``<NA>``)."""
-        return names.astype("string").map(self.keys, na_action="ignore").astype("string")
+    def resolve(self, names: pd.Series | np.ndarray) -> np.ndarray:
+        """Return the key of every name in ``names`` as an object array (None where unknown)."""
+        from loaders.validate import map_unique  # validate imports this module
+
+        return map_unique(np.asarray(names, dtype=object), self.keys.get)
 
     def merges(self) -> pd.DataFrame:
         """Return the merges report: ``raw_name, provider_key, rule``.

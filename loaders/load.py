@@ -34,7 +34,7 @@ from loaders.registry import stage_registry
 from loaders.roles import derive_roles
 from loaders.safe_csv import write_csv_safely
 from loaders.shapes import HOP_INPUT_COLUMNS, canonical_frame, detect_shape, stage_hops, stage_paths
-from loaders.validate import add_flag, check_chains, check_rows
+from loaders.validate import add_flag, check_chains, check_rows, map_unique
 
 __all__ = [
     "LoadResult",
@@ -222,140 +222,150 @@ def _dedupe_registry(registry: pd.DataFrame | None) -> tuple[pd.DataFrame | None
 # --------------------------------------------------------------------------- hop frame
 
 
+def _is_none(values: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
 def _build_hops(
     loaded: pd.DataFrame, ident: Identity, cmap: ColumnMapping, tables: list[RawTable]
 ) -> pd.DataFrame:
     frame = loaded.sort_values(
         ["traceback_id", "_hop", "_file", "_line"], kind="stable"
     ).reset_index(drop=True)
-    tb = frame["traceback_id"].to_numpy()
+    n = len(frame)
+    tb = frame["traceback_id"].to_numpy(dtype=object)
     flags = frame["_flags"].astype(object)
 
     # files without an upstream column: the next hop's provider is the upstream that was named
-    same_next = np.r_[tb[1:] == tb[:-1], False] if len(frame) else np.array([], dtype=bool)
-    next_provider = np.r_[frame["provider"].to_numpy()[1:], [pd.NA]] if len(frame) else np.array([])
-    fill = (
-        ~frame["_upstream_given"].to_numpy(dtype=bool)
-        & frame["upstream_provider"].isna().to_numpy()
-        & same_next
-    )
-    upstream = frame["upstream_provider"].astype(object).to_numpy().copy()
-    upstream[fill] = next_provider[fill]
-    upstream_s = pd.Series(upstream, dtype="string")
-    no_name = upstream_s.notna() & ~upstream_s.map(has_name_characters, na_action="ignore").fillna(
-        False
-    ).astype(bool)
-    flags = add_flag(flags, no_name.to_numpy(), "upstream_has_no_name")
-    upstream_s = upstream_s.where(~no_name, pd.NA)
+    provider = frame["provider"].to_numpy(dtype=object)
+    upstream = frame["upstream_provider"].to_numpy(dtype=object).copy()
+    same_next = np.r_[tb[1:] == tb[:-1], False] if n else np.zeros(0, dtype=bool)
+    fill = ~frame["_upstream_given"].to_numpy(dtype=bool) & _is_none(upstream) & same_next
+    if fill.any():
+        upstream[fill] = np.r_[provider[1:], [None]][fill]
+    no_name = ~_is_none(upstream) & ~map_unique(upstream, has_name_characters, dtype=bool)
+    flags = add_flag(flags, no_name, "upstream_has_no_name")
+    upstream[no_name] = None
 
-    category = categorise(frame["response"], cmap)
-    flags = add_flag(
-        flags, (frame["response"].notna() & category.isna()).to_numpy(), "unmapped_response"
-    )
+    response = frame["response"].to_numpy(dtype=object)
+    category = categorise(response, cmap)
+    flags = add_flag(flags, ~_is_none(response) & _is_none(category), "unmapped_response")
     calling_e164, calling_bad = to_e164(frame["calling_number"])
     called_e164, called_bad = to_e164(frame["called_number"])
-    flags = add_flag(flags, calling_bad.to_numpy(), "unreadable_calling_number")
-    flags = add_flag(flags, called_bad.to_numpy(), "unreadable_called_number")
-    flags = add_flag(
-        flags, frame["provider"].isin(ident.ambiguous).to_numpy(), "ambiguous_provider"
-    )
+    flags = add_flag(flags, calling_bad, "unreadable_calling_number")
+    flags = add_flag(flags, called_bad, "unreadable_called_number")
+    if ident.ambiguous:
+        flags = add_flag(
+            flags, frame["provider"].isin(ident.ambiguous).to_numpy(), "ambiguous_provider"
+        )
 
     basis = pd.DataFrame(
         {
-            "traceback_id": frame["traceback_id"],
-            "hop": frame["_hop"],
-            "role": frame["role"],
-            "provider_country": frame["provider_country"],
-            "customer": frame["customer"],
-            "upstream_provider": upstream_s,
+            "traceback_id": tb,
+            "hop": frame["_hop"].to_numpy(),
+            "role": frame["role"].to_numpy(dtype=object),
+            "provider_country": frame["provider_country"].to_numpy(dtype=object),
+            "customer": frame["customer"].to_numpy(dtype=object),
+            "upstream_provider": upstream,
             "response_category": category,
         }
     )
     role, country, unknown_role, bad_country = derive_roles(basis)
-    flags = add_flag(flags, unknown_role.to_numpy(), "unknown_role")
-    flags = add_flag(flags, bad_country.to_numpy(), "unreadable_country")
+    flags = add_flag(flags, unknown_role, "unknown_role")
+    flags = add_flag(flags, bad_country, "unreadable_country")
 
-    customers = frame["customer"].astype("string")
-    cust_keys = {c: normalise_name(c) for c in customers.dropna().unique()}
-    sha = {i: t.sha256 for i, t in enumerate(tables)}
-    files = {i: str(t.path) for i, t in enumerate(tables)}
+    customers = frame["customer"].to_numpy(dtype=object)
+    sha = np.array([t.sha256 for t in tables], dtype=object)
+    files = np.array([str(t.path) for t in tables], dtype=object)
+    file_idx = frame["_file"].to_numpy(dtype=np.int64)
     out = pd.DataFrame(
         {
-            "traceback_id": frame["traceback_id"],
-            "hop": frame["_hop"].astype("int64"),
-            "provider": frame["provider"],
-            "provider_key": frame["provider_key"],
-            "upstream_provider": upstream_s,
-            "upstream_key": ident.resolve(upstream_s),
+            "traceback_id": tb,
+            "hop": frame["_hop"].to_numpy(dtype=np.int64),
+            "provider": provider,
+            "provider_key": frame["provider_key"].to_numpy(dtype=object),
+            "upstream_provider": upstream,
+            "upstream_key": ident.resolve(upstream),
             "role": role,
-            "response": frame["response"],
+            "response": response,
             "response_category": category,
-            "call_time": frame["_time"],
-            "campaign": frame["campaign"],
-            "calling_number": frame["calling_number"],
+            "call_time": frame["_time"].to_numpy(),
+            "campaign": frame["campaign"].to_numpy(dtype=object),
+            "calling_number": frame["calling_number"].to_numpy(dtype=object),
             "calling_number_e164": calling_e164,
-            "called_number": frame["called_number"],
+            "called_number": frame["called_number"].to_numpy(dtype=object),
             "called_number_e164": called_e164,
-            "attestation": frame["_attestation"],
+            "attestation": frame["_attestation"].to_numpy(dtype=object),
             "provider_country": country,
             "customer": customers,
-            "customer_key": customers.map(cust_keys, na_action="ignore"),
-            "flags": flags,
-            "source_file": frame["_file"].map(files),
-            "source_line": frame["_line"].astype("int64"),
-            "source_sha256": frame["_file"].map(sha),
+            "customer_key": map_unique(customers, lambda c: normalise_name(c) if c else None),
+            "flags": flags.to_numpy(dtype=object),
+            "source_file": files[file_idx] if n else np.empty(0, dtype=object),
+            "source_line": frame["_line"].to_numpy(dtype=np.int64),
+            "source_sha256": sha[file_idx] if n else np.empty(0, dtype=object),
         }
     )
-    return out.astype(dict(schema.HOP_COLUMNS)).reset_index(drop=True)
+    return out.astype(dict(schema.HOP_COLUMNS))
 
 
 # --------------------------------------------------------------------------- provider frame
 
 
-def _mode_name(series: pd.Series) -> str:
-    counts = series.value_counts()
-    top = counts[counts == counts.max()].index
-    return str(sorted(top)[0])
-
-
 def _build_providers(
     hops: pd.DataFrame, registry: pd.DataFrame | None, ident: Identity, *, have_registry: bool
 ) -> pd.DataFrame:
-    seen = pd.concat(
+    """One row per key: the registry's rows plus every provider seen in ``hops``."""
+    pairs = pd.concat(
         [
-            hops[["provider_key", "provider"]].rename(columns={"provider": "raw"}),
-            hops[["upstream_key", "upstream_provider"]].rename(
-                columns={"upstream_key": "provider_key", "upstream_provider": "raw"}
+            pd.DataFrame(
+                {
+                    "key": hops["provider_key"].to_numpy(dtype=object),
+                    "raw": hops["provider"].to_numpy(dtype=object),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "key": hops["upstream_key"].to_numpy(dtype=object),
+                    "raw": hops["upstream_provider"].to_numpy(dtype=object),
+                }
             ),
         ],
         ignore_index=True,
     ).dropna()
-    names = seen.groupby("provider_key", sort=True)["raw"].agg(_mode_name)
-    countries = (
-        hops.dropna(subset=["provider_country"])
-        .groupby("provider_key")["provider_country"]
-        .agg(_mode_name)
-    )
+    counts = pairs.groupby(["key", "raw"], sort=False).size().rename("n").reset_index()
+    # display name: the most frequent printed name, ties broken alphabetically (deterministic)
+    counts = counts.sort_values(["key", "n", "raw"], ascending=[True, False, True], kind="stable")
+    names = counts.drop_duplicates("key").set_index("key")["raw"]
+    country_pairs = pd.DataFrame(
+        {
+            "key": hops["provider_key"].to_numpy(dtype=object),
+            "c": hops["provider_country"].to_numpy(dtype=object),
+        }
+    ).dropna()
+    c_counts = country_pairs.groupby(["key", "c"], sort=False).size().rename("n").reset_index()
+    c_counts = c_counts.sort_values(["key", "n", "c"], ascending=[True, False, True], kind="stable")
+    countries = c_counts.drop_duplicates("key").set_index("key")["c"]
     raw_sets: dict[str, set[str]] = {}
-    for key, raw in seen.drop_duplicates().itertuples(index=False):
+    for key, raw in zip(counts["key"], counts["raw"], strict=True):
         raw_sets.setdefault(str(key), set()).add(str(raw))
     rows: dict[str, dict[str, object]] = {}
     for key, name in names.items():
         rows[str(key)] = {
             "provider_key": key,
             "name": name,
-            "country": countries.get(key, pd.NA),
-            "in_rmd": False if have_registry else pd.NA,
+            "country": countries.get(key, None),
+            "in_rmd": False if have_registry else None,
         }
     if registry is not None and len(registry):
         for pos, rec in enumerate(registry.itertuples(index=False)):
             key = ident.registry_keys.get(pos)
             if key is None:
                 continue
-            row = rows.setdefault(key, {"provider_key": key, "country": pd.NA})
+            row = rows.setdefault(key, {"provider_key": key, "country": None})
             raw_sets.setdefault(key, set()).add(str(rec.name))
             if row.get("in_rmd") is True:
-                # another filing of the same key: keep the first filing's fields; removed only if every filing is
+                # another filing of the same key: the first filing's fields stay; the key counts
+                # as removed only when every filing was removed (then the latest date)
                 if pd.isna(rec.removed_on) or pd.isna(row["rmd_removed_on"]):
                     row["rmd_removed_on"] = pd.NaT
                 else:
@@ -372,13 +382,13 @@ def _build_providers(
                     "rmd_removed_on": rec.removed_on,
                 }
             )
-            if pd.isna(row.get("country")) and isinstance(rec.country, str):
+            if row.get("country") is None and isinstance(rec.country, str):
                 row["country"] = rec.country.upper()
     for key, row in rows.items():
         row["aliases"] = ";".join(sorted(raw_sets.get(key, set())))
-    frame = pd.DataFrame(list(rows.values()), columns=list(schema.PROVIDER_COLUMNS))
-    if frame.empty:
+    if not rows:
         return schema.empty_providers()
+    frame = pd.DataFrame(list(rows.values()), columns=list(schema.PROVIDER_COLUMNS))
     frame["rmd_removed_on"] = pd.to_datetime(frame["rmd_removed_on"], utc=True)
     frame["in_rmd"] = frame["in_rmd"].astype("boolean")
     frame = frame.astype(dict(schema.PROVIDER_COLUMNS))
@@ -454,9 +464,15 @@ def _stats(
     hops: pd.DataFrame,
 ) -> pd.DataFrame:
     out = []
-    per_row = rows.groupby(["_file", "_row"]).agg(
-        rejected=("_reason", lambda s: s.notna().any()), dup=("_dup", "all")
+    flags = pd.DataFrame(
+        {
+            "_file": rows["_file"],
+            "_row": rows["_row"],
+            "rejected": rows["_reason"].notna(),
+            "dup": rows["_dup"].astype(bool),
+        }
     )
+    per_row = flags.groupby(["_file", "_row"]).agg(rejected=("rejected", "any"), dup=("dup", "all"))
     hop_counts = hops.groupby("source_file").size()
     for f, table in enumerate(tables):
         read = len(table.frame) + len(table.unreadable)

@@ -23,11 +23,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from graphengine.errors import InputFileError
 from graphengine.schema import RESPONSE_CATEGORIES
+from loaders.validate import map_unique
 
 __all__ = ["DEFAULT_RESPONSES", "ColumnMapping", "load_mapping", "normalise_column", "categorise"]
 
@@ -192,8 +194,9 @@ def _compile(responses: Mapping[str, tuple[str, ...]]) -> list[tuple[re.Pattern[
     return rules
 
 
-def categorise(responses: pd.Series, mapping: ColumnMapping) -> pd.Series:
-    """Map raw response text to ``schema.RESPONSE_CATEGORIES`` (``<NA>`` when nothing matches).
+def categorise(responses: pd.Series | np.ndarray, mapping: ColumnMapping) -> np.ndarray:
+    """Map raw response text to ``schema.RESPONSE_CATEGORIES``; return an object array (None when
+    empty or nothing matches).
 
     Works on the distinct values only, so it is fast on large frames.
 
@@ -201,13 +204,15 @@ def categorise(responses: pd.Series, mapping: ColumnMapping) -> pd.Series:
     --------
     >>> import pandas as pd
     >>> s = pd.Series(["No Response", "Records not found", "Upstream identified", "??", None])
-    >>> list(categorise(s, ColumnMapping()).fillna("-"))
-    ['no_response', 'records_not_found', 'responded', '-', '-']
+    >>> list(categorise(s, ColumnMapping()))
+    ['no_response', 'records_not_found', 'responded', None, None]
     """
     rules = _compile(mapping.responses)
-    text = responses.astype("string")
-    lookup: dict[str, object] = {}
-    for value in text.dropna().unique():
-        low = " ".join(str(value).lower().split())
-        lookup[value] = next((cat for rx, cat in rules if rx.search(low)), pd.NA)
-    return text.map(lookup, na_action="ignore").astype("string")
+
+    def category(value: str) -> object:
+        low = " ".join(value.lower().split())
+        if not low:
+            return None
+        return next((cat for rx, cat in rules if rx.search(low)), None)
+
+    return map_unique(np.asarray(responses, dtype=object), category)

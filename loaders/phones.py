@@ -8,40 +8,54 @@ is kept and the row gets a flag, but it is not rejected.
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
-__all__ = ["to_e164"]
+from loaders.validate import map_unique
 
-_NANP = r"^1?([2-9]\d{2}[2-9]\d{6})$"
+__all__ = ["e164_of", "to_e164"]
+
+_SHAPE = re.compile(r"\+?[\d\s().\-/]+")
+_NANP = re.compile(r"1?([2-9]\d{2}[2-9]\d{6})")
+_NON_DIGIT = re.compile(r"\D")
 
 
-def to_e164(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Return ``(e164, unreadable)`` for a Series of raw phone numbers.
+def e164_of(raw: str) -> str | None:
+    """Return the E.164 form of one phone number, or None when it cannot be read.
 
-    ``e164`` is a string Series (``<NA>`` where unreadable or empty); ``unreadable`` is a boolean
-    Series, True where a non-empty value could not be read.
+    Examples
+    --------
+    >>> e164_of("(202) 555-0123"), e164_of("+44 20 7946 0958"), e164_of("Anonymous")
+    ('+12025550123', '+442079460958', None)
+    """
+    text = raw.strip()
+    if not text or not _SHAPE.fullmatch(text):
+        return None
+    digits = _NON_DIGIT.sub("", text)
+    nanp = _NANP.fullmatch(digits)
+    if nanp and (not text.startswith("+") or digits.startswith("1")):
+        return "+1" + nanp.group(1)
+    if text.startswith("+") and not digits.startswith("1") and 8 <= len(digits) <= 15:
+        return "+" + digits
+    return None
+
+
+def to_e164(raw: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(e164, unreadable)`` for raw phone numbers (one parse per distinct value).
+
+    ``e164`` is an object array (None where unreadable or empty); ``unreadable`` is a boolean
+    array, True where a non-empty value could not be read.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> e164, bad = to_e164(pd.Series(["(202) 555-0123", "+44 20 7946 0958", "Anonymous", None]))
-    >>> list(e164.fillna("-")), list(bad)
-    (['+12025550123', '+442079460958', '-', '-'], [False, False, True, False])
+    >>> e164, bad = to_e164(pd.Series(["(202) 555-0123", "Anonymous", None]))
+    >>> list(e164), bad.tolist()
+    (['+12025550123', None, None], [False, True, False])
     """
-    text = raw.astype("string").str.strip()
-    present = text.notna() & (text != "")
-    uniq = pd.Series(text[present].unique(), dtype="string")
-    # Only digits and common separators are allowed around the digits.
-    shape_ok = uniq.str.fullmatch(r"\+?[\d\s().\-/]+").fillna(False).astype(bool)
-    digits = uniq.str.replace(r"\D", "", regex=True)
-    plus = uniq.str.startswith("+").fillna(False).astype(bool)
-    nanp = digits.str.extract(_NANP, expand=False)
-    intl = plus & ~digits.str.startswith("1").fillna(False) & digits.str.len().between(8, 15)
-    e164 = pd.Series(pd.NA, index=uniq.index, dtype="string")
-    e164 = e164.mask(shape_ok & nanp.notna() & (~plus | digits.str.startswith("1")), "+1" + nanp)
-    e164 = e164.mask(shape_ok & intl & e164.isna(), "+" + digits)
-    lookup = dict(zip(uniq.tolist(), e164.tolist(), strict=True))
-    out = text.map(lookup, na_action="ignore").astype("string")
-    out = out.where(present, pd.NA)
-    unreadable = (present & out.isna()).astype(bool)
-    return out, unreadable
+    values = map_unique(np.asarray(raw, dtype=object), str.strip)
+    e164 = map_unique(values, e164_of)
+    unreadable = (values != "") & np.asarray(pd.isna(e164), dtype=bool)
+    return e164, unreadable

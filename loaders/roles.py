@@ -18,10 +18,13 @@ two-letter code are flagged ``unreadable_country`` and treated as non-U.S.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from graphengine.schema import NONCOOPERATIVE_RESPONSES, ROLES
+from loaders.validate import map_unique
 
 __all__ = ["ROLE_SYNONYMS", "normalise_roles", "normalise_countries", "derive_roles"]
 
@@ -45,31 +48,45 @@ ROLE_SYNONYMS: dict[str, str] = {
 _US = {"US", "USA", "U.S.", "U.S.A.", "UNITED STATES", "UNITED STATES OF AMERICA"}
 
 
-def normalise_roles(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Return ``(role, unknown)``: the canonical role (NA when absent or unknown) and a mask of
+def _role_of(text: str) -> str | None:
+    return ROLE_SYNONYMS.get(re.sub(r"[\s_\-]+", " ", text.strip().lower()))
+
+
+def _country_of(text: str) -> tuple[str | None, bool]:
+    value = text.strip().upper()
+    if not value:
+        return None, False
+    if value in _US:
+        return "US", False
+    if re.fullmatch(r"[A-Z]{2}", value):
+        return value, False
+    return None, True
+
+
+def normalise_roles(raw: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(role, unknown)``: the canonical role (None when absent or unknown) and a mask of
     non-empty values that are not a known role."""
-    text = raw.astype("string").str.strip().str.lower().str.replace(r"[\s_\-]+", " ", regex=True)
-    role = text.map(ROLE_SYNONYMS, na_action="ignore").astype("string")
-    unknown = (text.notna() & (text != "") & role.isna()).astype(bool)
+    values = np.asarray(raw, dtype=object)
+    role = map_unique(values, _role_of)
+    present = map_unique(values, lambda v: bool(v.strip()), dtype=bool)
+    unknown = present & np.asarray(pd.isna(role), dtype=bool)
     return role, unknown
 
 
-def normalise_countries(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Return ``(country, unreadable)``: ISO alpha-2 upper case (NA when absent or unreadable)."""
-    text = raw.astype("string").str.strip().str.upper()
-    text = text.where(text != "", pd.NA)
-    country = text.where(~text.isin(_US), "US")
-    two = country.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)
-    unreadable = (country.notna() & ~two).astype(bool)
-    return country.where(two, pd.NA).astype("string"), unreadable
+def normalise_countries(raw: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(country, unreadable)``: ISO alpha-2 upper case (None when absent or unreadable)."""
+    values = np.asarray(raw, dtype=object)
+    country = map_unique(values, lambda v: _country_of(v)[0])
+    unreadable = map_unique(values, lambda v: _country_of(v)[1], dtype=bool)
+    return country, unreadable
 
 
-def derive_roles(hops: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+def derive_roles(hops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(role, provider_country, unknown_role, unreadable_country)`` for ``hops``.
 
     ``hops`` must be sorted by ``traceback_id`` then ``hop`` with complete chains (0..n), and
     have ``role``, ``provider_country``, ``customer``, ``upstream_provider`` and
-    ``response_category``.
+    ``response_category`` (None / NA where absent).
 
     Examples
     --------
@@ -79,18 +96,17 @@ def derive_roles(hops: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, p
     ...     "role": [None] * 4, "provider_country": [None, None, None, "IN"],
     ...     "customer": [None] * 4, "upstream_provider": ["B", "C", "D", None],
     ...     "response_category": ["responded"] * 4})
-    >>> list(derive_roles(hops)[0])
+    >>> derive_roles(hops)[0].tolist()
     ['terminating', 'intermediate', 'gateway', 'foreign']
     """
     given, unknown = normalise_roles(hops["role"])
     country, unreadable = normalise_countries(hops["provider_country"])
-    tb = hops["traceback_id"].to_numpy()
+    tb = hops["traceback_id"].to_numpy(dtype=object)
     hop = hops["hop"].to_numpy()
-    foreign = (
-        (country.notna() & (country != "US")) | unreadable | (given == "foreign").fillna(False)
-    ).to_numpy(dtype=bool)
-    same_next = np.r_[tb[1:] == tb[:-1], False]
-    upstream_foreign = same_next & np.r_[foreign[1:], False]
+    has_country = ~np.asarray(pd.isna(country), dtype=bool)
+    foreign = (has_country & (country != "US")) | unreadable | (given == "foreign")
+    same_next = np.r_[tb[1:] == tb[:-1], False] if len(tb) else np.zeros(0, dtype=bool)
+    upstream_foreign = same_next & np.r_[foreign[1:], False] if len(tb) else same_next
     top = ~same_next
     responsive = ~hops["response_category"].isin(NONCOOPERATIVE_RESPONSES).to_numpy(dtype=bool)
     names_customer = hops["customer"].notna().to_numpy(dtype=bool)
@@ -99,7 +115,7 @@ def derive_roles(hops: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, p
         [hop == 0, foreign, upstream_foreign, top & responsive & (names_customer | no_upstream)],
         ["terminating", "foreign", "gateway", "originating"],
         default="intermediate",
-    )
-    role = given.fillna(pd.Series(derived, index=hops.index, dtype="string")).astype("string")
-    country = country.where(country.notna() | (role == "foreign"), "US").astype("string")
+    ).astype(object)
+    role = np.where(np.asarray(pd.isna(given), dtype=bool), derived, given)
+    country = np.where(has_country | (role == "foreign"), country, "US")
     return role, country, unknown, unreadable

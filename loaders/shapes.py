@@ -11,9 +11,8 @@ Shapes, detected by columns (after the mapping file's renames):
 * **path table**: ``path`` (required: ``traceback_id``, ``path``, ``call_time``). ``path`` lists the
   providers in call-flow order, origin first, terminating last, separated by ``>``. Optional
   parallel lists in the same order and with the same separator: ``responses``, ``roles``,
-  ``countries``. Per-traceback columns (``call_time``, ``campaign``, numbers) go to every hop;
-  ``attestation`` goes to hop 0 (where the call was received and the attestation seen) and
-  ``customer`` to the origin hop;
+  ``countries``. Per-traceback columns (``call_time``, ``campaign``, numbers, ``attestation``,
+  ``customer``) are copied to every hop, as the synthetic hop tables do;
 * **registry**: ``frn`` and ``business_name`` (the RMD export).
 """
 
@@ -181,13 +180,9 @@ def stage_paths(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.Dat
     same = np.r_[False, rep[1:] == rep[:-1]]
     upstream[same] = staged["provider"].to_numpy()[np.flatnonzero(same) - 1]
     staged["upstream_provider"] = upstream
-    for col in ("traceback_id", "call_time", "campaign", "calling_number", "called_number"):
+    per_traceback = ("traceback_id", "call_time", "campaign", "calling_number", "called_number")
+    for col in (*per_traceback, "attestation", "customer"):
         staged[col] = frame[col].to_numpy(dtype=object)[rep] if col in frame else ""
-    is_top = position == 0
-    is_zero = hop == 0
-    for col, mask in (("attestation", is_zero), ("customer", is_top)):
-        values = frame[col].to_numpy(dtype=object)[rep] if col in frame else np.full(len(rep), "")
-        staged[col] = np.where(mask, values, "").astype(object)
     for list_col, target in _PARALLEL.items():
         if list_col in frame:
             items = frame[list_col].astype(str).str.split(PATH_SEPARATOR, regex=True)

@@ -22,17 +22,21 @@ Traceback-level rules (duplicate hops, gaps) are in :func:`check_chains`.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from loaders.identity import has_name_characters
-from loaders.safe_csv import formula_mask
+from loaders.safe_csv import is_formula_like
 
 __all__ = [
     "MAX_FIELD_CHARS",
     "FLAG_DOCS",
     "TEXT_COLUMNS",
     "check_rows",
+    "map_unique",
     "parse_times",
     "check_chains",
     "add_flag",
@@ -93,40 +97,93 @@ def _set(reason: np.ndarray, column: np.ndarray, mask: np.ndarray, col: str, tex
     column[todo] = col
 
 
-def parse_times(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+def map_unique(
+    values: np.ndarray | pd.Series, fn: Callable[[str], object], dtype: object = object
+) -> np.ndarray:
+    """Apply ``fn`` once per distinct value of ``values`` and spread the results back.
+
+    Inputs repeat heavily (a million hops name a few thousand providers), so this turns per-row
+    Python into per-distinct-value Python. Missing values are passed to ``fn`` as ``""``.
+    """
+    arr = np.asarray(values, dtype=object)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=False)
+    mapped = np.array(
+        [fn("" if (u is None or u is pd.NA or u != u) else u) for u in uniques], dtype=dtype
+    )
+    if not len(mapped):
+        return np.empty(len(arr), dtype=dtype)
+    return mapped[codes]
+
+
+class _Column:
+    """One text column factorized once: stripped distinct values and the codes to spread them."""
+
+    def __init__(self, raw: np.ndarray) -> None:
+        codes, uniques = pd.factorize(np.asarray(raw, dtype=object), use_na_sentinel=False)
+        self.codes = codes
+        self.uniques = np.array(
+            ["" if (u is None or u is pd.NA or u != u) else str(u).strip() for u in uniques],
+            dtype=object,
+        )
+        self.values = self.uniques[codes] if len(self.uniques) else np.empty(0, dtype=object)
+
+    def apply(self, fn: Callable[[str], object], dtype: object) -> np.ndarray:
+        """Return ``fn`` of every row's (stripped) value, calling ``fn`` once per distinct value."""
+        if not len(self.uniques):
+            return np.empty(len(self.codes), dtype=dtype)
+        return np.array([fn(u) for u in self.uniques], dtype=dtype)[self.codes]
+
+
+def _strip(value: str) -> str:
+    return str(value).strip()
+
+
+def parse_times(text: pd.Series | np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """Parse call times to UTC; return ``(times, naive)``.
 
     ISO 8601 is parsed in C; other layouts (``01/02/2024 10:00``) fall back to pandas' mixed
     parser for the few values that need it. A time with no zone or offset is **assumed to be
     UTC** and ``naive`` is True for it.
     """
-    s = text.astype("string").str.strip()
-    s = s.where(s != "", pd.NA)
+    raw = map_unique(np.asarray(text, dtype=object), _strip)
+    s = pd.Series(np.where(raw == "", None, raw), dtype=object)
     times = pd.to_datetime(s, format="ISO8601", utc=True, errors="coerce")
     retry = s.notna() & times.isna()
     if retry.any():
         times[retry] = pd.to_datetime(s[retry], format="mixed", utc=True, errors="coerce")
-    naive = s.notna() & ~s.str.contains(_ZONE, regex=True).fillna(False).astype(bool)
-    # a bare date like 2024-01-02 has no zone either
-    return times.astype("datetime64[ns, UTC]"), naive.astype(bool)
+    zone = re.compile(_ZONE)
+    naive = (raw != "") & ~map_unique(raw, lambda v: bool(zone.search(v)), dtype=bool)
+    return times.astype("datetime64[ns, UTC]"), naive
+
+
+def _hop_value(text: str) -> int | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if number != number or number in (float("inf"), float("-inf")) or not number.is_integer():
+        return None
+    return int(number)
 
 
 def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
     """Validate staged hop rows; return ``staged`` with typed and checked columns added.
 
     Adds ``_reason`` / ``_reason_column`` (NA when the row is good), ``_hop`` (int, -1 when
-    unreadable), ``_time`` (UTC), ``_attestation`` (A/B/C/NA) and ``_flags``.
+    unreadable), ``_time`` (UTC), ``_attestation`` (A/B/C/NA) and ``_flags``. Text columns come
+    back stripped, as object arrays with ``None`` for empty.
     """
     n = len(staged)
     reason = staged["_err_reason"].to_numpy(dtype=object).copy()
     column = staged["_err_column"].to_numpy(dtype=object).copy()
-    text = {c: staged[c].astype("string").fillna("").str.strip() for c in TEXT_COLUMNS}
-    text["hop"] = staged["hop"].astype("string").fillna("").str.strip()
-    text["call_time"] = staged["call_time"].astype("string").fillna("").str.strip()
-    text["attestation"] = staged["attestation"].astype("string").fillna("").str.strip()
+    columns = {
+        c: _Column(staged[c].to_numpy(dtype=object))
+        for c in (*TEXT_COLUMNS, "hop", "call_time", "attestation")
+    }
+    text = {c: values.values for c, values in columns.items()}
 
-    for col in (*TEXT_COLUMNS, "hop", "call_time", "attestation"):
-        lengths = text[col].str.len().to_numpy()
+    for col, values in columns.items():
+        lengths = values.apply(len, np.int64)
         big = lengths > MAX_FIELD_CHARS
         if big.any():
             msg = np.array(
@@ -139,58 +196,62 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
             _set(reason, column, big, col, msg)
 
     for col in ("traceback_id", "hop", "call_time"):
-        _set(reason, column, (text[col] == "").to_numpy(), col, f"missing required field '{col}'")
+        _set(reason, column, text[col] == "", col, f"missing required field '{col}'")
 
     provider = text["provider"]
-    empty = (provider == "").to_numpy()
+    empty = provider == ""
     _set(reason, column, empty, "provider", "provider name is empty")
-    no_chars = ~empty & ~provider.map(has_name_characters).to_numpy(dtype=bool)
+    no_chars = ~empty & ~columns["provider"].apply(has_name_characters, bool)
     if no_chars.any():
-        msg = ("provider name has no letters or digits: '" + provider + "'").to_numpy(dtype=object)
-        _set(reason, column, no_chars, "provider", msg)
+        _set(
+            reason,
+            column,
+            no_chars,
+            "provider",
+            "provider name has no letters or digits: '" + provider + "'",
+        )
 
-    hop_num = pd.to_numeric(text["hop"], errors="coerce")
-    whole = hop_num.notna() & (hop_num == np.floor(hop_num.fillna(0)))
-    bad_hop = ((text["hop"] != "") & ~whole).to_numpy()
+    hop_value = columns["hop"].apply(_hop_value, object)
+    whole = np.array([v is not None for v in hop_value], dtype=bool) if n else np.zeros(0, bool)
+    bad_hop = (text["hop"] != "") & ~whole
     if bad_hop.any():
-        msg = ("hop is not a whole number: '" + text["hop"] + "'").to_numpy(dtype=object)
-        _set(reason, column, bad_hop, "hop", msg)
-    hop_int = hop_num.where(whole, -1).fillna(-1).astype("int64")
-    negative = (whole & (hop_num < 0)).to_numpy()
+        _set(reason, column, bad_hop, "hop", "hop is not a whole number: '" + text["hop"] + "'")
+    hop_int = np.where(whole, hop_value, -1).astype(np.int64)
+    negative = whole & (hop_int < 0)
     if negative.any():
-        msg = ("hop is negative: " + hop_int.astype(str)).to_numpy(dtype=object)
-        _set(reason, column, negative, "hop", msg)
+        _set(
+            reason,
+            column,
+            negative,
+            "hop",
+            "hop is negative: " + hop_int.astype(str).astype(object),
+        )
 
     times, naive = parse_times(text["call_time"])
-    bad_time = ((text["call_time"] != "") & times.isna()).to_numpy()
+    bad_time = (text["call_time"] != "") & times.isna().to_numpy()
     if bad_time.any():
-        msg = ("call_time cannot be read as a date and time: '" + text["call_time"] + "'").to_numpy(
-            dtype=object
-        )
+        msg = "call_time cannot be read as a date and time: '" + text["call_time"] + "'"
         _set(reason, column, bad_time, "call_time", msg)
 
-    att = text["attestation"].str.upper()
-    bad_att = ((att != "") & ~att.isin(["A", "B", "C"])).to_numpy()
+    att = columns["attestation"].apply(str.upper, object)
+    bad_att = (att != "") & ~np.isin(att, ["A", "B", "C"])
     if bad_att.any():
-        msg = ("attestation must be A, B or C, got '" + text["attestation"] + "'").to_numpy(
-            dtype=object
-        )
+        msg = "attestation must be A, B or C, got '" + text["attestation"] + "'"
         _set(reason, column, bad_att, "attestation", msg)
 
-    flags = pd.Series([""] * n, index=staged.index, dtype=object)
-    flags = add_flag(flags, naive.to_numpy() & ~bad_time, "naive_time_assumed_utc")
+    flags = pd.Series(np.full(n, "", dtype=object), index=staged.index, dtype=object)
+    flags = add_flag(flags, naive & ~bad_time, "naive_time_assumed_utc")
     for col in TEXT_COLUMNS:
-        flags = add_flag(flags, formula_mask(text[col]).to_numpy(), f"formula_in_{col}")
+        flags = add_flag(flags, columns[col].apply(is_formula_like, bool), f"formula_in_{col}")
 
     out = staged.copy()
     for col in TEXT_COLUMNS:
-        out[col] = text[col].where(text[col] != "", pd.NA)
+        out[col] = np.where(text[col] == "", None, text[col])
     out["_reason"] = pd.Series(reason, index=staged.index, dtype=object)
     out["_reason_column"] = pd.Series(column, index=staged.index, dtype=object)
-    out["_hop"] = hop_int.to_numpy()
+    out["_hop"] = hop_int
     out["_time"] = times.to_numpy()
-    out["_time"] = out["_time"].astype("datetime64[ns, UTC]") if n else out["_time"]
-    out["_attestation"] = att.where(att.isin(["A", "B", "C"]), pd.NA).astype("string")
+    out["_attestation"] = np.where(np.isin(att, ["A", "B", "C"]), att, None)
     out["_flags"] = flags
     return out
 
