@@ -5,7 +5,10 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -63,6 +66,14 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_differs(tmp_path:
     assert a == b
     assert a["hops.csv"] != c["hops.csv"]
     assert a["truth.json"] != c["truth.json"]
+
+
+def test_files_do_not_depend_on_python_hash_randomisation(tmp_path: Path) -> None:
+    code = "import sys; from loaders.synthetic import generate; generate(sys.argv[1], 300, 8)"
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / hash_seed)], check=True, env=env)
+    assert _sha(tmp_path / "1") == _sha(tmp_path / "2")
 
 
 def test_world_does_not_depend_on_the_number_of_tracebacks(tmp_path: Path) -> None:
