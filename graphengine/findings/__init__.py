@@ -40,12 +40,13 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from graphengine.findings._common import windowed
+from graphengine.findings._common import restore, windowed
 from graphengine.findings.attestation import attestation_anomalies, load_dno, nanp_problem
 from graphengine.findings.chokepoints import chokepoints
 from graphengine.findings.downstream import accepts_from_flagged
 from graphengine.findings.noncooperation import (
     NonCooperationRule,
+    events_compact,
     flag_noncooperative,
     noncooperation_events,
 )
@@ -161,7 +162,7 @@ def compute_findings(
         ],
         ignore_index=True,
     )
-    events = noncooperation_events(scoped, providers, win, cfg.rmd)
+    events = events_compact(scoped, providers, win, cfg.rmd)
     noncoop = flag_noncooperative(scoped, events, cfg.noncooperation, win)
     flagged = noncoop.loc[noncoop["noncooperative"], "provider_key"].tolist()
     violations = rmd_violations(scoped, providers, win, cfg.rmd)
@@ -187,7 +188,7 @@ def compute_findings(
         parameters=cfg.as_dict(),
         profiles=profiles,
         repeat=repeat,
-        events=events,
+        events=restore(events),
         noncooperation=noncoop,
         rmd_violations=violations,
         accepts_from_flagged=accepts,

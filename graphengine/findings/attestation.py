@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from graphengine.errors import InputFileError
-from graphengine.findings._common import add_window_columns, windowed
+from graphengine.findings._common import add_window_columns, map_keys, restore, windowed
 from graphengine.findings.window import ResolvedWindow, Window
 
 __all__ = ["ANOMALY_COLUMNS", "nanp_digits", "nanp_problem", "load_dno", "attestation_anomalies"]
@@ -133,6 +133,14 @@ def load_dno(path: str | Path) -> frozenset[str]:
     return frozenset(nanp_digits(pd.Series(entries, dtype="string")).dropna().tolist())
 
 
+def _normalised(values: pd.Series) -> pd.Series:
+    """Upper-case, stripped attestation letters (per category when categorical)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = pd.Series(values.cat.categories).astype(str).str.strip().str.upper()
+        return map_keys(values, pd.Series(cats.to_numpy(), index=values.cat.categories))
+    return values.astype("string").str.strip().str.upper()
+
+
 def attestation_anomalies(
     hops: pd.DataFrame,
     dno: frozenset[str] | set[str] | None = None,
@@ -156,7 +164,7 @@ def attestation_anomalies(
         (``on DNO list`` or the NANP problem).
     """
     hops, resolved = windowed(hops, window)
-    att = hops["attestation"].astype("string").str.strip().str.upper()
+    att = _normalised(hops["attestation"])
     a_hops = hops[(att == "A").fillna(False)]
     signer = a_hops.sort_values(["traceback_id", "hop"], kind="stable").drop_duplicates(
         "traceback_id", keep="last"
@@ -176,7 +184,7 @@ def attestation_anomalies(
         calling_number=c_orig["calling_number_e164"].fillna(c_orig["calling_number"]),
     )
     cols = list(ANOMALY_COLUMNS[:-2])
-    out = pd.concat([spoofed[cols], c_orig[cols]], ignore_index=True)
+    out = pd.concat([restore(spoofed[cols]), restore(c_orig[cols])], ignore_index=True)
     out = out.astype({"kind": "string", "detail": "string", "calling_number": "string"})
     out = out.sort_values(["provider_key", "kind", "traceback_id", "hop"], kind="stable")
     out = add_window_columns(out.reset_index(drop=True), resolved)

@@ -19,9 +19,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from graphengine.findings._common import windowed
+from graphengine.findings._common import restore, routed, windowed
 from graphengine.findings.window import ResolvedWindow, Window
-from graphengine.schema import routed_edges
 
 __all__ = ["CHOKEPOINT_COLUMNS", "provider_edges", "chokepoints"]
 
@@ -37,11 +36,11 @@ CHOKEPOINT_COLUMNS: tuple[str, ...] = (
 
 def provider_edges(hops: pd.DataFrame) -> pd.DataFrame:
     """Aggregate ROUTED edges into ``upstream_key, downstream_key, tracebacks`` (no self-edges)."""
-    edges = routed_edges(hops)
+    edges = routed(hops)
     edges = edges[edges["upstream_key"] != edges["downstream_key"]]
     pairs = edges[["upstream_key", "downstream_key", "traceback_id"]].drop_duplicates()
     agg = pairs.groupby(["upstream_key", "downstream_key"], sort=True).size()
-    return agg.rename("tracebacks").reset_index()
+    return restore(agg.rename("tracebacks").reset_index())
 
 
 def _centralities(names: list[str], edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -11,9 +11,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from graphengine.findings._common import add_window_columns, join_ids, windowed
+from graphengine.findings._common import add_window_columns, join_ids, restore, routed, windowed
 from graphengine.findings.window import ResolvedWindow, Window
-from graphengine.schema import routed_edges
 
 __all__ = ["ACCEPTS_COLUMNS", "accepts_from_flagged", "summarise_by_downstream"]
 
@@ -77,10 +76,11 @@ def accepts_from_flagged(
     """
     hops, resolved = windowed(hops, window)
     keys = set(flagged)
-    edges = routed_edges(hops)
+    edges = routed(hops)
     edges = edges[
         edges["upstream_key"].isin(keys) & (edges["upstream_key"] != edges["downstream_key"])
     ]
+    edges = restore(edges)
     if edges.empty:
         empty = pd.DataFrame({c: pd.Series(dtype="object") for c in ACCEPTS_COLUMNS[:-2]})
         return add_window_columns(empty, resolved)[list(ACCEPTS_COLUMNS)]

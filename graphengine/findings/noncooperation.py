@@ -38,7 +38,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from graphengine.errors import ConfigError
-from graphengine.findings._common import ID_SEP, add_window_columns, join_ids, windowed
+from graphengine.findings._common import (
+    ID_SEP,
+    add_window_columns,
+    compact_ids,
+    join_ids,
+    restore,
+    windowed,
+)
 from graphengine.findings.rmd import RmdRule, unlisted_hops
 from graphengine.findings.window import ResolvedWindow, Window
 from graphengine.schema import NONCOOPERATIVE_RESPONSES
@@ -113,10 +120,35 @@ def noncooperation_events(
         Columns :data:`EVENT_COLUMNS`, one row per (provider, event, traceback) -- a provider that
         appears twice in one traceback yields one event -- sorted by provider, event, traceback.
     """
+    return restore(events_compact(hops, providers, window, rmd_rule))
+
+
+#: every event kind, in the sort order of the events frame.
+EVENT_KINDS: tuple[str, ...] = (
+    *NONRESPONSE_EVENTS,
+    "not_in_rmd",
+    "removed_from_rmd",
+    "stopped_here",
+)
+
+
+def _kind(values: pd.Series | list[str], index: pd.Index) -> pd.Series:
+    kinds = pd.CategoricalDtype(categories=sorted(EVENT_KINDS))
+    return pd.Series(list(values), index=index, dtype=kinds)
+
+
+def events_compact(
+    hops: pd.DataFrame,
+    providers: pd.DataFrame | None = None,
+    window: Window | ResolvedWindow | None = None,
+    rmd_rule: RmdRule | None = None,
+) -> pd.DataFrame:
+    """:func:`noncooperation_events` with categorical key columns (for the pipeline)."""
     hops, _ = windowed(hops, window)
     cols = ["provider_key", "traceback_id", "hop", "call_time"]
     nonresp = hops.loc[hops["response_category"].isin(NONCOOPERATIVE_RESPONSES).fillna(False)]
-    parts = [nonresp[cols].assign(event=nonresp["response_category"].astype("string"))]
+    kinds = nonresp["response_category"].astype(str)
+    parts = [nonresp[cols].assign(event=_kind(kinds, nonresp.index))]
 
     # The most upstream hop of each traceback: where the chain ended.
     top = hops.sort_values(["traceback_id", "hop"], kind="stable").drop_duplicates(
@@ -128,18 +160,18 @@ def noncooperation_events(
         & no_customer
         & (top["response_category"] != "customer_identified").fillna(True)
     ]
-    parts.append(stopped[cols].assign(event="stopped_here"))
+    parts.append(stopped[cols].assign(event=_kind(["stopped_here"] * len(stopped), stopped.index)))
 
     unlisted = unlisted_hops(hops, providers, rmd_rule)
     event = unlisted["reason"].map(
         {"not_listed": "not_in_rmd", "removed_before_call": "removed_from_rmd"}
     )
-    parts.append(unlisted[cols].assign(event=event.astype("string")))
+    parts.append(unlisted[cols].assign(event=_kind(event.astype(str), unlisted.index)))
 
-    events = pd.concat(parts, ignore_index=True)[list(EVENT_COLUMNS)]
+    events = pd.concat([p[list(EVENT_COLUMNS)] for p in parts], ignore_index=True)
     events = events.sort_values(["provider_key", "event", "traceback_id", "hop"], kind="stable")
     events = events.drop_duplicates(["provider_key", "event", "traceback_id"])
-    return events.reset_index(drop=True).astype({"event": "string"})
+    return events.reset_index(drop=True)
 
 
 def _ids_of(events: pd.DataFrame, kinds: tuple[str, ...], index: pd.Index) -> pd.Series:
@@ -150,6 +182,7 @@ def _ids_of(events: pd.DataFrame, kinds: tuple[str, ...], index: pd.Index) -> pd
 def _count_of(events: pd.DataFrame, kinds: tuple[str, ...], index: pd.Index) -> pd.Series:
     sub = events.loc[events["event"].isin(kinds), ["provider_key", "traceback_id"]]
     counts = sub.drop_duplicates().groupby("provider_key").size()
+    counts.index = counts.index.astype(str)
     return counts.reindex(index, fill_value=0).astype("int64")
 
 
@@ -187,9 +220,15 @@ def flag_noncooperative(
     """
     rule = rule or NonCooperationRule()
     hops, resolved = windowed(hops, window)
-    index = pd.Index(sorted(events["provider_key"].unique()), name="provider_key", dtype="string")
+    events = compact_ids(events, ("provider_key", "traceback_id", "event"))
+    index = pd.Index(
+        sorted(events["provider_key"].dropna().unique().astype(str)),
+        name="provider_key",
+        dtype="string",
+    )
     asked_hops = hops.loc[hops["response_category"].notna(), ["provider_key", "traceback_id"]]
     asked = asked_hops.drop_duplicates().groupby("provider_key").size()
+    asked.index = asked.index.astype(str)
     out = pd.DataFrame(index=index)
     out["asked"] = asked.reindex(index, fill_value=0).astype("int64")
     out["nonresponse_tracebacks"] = _count_of(events, NONRESPONSE_EVENTS, index)

@@ -133,17 +133,19 @@ def repeat_offenders(
             list(REPEAT_COLUMNS)
         ]
     dense = _max_in_span(in_role, span)
+    dense.index = pd.Index(dense.index.astype(str), name="provider_key", dtype="string")
     flagged = dense.index[dense["max_in_span"] >= threshold]
-    sub = in_role[in_role["provider_key"].isin(flagged)]
+    sub = in_role[in_role["provider_key"].isin(list(flagged))]
     grouped = sub.groupby("provider_key", sort=True)
     out = pd.DataFrame(
         {
             "tracebacks": grouped["traceback_id"].nunique(),
             "first_seen": grouped["call_time"].min(),
             "last_seen": grouped["call_time"].max(),
-            "traceback_ids": join_ids(sub, "provider_key"),
         }
     )
+    out.index = pd.Index(out.index.astype(str), name="provider_key", dtype="string")
+    out["traceback_ids"] = join_ids(sub, "provider_key")
     out = out.join(dense[["max_in_span", "span_start", "span_end"]])
     out["role"] = role
     out["threshold"] = threshold

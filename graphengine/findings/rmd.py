@@ -28,9 +28,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from graphengine.errors import ConfigError
-from graphengine.findings._common import add_window_columns, windowed
+from graphengine.findings._common import add_window_columns, map_keys, restore, routed, windowed
 from graphengine.findings.window import ResolvedWindow, Window
-from graphengine.schema import routed_edges
 
 __all__ = [
     "RmdRule",
@@ -104,9 +103,9 @@ def rmd_status_at(
         time); ``removed_on`` is the provider's removal date (NaT when never removed).
     """
     table = providers.drop_duplicates("provider_key").set_index("provider_key")
-    in_rmd = keys.map(table["in_rmd"].astype("boolean")).astype("boolean").fillna(False)
-    removed = keys.map(table["rmd_removed_on"])
-    removed = pd.to_datetime(removed, utc=True)
+    table.index = table.index.astype(str)
+    in_rmd = map_keys(keys, table["in_rmd"].astype("boolean")).astype("boolean").fillna(False)
+    removed = pd.to_datetime(map_keys(keys, table["rmd_removed_on"]), utc=True)
     was_removed = (removed.notna() & (removed <= times)).astype(bool)
     reason = pd.Series(pd.NA, index=keys.index, dtype="string")
     reason[~in_rmd.astype(bool)] = "not_listed"
@@ -116,21 +115,16 @@ def rmd_status_at(
 
 def is_foreign_hop(hops: pd.DataFrame) -> pd.Series:
     """True for hops whose role is ``foreign`` or whose country is set and is not ``US``."""
-    country = hops["provider_country"].astype("string").str.upper()
-    foreign = (hops["role"] == "foreign").fillna(False) | (country.notna() & (country != "US"))
+    country = hops["provider_country"]
+    values = pd.Series(country.dropna().unique()).astype(str)
+    abroad = values[values.str.strip().str.upper() != "US"].tolist()
+    foreign = (hops["role"] == "foreign").fillna(False) | country.isin(abroad)
     return foreign.fillna(False).astype(bool)
 
 
 def _with_foreign(hops: pd.DataFrame) -> pd.DataFrame:
     """Routed edges with the foreign flag of both ends."""
-    edges = routed_edges(hops)
-    flags = hops[["traceback_id", "hop"]].assign(foreign=is_foreign_hop(hops).to_numpy())
-    flags = flags.drop_duplicates(["traceback_id", "hop"])
-    edges = edges.merge(
-        flags.rename(columns={"foreign": "downstream_foreign"}), on=["traceback_id", "hop"]
-    )
-    up = flags.assign(hop=flags["hop"] - 1).rename(columns={"foreign": "upstream_foreign"})
-    return edges.merge(up, on=["traceback_id", "hop"])
+    return routed(hops.assign(foreign=is_foreign_hop(hops)), extra=("foreign",))
 
 
 def rmd_violations(
@@ -174,7 +168,7 @@ def rmd_violations(
         edges = edges[~edges["downstream_foreign"]]
     reason, removed = rmd_status_at(edges["upstream_key"], edges["call_time"], providers)
     edges = edges.assign(reason=reason, upstream_removed_on=removed)
-    out = edges[edges["reason"].notna()]
+    out = restore(edges[edges["reason"].notna()])
     out = out.sort_values(["downstream_key", "call_time", "traceback_id"], kind="stable")
     out = add_window_columns(out.reset_index(drop=True), resolved)
     return out[list(VIOLATION_COLUMNS)]
@@ -190,6 +184,7 @@ def unlisted_hops(
     ``hops`` with an added ``reason`` column; empty when no RMD was supplied.
     """
     rule = rule or RmdRule()
+    hops, _ = windowed(hops, None)
     if not rmd_supplied(providers) or hops.empty:
         return hops.iloc[0:0].assign(reason=pd.Series(dtype="string"))
     assert providers is not None

@@ -35,7 +35,13 @@ import numpy as np
 import pandas as pd
 
 from graphengine.errors import ConfigError
-from graphengine.findings._common import ID_SEP, add_window_columns, join_ids
+from graphengine.findings._common import (
+    ID_SEP,
+    add_window_columns,
+    compact_ids,
+    join_ids,
+    restore,
+)
 from graphengine.findings.noncooperation import NONRESPONSE_EVENTS, UNLISTED_EVENTS
 from graphengine.findings.window import ResolvedWindow
 
@@ -164,6 +170,7 @@ def rank_targets(
     ids: dict[str, pd.Series] = {}
     for role in ("gateway", "originating"):
         ids[role] = _ids_by_provider(hops[hops["role"] == role], "provider_key", index)
+    events = compact_ids(events, ("provider_key", "traceback_id", "event"))
     for signal, kinds in (
         ("nonresponse", NONRESPONSE_EVENTS),
         ("stopped", ("stopped_here",)),
@@ -201,11 +208,8 @@ def rank_targets(
         if providers is not None and len(providers)
         else pd.Series(dtype="string")
     )
-    printed = (
-        hops.dropna(subset=["provider"])
-        .drop_duplicates("provider_key")
-        .set_index("provider_key")["provider"]
-    )
+    first = hops.dropna(subset=["provider"]).drop_duplicates("provider_key")
+    printed = restore(first[["provider_key", "provider"]]).set_index("provider_key")["provider"]
     out["name"] = names.reindex(index).fillna(printed.reindex(index)).astype("string")
     rep_gw = set(repeat.loc[repeat["role"] == "gateway", "provider_key"])
     rep_or = set(repeat.loc[repeat["role"] == "originating", "provider_key"])
