@@ -176,3 +176,32 @@ def test_every_provider_name_is_in_the_ecosystem_svg(bundles):
     texts = " ".join(root.itertext())
     members = ["voipmax", "connexum", "sipjoin", "transitone", "nonresp"]
     assert all(NAMES[k] in texts for k in members)
+
+
+def test_html_renders_in_chromium_without_network(bundles):
+    """The page draws itself from the inline plotly.js: Chromium's DOM gets plotly's SVG."""
+    import subprocess
+
+    from graphengine.export.formats import find_browser
+
+    browser = find_browser()
+    assert browser, "no Chromium found"
+    page = (bundles["ecosystem"] / "figures" / "ecosystem.html").resolve().as_uri()
+    dom = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=5000",
+            "--proxy-server=127.0.0.1:9",
+            "--dump-dom",
+            page,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert 'class="main-svg"' in dom  # plotly drew the figure
+    assert "VoIPMax Ltd" in dom
