@@ -92,7 +92,8 @@ def window_max(days_hist: np.ndarray, window: int) -> np.ndarray:
     n_days = days_hist.shape[1]
     w = min(window, n_days)
     cs = np.concatenate([np.zeros((days_hist.shape[0], 1), dtype=np.int64), days_hist.cumsum(1)], 1)
-    return (cs[:, w:] - cs[:, : n_days - w + 1]).max(axis=1)
+    best: np.ndarray = (cs[:, w:] - cs[:, : n_days - w + 1]).max(axis=1)
+    return best
 
 
 def _day(cfg: GeneratorConfig, offset: int) -> str:

@@ -110,7 +110,8 @@ class Group:
         """Return one member per row: a weighted pick within ``groups[i]`` driven by ``u[i]``."""
         idx = np.searchsorted(self.cum, groups + u, side="right")
         idx = np.clip(idx, self.start[groups], self.end[groups] - 1)
-        return self.members[idx]
+        picked: np.ndarray = self.members[idx]
+        return picked
 
 
 @dataclass
@@ -204,7 +205,7 @@ def random_nxx(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _zipf(n: int, s: float) -> list[float]:
     w = 1.0 / np.arange(1, n + 1, dtype=np.float64) ** s
-    return (w / w.sum()).tolist()
+    return [float(x) for x in w / w.sum()]
 
 
 def _frns(rng: np.random.Generator, n: int) -> list[str]:
@@ -238,8 +239,23 @@ def build_world(cfg: GeneratorConfig, rng: np.random.Generator) -> World:
     names = _Names(rng)
     providers: list[Provider] = []
 
-    def add(kind: str, name: str, variants: list[str], **kw: object) -> int:
-        p = Provider(id=len(providers), name=name, kind=kind, variants=variants, **kw)  # type: ignore[arg-type]
+    def add(
+        kind: str,
+        name: str,
+        variants: list[str],
+        country: str = "US",
+        ecosystem: int | None = None,
+        in_rmd: bool = True,
+    ) -> int:
+        p = Provider(
+            id=len(providers),
+            name=name,
+            kind=kind,
+            variants=variants,
+            country=country,
+            ecosystem=ecosystem,
+            in_rmd=in_rmd,
+        )
         providers.append(p)
         return p.id
 
@@ -329,7 +345,7 @@ def build_world(cfg: GeneratorConfig, rng: np.random.Generator) -> World:
         camp = sorted(rng.choice(n_eco_campaigns, size=n_camp, replace=False).tolist())
 
         def dirichlet(n: int) -> list[float]:
-            return rng.dirichlet(np.full(n, 0.9)).tolist()
+            return [float(x) for x in rng.dirichlet(np.full(n, 0.9))]
 
         ecosystems.append(
             Ecosystem(
