@@ -32,7 +32,12 @@ import numpy as np
 import pandas as pd
 
 from graphengine import schema
-from graphengine.ecosystems import _undirected, detect_ecosystems, partition_graph
+from graphengine.ecosystems import (
+    LEIDEN_ITERATIONS,
+    _undirected,
+    detect_ecosystems,
+    partition_graph,
+)
 from graphengine.graph import provider_graph
 
 __all__ = ["planted_hops", "main"]
@@ -135,7 +140,9 @@ def bench(n: int, runs: int, nx_max: int) -> dict[str, Any]:
         ig.set_random_number_generator(random.Random(42))
         try:
             return u.community_leiden(
-                objective_function="modularity", weights="weight", n_iterations=-1
+                objective_function="modularity",
+                weights="weight",
+                n_iterations=LEIDEN_ITERATIONS,
             )
         finally:
             ig.set_random_number_generator(random)

@@ -37,7 +37,7 @@ import igraph as ig
 import pandas as pd
 
 import loaders
-from graphengine.ecosystems import detect_ecosystems
+from graphengine.ecosystems import LEIDEN_ITERATIONS, detect_ecosystems
 from graphengine.graph import provider_graph
 from loaders.synthetic import generate
 
@@ -77,7 +77,9 @@ def _raw_leiden(hops: pd.DataFrame, providers: pd.DataFrame, seed: int) -> dict[
     u = g.as_undirected(mode="collapse", combine_edges={"weight": "sum"})
     ig.set_random_number_generator(random.Random(seed))
     try:
-        cl = u.community_leiden(objective_function="modularity", weights="weight", n_iterations=-1)
+        cl = u.community_leiden(
+            objective_function="modularity", weights="weight", n_iterations=LEIDEN_ITERATIONS
+        )
     finally:
         ig.set_random_number_generator(random)
     return {str(n): int(m) for n, m in zip(u.vs["name"], cl.membership, strict=True)}
@@ -106,7 +108,8 @@ def _run_scale(scale: int, seed: int, runs: int, workdir: Path) -> list[dict[str
 
     def row(name: str, membership: dict[str, int | None], seconds: float) -> None:
         n, nmi, ari = score(membership, truth_of, planted)
-        found = len({v for v in membership.values() if v is not None})
+        sizes = Counter(v for v in membership.values() if v is not None)
+        found = sum(1 for size in sizes.values() if size >= 3)  # as min_size does
         rows.append(
             {
                 "scale": f"{scale}x",

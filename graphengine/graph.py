@@ -104,18 +104,26 @@ def edge_table(hops: pd.DataFrame) -> pd.DataFrame:
     if routed.empty:
         return _empty_edges()
     # Integer codes throughout: a string groupby is an order of magnitude slower at 1M hops.
-    up = routed["upstream_key"].astype(str).to_numpy()
-    down = routed["downstream_key"].astype(str).to_numpy()
-    names = np.unique(np.concatenate([up, down]))
-    pair = np.searchsorted(names, up).astype(np.int64) * len(names) + np.searchsorted(names, down)
+    m = len(routed)
+    codes, found = pd.factorize(
+        pd.concat([routed["upstream_key"], routed["downstream_key"]], ignore_index=True)
+    )
+    uniq = np.asarray(found, dtype=object)
+    order = np.argsort(uniq, kind="stable")  # sorted names, so pair ids sort by key
+    names = uniq[order]
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[codes]
+    pair = codes[:m] * len(names) + codes[m:]
     pairs, inv, n_hops = np.unique(pair, return_inverse=True, return_counts=True)
     n = len(pairs)
     tb = pd.factorize(routed["traceback_id"])[0].astype(np.int64)
     tracebacks = np.bincount(np.unique(inv * (tb.max() + 1) + tb) // (tb.max() + 1), minlength=n)
     camp_codes, camp_labels = pd.factorize(routed["campaign"], sort=True)
     campaigns = _joined_labels(inv, camp_codes, np.asarray(camp_labels, dtype=object), n)
-    times = routed["call_time"].astype("datetime64[ns, UTC]")
-    by_pair = pd.Series(times.to_numpy(), index=inv).groupby(level=0)
+    # int64 nanoseconds: a tz-aware to_numpy() would box every value as a Timestamp.
+    ns = pd.DatetimeIndex(routed["call_time"].astype("datetime64[ns, UTC]")).asi8
+    by_pair = pd.Series(ns, index=inv).groupby(level=0)
     table = pd.DataFrame(
         {
             "upstream_key": pd.array(names[pairs // len(names)], dtype="string"),
@@ -124,12 +132,12 @@ def edge_table(hops: pd.DataFrame) -> pd.DataFrame:
             "hops": n_hops.astype("int64"),
             "n_campaigns": np.array([c.count(";") + 1 if c else 0 for c in campaigns]),
             "campaigns": pd.array(campaigns, dtype="string"),
-            "first_seen": by_pair.min().to_numpy(),
-            "last_seen": by_pair.max().to_numpy(),
+            "first_seen": pd.to_datetime(by_pair.min().to_numpy(), unit="ns", utc=True),
+            "last_seen": pd.to_datetime(by_pair.max().to_numpy(), unit="ns", utc=True),
         }
     )
     for col in ("first_seen", "last_seen"):
-        table[col] = pd.to_datetime(table[col], utc=True).astype("datetime64[ns, UTC]")
+        table[col] = table[col].astype("datetime64[ns, UTC]")
     table["n_campaigns"] = table["n_campaigns"].astype("int64")
     return table[list(EDGE_COLUMNS)]
 
@@ -162,11 +170,15 @@ def provider_keys(hops: pd.DataFrame, providers: pd.DataFrame | None = None) -> 
     Providers named only as an upstream (``upstream_key``) and providers listed only in the
     provider frame are included: an ecosystem analysis must never silently drop a provider.
     """
-    keys: set[str] = set(hops["provider_key"].dropna().astype(str))
+    columns = [hops["provider_key"]]
     if "upstream_key" in hops.columns:
-        keys |= set(hops["upstream_key"].dropna().astype(str))
+        columns.append(hops["upstream_key"])
     if providers is not None and "provider_key" in providers.columns:
-        keys |= set(providers["provider_key"].dropna().astype(str))
+        columns.append(providers["provider_key"])
+    # unique() before building Python strings: hop frames repeat each key thousands of times
+    keys: set[str] = set()
+    for col in columns:
+        keys.update(str(k) for k in col.dropna().unique())
     return sorted(keys)
 
 
@@ -217,7 +229,9 @@ def graph_from_edges(
             "more than once; aggregate it first (graph.edge_table)"
         )
     names = sorted(
-        set(map(str, vertices)) | set(pairs["upstream_key"]) | set(pairs["downstream_key"])
+        set(map(str, vertices))
+        | set(pairs["upstream_key"].unique().tolist())
+        | set(pairs["downstream_key"].unique().tolist())
     )
     cols = [c for c in EDGE_COLUMNS if c in edges.columns]
     eframe = edges[cols].copy()

@@ -289,3 +289,15 @@ def test_ring_of_cliques_resolution_limit_is_split():
     cliques = [i // c for i in range(k * c)]
     assert ig.compare_communities(cliques, split.membership, method="nmi") == pytest.approx(1.0)
     assert split.quality["n_split"] > 0
+
+
+def test_hub_candidates_by_campaign_breadth_degree_and_terminating_share():
+    from graphengine.ecosystems import hub_candidates
+
+    degree = np.array([4, 4, 5, 4, 6, 5, 4, 5, 40, 0])
+    campaigns = np.array([1, 2, 1, 1, 2, 1, 2, 30, 3, 0])
+    terminating = np.array([0, 0, 0, 0.9, 0, 0, 0, 0, 0, 0])
+    mask = hub_candidates(degree, terminating, HubRule(), campaigns)
+    # 3: terminating carrier; 7: carries 30 campaigns; 8: 40 neighbours; 9: isolated, never a hub
+    assert np.flatnonzero(mask).tolist() == [3, 7, 8]
+    assert not hub_candidates(degree, terminating, HubRule(mode="none"), campaigns).any()
