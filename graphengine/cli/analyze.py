@@ -133,6 +133,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--runs must be at least 1, got {args.runs}")
     if args.from_neo4j and (args.providers or args.mapping or args.aliases):
         raise ConfigError("--providers, --mapping and --aliases apply to files, not --from-neo4j")
+    from graphengine.findings.cli import config_from_args
+
+    findings_config = config_from_args(args)  # reject bad findings options before slow steps
     driver = None
     try:
         graph = None
@@ -182,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
                 result.ecosystems.providers,
                 args.out,
                 driver if args.write_back else None,
+                config=findings_config,
             )
         )
     finally:

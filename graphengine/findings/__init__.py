@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from graphengine.errors import ConfigError
 from graphengine.findings._common import restore, windowed
 from graphengine.findings.attestation import attestation_anomalies, load_dno, nanp_problem
 from graphengine.findings.chokepoints import chokepoints
@@ -55,7 +56,7 @@ from graphengine.findings.repeat import repeat_offenders
 from graphengine.findings.result import Findings
 from graphengine.findings.rmd import RmdRule, rmd_supplied, rmd_violations
 from graphengine.findings.targets import TargetWeights, rank_targets
-from graphengine.findings.window import ResolvedWindow, Window
+from graphengine.findings.window import ResolvedWindow, Window, parse_span
 
 __all__ = [
     "FindingsConfig",
@@ -104,6 +105,12 @@ class FindingsConfig:
     rmd: RmdRule = field(default_factory=RmdRule)
     weights: TargetWeights = field(default_factory=TargetWeights)
     dno: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.repeat_threshold < 1:
+            raise ConfigError(f"--threshold must be at least 1, got {self.repeat_threshold}")
+        if self.repeat_span is not None:
+            parse_span(self.repeat_span, "--repeat-span")
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready parameters (the DNO list is summarised by its size)."""

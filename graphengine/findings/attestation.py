@@ -121,7 +121,10 @@ def load_dno(path: str | Path) -> frozenset[str]:
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read DNO list {p}: {exc}; give a text file") from exc
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InputFileError(
+            f"cannot read DNO list {p}: {reason}; give a text file, one number per line"
+        ) from exc
     entries = []
     for n, line in enumerate(lines, start=1):
         text = line.split("#", 1)[0].strip()

@@ -212,8 +212,12 @@ def run_step(
     ecosystems: pd.DataFrame | None,
     out_dir: str | Path,
     driver: Any = None,
+    config: FindingsConfig | None = None,
 ) -> dict[str, Any]:
     """The findings step of ``graphengine analyze``: compute, write, optionally write back.
+
+    ``config`` defaults to :func:`config_from_args` (callers may build it first, to reject bad
+    options before the slow steps run).
 
     Returns
     -------
@@ -221,11 +225,14 @@ def run_step(
         Summary counts for the CLI's JSON line (``findings`` key), plus
         ``findings_written_back`` when ``driver`` is given.
     """
-    found = compute_findings(hops, providers, ecosystems, config_from_args(args))
-    found.write(out_dir)
+    found = compute_findings(hops, providers, ecosystems, config or config_from_args(args))
+    written = found.write(out_dir)
     for note in found.notes:
         log.warning("findings: %s", note)
-    summary: dict[str, Any] = {"findings": found.summary()}
+    summary: dict[str, Any] = {
+        "findings": found.summary(),
+        "findings_files": sorted(p.name for p in written.values()),
+    }
     if driver is not None:
         summary["findings_written_back"] = write_back(driver, found)
     return summary

@@ -123,7 +123,7 @@ def repeat_offenders(
     if threshold < 1:
         raise ConfigError(f"--threshold must be at least 1, got {threshold}")
     if span is not None:
-        parse_span(span)
+        parse_span(span, "--repeat-span")
     hops, resolved = windowed(hops, window)
     role_hops = hops.loc[hops["role"] == role, ["provider_key", "traceback_id", "call_time"]]
     # One row per (provider, traceback): the earliest call time it was seen in the role.

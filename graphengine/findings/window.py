@@ -26,7 +26,7 @@ _SPAN = re.compile(r"^\s*(\d+)\s*([DWMY])\s*$", re.IGNORECASE)
 DAYS_PER_MONTH = 365.2425 / 12
 
 
-def parse_span(text: str) -> pd.DateOffset:
+def parse_span(text: str, option: str = "--window") -> pd.DateOffset:
     """Parse a span such as ``"12M"``, ``"90D"``, ``"2Y"`` or ``"6W"`` into a calendar offset.
 
     Raises
@@ -42,7 +42,7 @@ def parse_span(text: str) -> pd.DateOffset:
     match = _SPAN.match(str(text))
     if not match or int(match.group(1)) <= 0:
         raise ConfigError(
-            f"window span {text!r} is not understood; use a positive number and a unit, "
+            f"{option} {text!r} is not understood; use a positive number and a unit, "
             "e.g. 12M (months), 90D (days), 6W (weeks) or 2Y (years)"
         )
     n, unit = int(match.group(1)), match.group(2).upper()

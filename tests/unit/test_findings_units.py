@@ -47,8 +47,8 @@ def test_window_months_is_floored_at_one():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"span": "12X"}, "window span '12X' is not understood"),
-        ({"span": "0M"}, "window span '0M' is not understood"),
+        ({"span": "12X"}, "--window '12X' is not understood"),
+        ({"span": "0M"}, "--window '0M' is not understood"),
         ({"since": "yesterday-ish"}, "--since 'yesterday-ish' is not a date; use YYYY-MM-DD"),
         ({"since": "2024-02-01", "until": "2024-01-01"}, "--since 2024-02-01 is after --until"),
         ({"since": "2024-01-01", "span": "12M"}, "use either --window or --since, not both"),
