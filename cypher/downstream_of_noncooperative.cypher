@@ -12,19 +12,28 @@
 // param: min_tracebacks int default=1 range=1.. -- leave out providers with fewer tracebacks
 // returns: downstream_key, downstream_name, tracebacks, noncooperative_upstreams,
 //   non_rmd_upstreams, first_seen, last_seen, traceback_ids
-MATCH (u:Provider)-[r:ROUTED]->(d:Provider)
+
+// each provider's first non-cooperation event, computed once per provider (not per edge)
+MATCH (u:Provider)
+CALL (u) {
+  MATCH (t2:Traceback)-[h2:HOP]->(u)
+  WHERE h2.response_category IN ['no_response', 'records_not_found', 'insufficient_records']
+  RETURN min(t2.call_time) AS first_failure
+}
+MATCH (u)-[r:ROUTED]->(d:Provider)
 WHERE ($since IS NULL OR r.call_time >= $since) AND ($until IS NULL OR r.call_time < $until)
-MATCH (:Traceback {id: r.traceback_id})-[hd:HOP {hop: r.hop}]->(d)
-WHERE coalesce(hd.role, '') <> 'foreign'
-  AND coalesce(hd.provider_country, d.country, 'US') = 'US'
-WITH u, d, r,
-     EXISTS {
-       MATCH (t2:Traceback)-[h2:HOP]->(u)
-       WHERE h2.response_category IN ['no_response', 'records_not_found', 'insufficient_records']
-         AND t2.call_time <= r.call_time
-     } AS noncooperative,
+WITH u, d, r, coalesce(first_failure <= r.call_time, false) AS noncooperative,
      (u.in_rmd IS NULL OR u.in_rmd = false OR u.rmd_removed_on <= r.call_time) AS non_rmd
 WHERE noncooperative OR coalesce(non_rmd, false)
+// the downstream's hop on this traceback, looked up per edge from the traceback (a few hops)
+CALL (r, d) {
+  MATCH (:Traceback {id: r.traceback_id})-[hd:HOP]->(d)
+  WHERE hd.hop = r.hop
+  RETURN hd
+}
+WITH u, d, r, hd, noncooperative, non_rmd
+WHERE coalesce(hd.role, '') <> 'foreign'
+  AND coalesce(hd.provider_country, d.country, 'US') = 'US'
 WITH d, r,
      CASE WHEN noncooperative THEN u.key END AS noncoop_key,
      CASE WHEN coalesce(non_rmd, false) THEN u.key END AS non_rmd_key

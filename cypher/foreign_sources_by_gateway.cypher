@@ -12,8 +12,8 @@
 //   origin_countries, tracebacks, first_seen, last_seen, traceback_ids
 MATCH (t:Traceback)-[hg:HOP {role: 'gateway'}]->(g:Provider)
 WHERE ($since IS NULL OR t.call_time >= $since) AND ($until IS NULL OR t.call_time < $until)
-MATCH (f:Provider)-[:ROUTED {traceback_id: t.id, hop: hg.hop}]->(g)
-MATCH (t)-[hf:HOP {hop: hg.hop + 1}]->(f)
+// the hop above the gateway on the same traceback is the provider that handed it the call
+MATCH (t)-[hf:HOP {hop: hg.hop + 1}]->(f:Provider)
 WITH g, f, t, coalesce(hf.provider_country, f.country) AS foreign_country,
      COLLECT {
        MATCH (t)-[hx:HOP]->(x:Provider)

@@ -9,15 +9,18 @@
 // param: until datetime default=null -- window end (exclusive, UTC); null: to the end
 // returns: upstream_key, upstream_name, downstream_key, downstream_name, first_seen,
 //   first_traceback_id, tracebacks_in_window, traceback_ids
-MATCH (u:Provider)-[r:ROUTED]->(d:Provider)
+
+// SENDS_TO.first_seen (the earliest ROUTED call of the pair, kept by the store) finds the
+// candidate pairs without reading every edge; their ROUTED edges give the evidence
+MATCH (u:Provider)-[s:SENDS_TO]->(d:Provider)
+WHERE s.first_seen >= $since AND ($until IS NULL OR s.first_seen < $until)
+MATCH (u)-[r:ROUTED]->(d)
+WHERE $until IS NULL OR r.call_time < $until
 WITH u, d, r
 ORDER BY r.call_time, r.traceback_id
 WITH u, d, collect(r) AS edges
-WITH u, d, edges, head(edges) AS first
-WHERE first.call_time >= $since AND ($until IS NULL OR first.call_time < $until)
-WITH u, d, first,
-     [x IN edges WHERE $until IS NULL OR x.call_time < $until | x.traceback_id] AS in_window
-WITH u, d, first, COLLECT { UNWIND in_window AS id RETURN DISTINCT id ORDER BY id } AS ids
+WITH u, d, head(edges) AS first,
+     COLLECT { UNWIND edges AS x WITH DISTINCT x.traceback_id AS id RETURN id ORDER BY id } AS ids
 RETURN u.key AS upstream_key,
        u.name AS upstream_name,
        d.key AS downstream_key,

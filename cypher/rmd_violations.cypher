@@ -16,7 +16,13 @@ MATCH (u:Provider)-[r:ROUTED]->(d:Provider)
 WHERE r.call_time >= $effective
   AND ($since IS NULL OR r.call_time >= $since) AND ($until IS NULL OR r.call_time < $until)
   AND (u.in_rmd IS NULL OR u.in_rmd = false OR u.rmd_removed_on <= r.call_time)
-MATCH (:Traceback {id: r.traceback_id})-[hd:HOP {hop: r.hop}]->(d)
+// the downstream's hop on this traceback, looked up per edge from the traceback (a few hops)
+CALL (r, d) {
+  MATCH (:Traceback {id: r.traceback_id})-[hd:HOP]->(d)
+  WHERE hd.hop = r.hop
+  RETURN hd
+}
+WITH u, d, r, hd
 WHERE coalesce(hd.role, '') <> 'foreign'
   AND coalesce(hd.provider_country, d.country, 'US') = 'US'
 RETURN r.traceback_id AS traceback_id,

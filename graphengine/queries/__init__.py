@@ -19,6 +19,7 @@ False
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -41,6 +42,7 @@ __all__ = [
     "Param",
     "QueryResult",
     "QuerySpec",
+    "TruncatedResultWarning",
     "check_read_only",
     "execute",
     "get",
@@ -85,7 +87,7 @@ def run(
     pandas.DataFrame
         One column per ``returns:`` entry. ``frame.attrs`` holds ``query``, ``params``,
         ``limit``, ``timeout`` and ``truncated`` (``True`` when the row limit cut the result,
-        which is also logged as a warning).
+        which also raises a :class:`TruncatedResultWarning`).
 
     Raises
     ------
@@ -100,6 +102,12 @@ def run(
     >>> run("non_responsive_providers", since="2024-01-01")  # doctest: +SKIP
     """
     spec = get(name, queries_dir)
-    return execute(
-        spec, params, driver=driver, limit=limit, timeout=timeout, database=database
-    ).to_frame()
+    result = execute(spec, params, driver=driver, limit=limit, timeout=timeout, database=database)
+    note = result.truncation_note()
+    if note:  # a notebook shows this under the cell
+        warnings.warn(note, TruncatedResultWarning, stacklevel=2)
+    return result.to_frame()
+
+
+class TruncatedResultWarning(UserWarning):
+    """The row limit cut a query's result (``frame.attrs["truncated"]`` is also ``True``)."""

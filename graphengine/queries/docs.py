@@ -49,23 +49,23 @@ frame.attrs["truncated"]   # True when the row limit cut the result
   message naming the file and line.
 - **Bounded.** At most {DEFAULT_LIMIT} rows are returned unless `--limit N` / `limit=` says
   otherwise (`0` removes the bound). When a result is cut, the output says so: a note on stderr
-  and after the table, `"truncated": true` in JSON, and `frame.attrs["truncated"]` in Python. The
-  server aborts a query after {DEFAULT_TIMEOUT:g} s (`--timeout S` / `timeout=`), and the error
-  says which limit was hit.
+  and after the table, `"truncated": true` in JSON, and in Python `frame.attrs["truncated"]`
+  plus a `TruncatedResultWarning`. The server aborts a query after {DEFAULT_TIMEOUT:g} s
+  (`--timeout S` / `timeout=`), and the error says which limit was hit.
 - **Windows**: `since` is inclusive and `until` exclusive, both on the traced call time in UTC.
   A datetime parameter takes an ISO 8601 date (`2024-03-01`, midnight UTC) or date-time
   (`2024-03-01T12:00:00Z`; a time without zone is read as UTC).
-- **Providers** are matched by canonical key, display name or any alias as printed,
-  case-insensitively.
+- **Providers** are matched by canonical key (`delta transit`), or by display name or any
+  name as printed in the sources, ignoring case (`Delta Transit, Inc.`, `DELTA TRANSIT`).
 - **Output**: `--format table` (default), `csv` (cells a spreadsheet would run as formulas are
   prefixed with `'`) or `json` (an object with `query`, `params`, `columns`, `rows`,
   `row_count`, `limit` and `truncated`); `--out FILE` writes to a file instead of stdout.
 
 ## Your own queries
 
-Put `.cypher` files with the same header in a folder and pass `--queries DIR` (repeatable) or set
-`GRAPHENGINE_QUERIES` (several folders separated by `:`, or `;` on Windows). Folders are read in this order:
-the saved library, then `GRAPHENGINE_QUERIES`, then `--queries`. **A later folder wins** when two
+Put `.cypher` files with the same header in a folder and pass `--queries DIR` (repeatable) or
+set `GRAPHENGINE_QUERIES` (several folders separated by `:`, or `;` on Windows). Folders are read
+in this order: the saved library, then `GRAPHENGINE_QUERIES`, then `--queries`. **A later folder wins** when two
 files have the same name, so you can adapt a saved query without editing the library; the
 replacement is logged on stderr and `query list` shows each query's source. Your queries run
 with the same checks, read-only transaction and bounds.

@@ -18,7 +18,6 @@ cut), and the server aborts the transaction after ``timeout`` seconds. A cut res
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,8 +39,6 @@ __all__ = [
     "check_read_only",
     "execute",
 ]
-
-log = logging.getLogger(__name__)
 
 #: rows returned when no limit is given; ``limit=None`` or ``0`` removes the bound.
 DEFAULT_LIMIT = 1000
@@ -252,9 +249,6 @@ def execute(
         limit=limit,
         timeout=timeout,
     )
-    note = result.truncation_note()
-    if note:
-        log.warning("%s", note)
     return result
 
 

@@ -11,6 +11,7 @@ KT kestrel telecom, LL lotus link.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,11 @@ T = {
 @pytest.fixture(scope="module")
 def graph(neo4j_driver) -> Iterator[Any]:
     """The fixture graph, loaded once for this module through the real loader and store."""
+    # relationships first: a hub provider's DETACH DELETE alone can exceed the transaction
+    # memory limit when a large graph (e.g. a benchmark's) was left behind
     with neo4j_driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
     result = load_inputs([DATA / "hops.csv"], providers=DATA / "rmd.csv")
     report = load_frames(neo4j_driver, result.hops, result.providers, progress=False)
     assert report.graph["ROUTED"] == 29 and report.graph["SENDS_TO"] == 20
@@ -566,7 +570,8 @@ def test_user_query_that_writes_through_a_procedure_is_refused_by_the_server(gra
 
 def test_row_limit_is_stated(graph):
     """TB05 has 5 hops: limit 2 cuts it (truncated), limit 5 returns all (not truncated)."""
-    frame = queries.run("traceback_path", driver=graph, limit=2, traceback_id="TB05")
+    with pytest.warns(queries.TruncatedResultWarning, match="returned more than 2 rows"):
+        frame = queries.run("traceback_path", driver=graph, limit=2, traceback_id="TB05")
     assert list(frame["hop"]) == [0, 1]
     assert frame.attrs["truncated"] is True and frame.attrs["limit"] == 2
     full = queries.run("traceback_path", driver=graph, limit=5, traceback_id="TB05")
@@ -609,4 +614,100 @@ def test_header_returns_must_match_the_result(graph, tmp_path):
     assert str(err.value) == (
         f"{path}: query 'mismatch' returned columns a, b but its header says 'returns: a, c'; "
         "fix one of them"
+    )
+
+
+# --- the CLI against the same server ---------------------------------------------------------
+
+
+@pytest.fixture
+def cli(graph, capsys):
+    """Run `graphengine ...` in-process against the fixture graph; return (code, out, err).
+
+    The CLI opens its own driver from the NEO4J_* settings, which must reach the server of
+    the `neo4j_driver` fixture; the first assertion checks that.
+    """
+    from graphengine.cli.main import main
+    from graphengine.store.connection import connect
+
+    with connect() as own:
+        assert graph_fingerprint(own) == graph_fingerprint(graph)
+
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def test_cli_run_json(cli):
+    """Same rows as test_repeat_gateways_window_and_threshold, as JSON."""
+    code, out, err = cli(
+        "query", "run", "repeat_gateways", "-p", "until=2024-03-15", "--format", "json"
+    )
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    assert payload["params"] == {
+        "since": None,
+        "until": "2024-03-15T00:00:00Z",
+        "min_tracebacks": 1,
+    }
+    assert payload["truncated"] is False and payload["row_count"] == 2
+    assert payload["rows"][1] == {
+        "rank": 2,
+        "provider_key": GG,
+        "provider_name": NAME[GG],
+        "gateway_tracebacks": 1,
+        "first_seen": "2024-01-20T16:00:00Z",
+        "last_seen": "2024-01-20T16:00:00Z",
+        "upstream_keys": [KT],
+        "traceback_ids": ["TB02"],
+    }
+
+
+def test_cli_run_csv_to_file_with_limit(cli, tmp_path):
+    """TB05's five hops, cut at 3 rows: the file holds 3 rows and stderr says it was cut."""
+    target = tmp_path / "out" / "path.csv"
+    code, out, err = cli(
+        "query", "run", "traceback_path", "-p", "traceback_id=TB05", "--format", "csv",
+        "--limit", "3", "--out", str(target),
+    )  # fmt: skip
+    assert code == 0 and out == ""
+    assert "output truncated: query 'traceback_path' returned more than 3 rows" in err
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(queries.get("traceback_path").returns)
+    assert lines[1:] == [
+        "0,bluebell wireless,Bluebell Wireless,terminating,Upstream identified,responded,C,US,delta transit,,2024-03-10T12:00:00Z,SSA imposter",
+        "1,delta transit,Delta Transit,intermediate,Upstream identified,responded,C,US,falcon gateway,,2024-03-10T12:00:00Z,SSA imposter",
+        "2,falcon gateway,Falcon Gateway,gateway,Upstream identified,responded,C,US,kestrel telecom,,2024-03-10T12:00:00Z,SSA imposter",
+    ]
+
+
+def test_cli_injection_is_data_and_table_output(cli, graph):
+    """The hostile value through -p matches nothing and leaves the graph as it was."""
+    before = graph_fingerprint(graph)
+    code, out, err = cli("query", "run", "provider_tracebacks", "-p", f"provider={HOSTILE}")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "(no rows) columns: traceback_id, call_time, campaign, hop, role, response_category, "
+        "upstream_key, downstream_key",
+        "(0 rows)",
+    ]
+    assert graph_fingerprint(graph) == before
+    code, out, err = cli("query", "run", "non_responsive_providers", "-p", "min_events=2")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split() == list(queries.get("non_responsive_providers").returns)
+    assert lines[1].split()[:2] == ["juniper", "networks"]
+    assert lines[-1] == "(1 rows)"
+
+
+def test_cli_write_attempt_is_one_line(cli, tmp_path):
+    path = _user_query(tmp_path, "plant", "CREATE (n:Planted) RETURN 1 AS n")
+    code, out, err = cli("query", "run", "plant", "--queries", str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"graphengine: error: {path}:5: query 'plant' contains 'CREATE'; saved queries are "
+        "read-only, so graph changes belong in 'graphengine load' or 'graphengine analyze --write-back'\n"
     )
