@@ -51,17 +51,20 @@ def search_dirs(dirs: DirsArg = None, *, include_saved: bool = True) -> list[tup
     ``source`` is ``"saved"`` for the library and ``"user"`` for every other folder.
     """
     out: list[tuple[Path, str]] = [(saved_dir(), "saved")] if include_saved else []
-    env = os.environ.get(ENV_VAR, "")
-    for part in env.split(os.pathsep):
+    for part in os.environ.get(ENV_VAR, "").split(os.pathsep):
         if part.strip():
             out.append((Path(part.strip()), "user"))
     out.extend((d, "user") for d in _as_list(dirs))
     return out
 
 
+def _env_dirs() -> set[Path]:
+    return {Path(p.strip()) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()}
+
+
 def _load_folder(folder: Path, source: str) -> Iterable[QuerySpec]:
     if not folder.is_dir():
-        hint = f" (from {ENV_VAR})" if source == "user" else ""
+        hint = f" (named in {ENV_VAR})" if folder in _env_dirs() else ""
         raise QueryError(f"query folder {folder}{hint} does not exist or is not a folder")
     for path in sorted(folder.glob("*.cypher")):
         yield parse_file(path, source=source)

@@ -36,6 +36,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "queries"
 BW, CM, DT, EC = "bluebell wireless", "cobalt mobile", "delta transit", "echo carrier"
 FG, GG, HD, IV = "falcon gateway", "granite gateway", "harbor dialer", "indigo voice"
 JN, KT, LL = "juniper networks", "kestrel telecom", "lotus link"
+MR = "maple routes"  # in the registry only: no traced hop
 # display names come from the registry's business_name; EC and LL are not in it, so they keep
 # the name printed in the hop table
 NAME = {
@@ -89,11 +90,11 @@ def graph(neo4j_driver) -> Iterator[Any]:
     assert report.graph["ROUTED"] == 29 and report.graph["SENDS_TO"] == 20
     eco = pd.DataFrame(
         {
-            "provider_key": [KT, LL, FG, GG, HD, EC, IV, JN],
-            "ecosystem": [1, 1, 1, 1, 2, 2, 2, 2],
+            "provider_key": [KT, LL, FG, GG, HD, EC, IV, JN, MR],
+            "ecosystem": [1, 1, 1, 1, 2, 2, 2, 2, 2],
         }
     )
-    assert write_provider_properties(neo4j_driver, eco, ["ecosystem"]) == 8
+    assert write_provider_properties(neo4j_driver, eco, ["ecosystem"]) == 9
     yield neo4j_driver
 
 
@@ -362,6 +363,19 @@ def test_ecosystem_members(graph):
     assert rows(graph, "ecosystem_members", ecosystem=3) == []
 
 
+def test_ecosystem_member_without_hops(graph):
+    """Ecosystem 2 = HD, EC, IV, JN and MR. HD originated TB03, TB09 (auto); EC intermediate on
+    TB03 (auto), TB06 (SSA), TB11 (tax); IV originated TB07 (auto), TB10 (tax); JN intermediate
+    on TB04, TB07 (auto), TB08 (tax); MR is only in the registry: one row, no role, 0 tracebacks."""
+    assert rows(graph, "ecosystem_members", ecosystem=2) == [
+        (EC, NAME[EC], "intermediate", 3, [SSA, AUTO, TAX], T["TB03"], T["TB11"]),
+        (HD, NAME[HD], "originating", 2, [AUTO], T["TB03"], T["TB09"]),
+        (IV, NAME[IV], "originating", 2, [AUTO, TAX], T["TB07"], T["TB10"]),
+        (JN, NAME[JN], "intermediate", 3, [AUTO, TAX], T["TB04"], T["TB08"]),
+        (MR, "Maple Routes LLC", None, 0, [], None, None),
+    ]
+
+
 # --- 11. campaign_footprint --------------------------------------------------------------------
 
 
@@ -512,7 +526,7 @@ def test_injection_value_is_only_data(graph):
         rows(graph, "shortest_connection", from_provider=HOSTILE, to_provider=f'"{HOSTILE}') == []
     )
     assert graph_fingerprint(graph) == before
-    assert graph_counts(graph)["Provider"] == 11
+    assert graph_counts(graph)["Provider"] == 12
 
 
 def test_server_refuses_a_write_in_the_read_transaction(graph):
@@ -600,7 +614,7 @@ def test_user_folder_wins_and_env_folder_is_read(graph, tmp_path, monkeypatch):
     _user_query(tmp_path / "env", "count_providers", "MATCH (p:Provider) RETURN count(p) AS n")
     monkeypatch.setenv("GRAPHENGINE_QUERIES", str(tmp_path / "env"))
     assert queries.run("traceback_path", driver=graph, queries_dir=mine)["n"].tolist() == ["mine"]
-    assert queries.run("count_providers", driver=graph)["n"].tolist() == [11]
+    assert queries.run("count_providers", driver=graph)["n"].tolist() == [12]
     by_name = {q.name: q for q in queries.list_queries(mine)}
     assert by_name["traceback_path"].source == "user"
     assert by_name["count_providers"].source == "user"

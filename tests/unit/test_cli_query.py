@@ -118,3 +118,17 @@ def test_table_states_truncation():
         "(2 rows; output truncated: query 'demo' returned more than 2 rows; showing the first 2 "
         "(raise --limit / limit=, or narrow the parameters))"
     )
+
+
+def test_missing_user_folder_is_named(capsys, monkeypatch, tmp_path: Path):
+    missing = tmp_path / "nope"
+    assert main(["query", "list", "--queries", str(missing)]) == 1
+    assert capsys.readouterr().err == (
+        f"graphengine: error: query folder {missing} does not exist or is not a folder\n"
+    )
+    monkeypatch.setenv("GRAPHENGINE_QUERIES", str(missing))
+    assert main(["query", "list"]) == 1
+    assert capsys.readouterr().err == (
+        f"graphengine: error: query folder {missing} (named in GRAPHENGINE_QUERIES) does not "
+        "exist or is not a folder\n"
+    )
