@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -187,9 +188,10 @@ def load_inputs(
     rows.loc[checked.index, "_reason_column"] = checked["_reason_column"]
 
     loaded = rows[rows["_reason"].isna() & ~rows["_dup"]]
-    hops = _build_hops(loaded, ident, cmap, tables)
-    provider_frame = _build_providers(hops, reg_ok, ident, have_registry=registry is not None)
-    merges = _merges(ident, hops, reg_ok)
+    raw_hops = _build_hops(loaded, ident, cmap, tables)  # object columns: fast to scan
+    provider_frame = _build_providers(raw_hops, reg_ok, ident, have_registry=registry is not None)
+    merges = _merges(ident, raw_hops, reg_ok)
+    hops = raw_hops.astype(dict(schema.HOP_COLUMNS))
     rejects = _rejects(rows, registry, tables, names)
     stats = _stats(tables, shapes, names, rows, registry, reg_dup, hops)
     schema.check_hops(hops)
@@ -289,7 +291,7 @@ def _build_hops(
             "role": role,
             "response": response,
             "response_category": category,
-            "call_time": frame["_time"].to_numpy(),
+            "call_time": frame["_time"].array,
             "campaign": frame["campaign"].to_numpy(dtype=object),
             "calling_number": frame["calling_number"].to_numpy(dtype=object),
             "calling_number_e164": calling_e164,
@@ -305,7 +307,7 @@ def _build_hops(
             "source_sha256": sha[file_idx] if n else np.empty(0, dtype=object),
         }
     )
-    return out.astype(dict(schema.HOP_COLUMNS))
+    return out
 
 
 # --------------------------------------------------------------------------- provider frame
@@ -366,10 +368,11 @@ def _build_providers(
             if row.get("in_rmd") is True:
                 # another filing of the same key: the first filing's fields stay; the key counts
                 # as removed only when every filing was removed (then the latest date)
-                if pd.isna(rec.removed_on) or pd.isna(row["rmd_removed_on"]):
-                    row["rmd_removed_on"] = pd.NaT
-                else:
-                    row["rmd_removed_on"] = max(row["rmd_removed_on"], rec.removed_on)
+                before: Any = row["rmd_removed_on"]
+                now: Any = rec.removed_on
+                row["rmd_removed_on"] = (
+                    pd.NaT if pd.isna(now) or pd.isna(before) else max(before, now)
+                )
                 continue
             row.update(
                 {
@@ -397,7 +400,9 @@ def _build_providers(
 
 def _merges(ident: Identity, hops: pd.DataFrame, registry: pd.DataFrame | None) -> pd.DataFrame:
     merges = ident.merges()
-    used = set(hops["provider"].dropna()) | set(hops["upstream_provider"].dropna())
+    used = set(pd.unique(hops["provider"].dropna())) | set(
+        pd.unique(hops["upstream_provider"].dropna())
+    )
     if registry is not None:
         used |= set(registry["name"].dropna())
     merges = merges[merges["raw_name"].isin(used) | (merges["rule"] == "frn_kept_apart")]

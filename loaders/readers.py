@@ -18,11 +18,13 @@ import hashlib
 import io
 import json
 import re
+import warnings
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from graphengine.errors import InputFileError
@@ -177,7 +179,11 @@ def _header(target: Path, names: list[str]) -> list[str]:
 
 def _read_delimited(target: Path, text: str, digest: str) -> RawTable:
     first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
+    delimiter = _sniff_delimiter(first_line)
+    fast = _read_delimited_fast(target, text, digest, delimiter)
+    if fast is not None:
+        return fast
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -186,8 +192,8 @@ def _read_delimited(target: Path, text: str, digest: str) -> RawTable:
     try:
         for record in reader:
             start, prev = prev + 1, reader.line_num
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue
+            if not any(v.strip() for v in record):
+                continue  # blank lines and all-empty records (",,,") are not rows
             if header is None:
                 header = _header(target, record)
                 width = len(header)
@@ -213,6 +219,47 @@ def _read_delimited(target: Path, text: str, digest: str) -> RawTable:
         raise InputFileError(f"{target}: has no header row")
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else _empty(header)
     return RawTable(target, digest, "csv", frame, lines, errors)
+
+
+def _read_delimited_fast(target: Path, text: str, digest: str, delimiter: str) -> RawTable | None:
+    """Parse with pandas' C reader when every record is exactly one physical line.
+
+    Returns None (the caller then uses the csv module, which tracks multi-line records and
+    ragged rows) when the first line is blank, a record spans lines, or a row has too many
+    fields.
+    """
+    if not text or text[0] in "\r\n":
+        return None
+    header_cells = next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
+    header = _header(target, header_cells)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                dtype=object,
+                na_filter=False,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                index_col=False,
+                header=0,
+                names=header,
+                engine="c",
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError, ValueError):
+        return None
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if len(frame) != physical - 1:
+        return None  # a quoted field spans lines: line numbers need the csv module
+    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    cells = frame.to_numpy(dtype=object)
+    blank = (cells == "").all(axis=1) if len(frame) else np.zeros(0, dtype=bool)
+    if blank.any():
+        frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
+    if frame.shape[1] and len(frame):
+        frame = frame.astype(object)
+    return RawTable(target, digest, "csv", frame, lines.tolist(), {})
 
 
 def _empty(header: list[str]) -> pd.DataFrame:

@@ -94,8 +94,8 @@ def stage_registry(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.
 
     out = pd.DataFrame(
         {
-            "name": name.where(name != "", pd.NA),
-            "frn": digits.str.zfill(10).where(digits != "", pd.NA),
+            "name": name.mask(name == ""),
+            "frn": digits.str.zfill(10).mask(digits == ""),
             "dba_names": col(dba_col) if dba_col else col("__none__"),
             "removed_on": removed,
         }

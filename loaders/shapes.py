@@ -138,7 +138,7 @@ def stage_hops(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.Data
         )
     staged = pd.DataFrame(data)
     for key, value in _bookkeeping(table, file_index, n).items():
-        staged[key] = value
+        staged[key] = np.asarray(value)
     # When the file has no upstream column, the next hop's provider is the upstream it named.
     staged["_upstream_given"] = "upstream_provider" in frame
     return staged
@@ -153,7 +153,7 @@ def stage_paths(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.Dat
     n = len(frame)
     book = _bookkeeping(table, file_index, n)
     parts = frame["path"].astype(str).str.strip().str.split(PATH_SEPARATOR, regex=True)
-    lengths = parts.str.len().to_numpy()
+    lengths = np.array([len(p) for p in parts], dtype=np.int64)
     err_col, err_reason = book["_err_column"], book["_err_reason"]
     assert isinstance(err_col, np.ndarray) and isinstance(err_reason, np.ndarray)
     for list_col in _PARALLEL:
@@ -161,7 +161,7 @@ def stage_paths(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.Dat
             continue
         items = frame[list_col].astype(str).str.split(PATH_SEPARATOR, regex=True)
         given = frame[list_col].astype(str).str.strip() != ""
-        bad = given.to_numpy() & (items.str.len().to_numpy() != lengths)
+        bad = given.to_numpy() & (np.array([len(p) for p in items], dtype=np.int64) != lengths)
         for pos in np.flatnonzero(bad):
             if err_reason[pos] is None:
                 err_col[pos] = list_col
@@ -172,7 +172,9 @@ def stage_paths(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.Dat
     rep = np.repeat(np.arange(n), lengths)
     position = np.concatenate([np.arange(k) for k in lengths]) if n else np.array([], dtype=int)
     hop = np.repeat(lengths, lengths) - 1 - position  # origin first in the path, hop 0 last
-    providers = np.concatenate([np.asarray(p, dtype=object) for p in parts]) if n else []
+    providers: list[str] | np.ndarray = (
+        np.concatenate([np.asarray(p, dtype=object) for p in parts]) if n else []
+    )
     staged = pd.DataFrame({"provider": np.asarray(providers, dtype=object)})
     staged["hop"] = hop.astype(str).astype(object)
     upstream = np.full(len(staged), "", dtype=object)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,7 @@ def _set(reason: np.ndarray, column: np.ndarray, mask: np.ndarray, col: str, tex
 
 
 def map_unique(
-    values: np.ndarray | pd.Series, fn: Callable[[str], object], dtype: object = object
+    values: np.ndarray | pd.Series, fn: Callable[[str], Any], dtype: Any = object
 ) -> np.ndarray:
     """Apply ``fn`` once per distinct value of ``values`` and spread the results back.
 
@@ -127,11 +128,17 @@ class _Column:
         )
         self.values = self.uniques[codes] if len(self.uniques) else np.empty(0, dtype=object)
 
-    def apply(self, fn: Callable[[str], object], dtype: object) -> np.ndarray:
+    def apply(self, fn: Callable[[str], Any], dtype: Any) -> np.ndarray:
         """Return ``fn`` of every row's (stripped) value, calling ``fn`` once per distinct value."""
         if not len(self.uniques):
             return np.empty(len(self.codes), dtype=dtype)
         return np.array([fn(u) for u in self.uniques], dtype=dtype)[self.codes]
+
+
+def _blank_to_none(values: np.ndarray) -> np.ndarray:
+    out = np.asarray(values, dtype=object).copy()
+    out[out == ""] = None
+    return out
 
 
 def _strip(value: str) -> str:
@@ -146,7 +153,7 @@ def parse_times(text: pd.Series | np.ndarray) -> tuple[pd.Series, np.ndarray]:
     UTC** and ``naive`` is True for it.
     """
     raw = map_unique(np.asarray(text, dtype=object), _strip)
-    s = pd.Series(np.where(raw == "", None, raw), dtype=object)
+    s = pd.Series(_blank_to_none(raw), dtype="object")
     times = pd.to_datetime(s, format="ISO8601", utc=True, errors="coerce")
     retry = s.notna() & times.isna()
     if retry.any():
@@ -246,12 +253,12 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
 
     out = staged.copy()
     for col in TEXT_COLUMNS:
-        out[col] = np.where(text[col] == "", None, text[col])
+        out[col] = _blank_to_none(text[col])
     out["_reason"] = pd.Series(reason, index=staged.index, dtype=object)
     out["_reason_column"] = pd.Series(column, index=staged.index, dtype=object)
     out["_hop"] = hop_int
-    out["_time"] = times.to_numpy()
-    out["_attestation"] = np.where(np.isin(att, ["A", "B", "C"]), att, None)
+    out["_time"] = times.array  # keep the DatetimeArray: to_numpy() would box every value
+    out["_attestation"] = _blank_to_none(np.where(np.isin(att, ["A", "B", "C"]), att, ""))
     out["_flags"] = flags
     return out
 
@@ -324,6 +331,7 @@ def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
         gap_reason: dict[str, str] = {}
         hops_of = live[live["traceback_id"].isin(gappy.index)].groupby("traceback_id")["_hop"]
         for tb, hops in hops_of:
+            tb = str(tb)
             present = sorted(set(hops.tolist()))
             missing = next(h for h in range(present[-1] + 2) if h not in present)
             shown = ", ".join(str(h) for h in present)
