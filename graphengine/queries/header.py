@@ -47,7 +47,14 @@ from typing import Any
 from graphengine.errors import QueryError
 from graphengine.queries.params import TYPES, coerce_default
 
-__all__ = ["Param", "QuerySpec", "parse_text", "parse_file", "RESERVED_PARAMS"]
+__all__ = [
+    "Param",
+    "QuerySpec",
+    "parse_text",
+    "parse_file",
+    "RESERVED_PARAMS",
+    "strip_strings_and_comments",
+]
 
 FIELDS: tuple[str, ...] = ("name", "question", "description", "param", "returns")
 _SINGLE_FIELDS = ("name", "question", "description", "returns")
@@ -339,7 +346,7 @@ def parse_text(text: str, origin: str = "<text>", source: str = "saved") -> Quer
     if not cypher:
         raise _fail(origin, end + 1, "no Cypher statement after the header")
     # Every declared parameter must be used, and every $parameter used must be declared.
-    used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", _strip_strings_and_comments(cypher)))
+    used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", strip_strings_and_comments(cypher)))
     for p in parsed:
         if p.name not in used:
             raise _fail(
@@ -382,7 +389,7 @@ def parse_file(path: Path, source: str = "saved") -> QuerySpec:
     return parse_text(text, origin=str(path), source=source)
 
 
-def _strip_strings_and_comments(cypher: str) -> str:
+def strip_strings_and_comments(cypher: str) -> str:
     """Blank out string literals, backticked names and comments (for keyword and $param scans)."""
     pattern = re.compile(
         r"""'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|`[^`]*`|//[^\n]*|/\*.*?\*/""", re.DOTALL

@@ -28,7 +28,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 import neo4j
 from graphengine.errors import Neo4jUnavailable, QueryError
-from graphengine.queries.header import QuerySpec, _strip_strings_and_comments
+from graphengine.queries.header import QuerySpec, strip_strings_and_comments
 from graphengine.queries.params import bind
 from graphengine.store.connection import connect, execute_read
 
@@ -46,9 +46,10 @@ DEFAULT_LIMIT = 1000
 DEFAULT_TIMEOUT = 60.0
 
 # Clauses that write. The scan runs on the text with strings, backticked names and comments
-# blanked out, and ignores property names (``n.set``) and map keys (``{set: 1}``).
+# blanked out, and ignores property names (``n.set``), labels and types (``:Set``) and map
+# keys (``{set: 1}``).
 _WRITE_CLAUSES = re.compile(
-    r"(?<![.\w$])(?:(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|FOREACH|LOAD\s+CSV|"
+    r"(?<![.\w$:])(?:(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|FOREACH|LOAD\s+CSV|"
     r"IN\s+TRANSACTIONS|ALTER|GRANT|DENY|REVOKE)(?![\w:])|(CALL\s+dbms\.))",
     re.IGNORECASE,
 )
@@ -62,7 +63,7 @@ def check_read_only(spec: QuerySpec) -> None:
     QueryError
         ``"<file>:<line>: query 'x' contains 'CREATE'; ..."``.
     """
-    stripped = _strip_strings_and_comments(spec.cypher)
+    stripped = strip_strings_and_comments(spec.cypher)
     m = _WRITE_CLAUSES.search(stripped)
     if m is None:
         return

@@ -265,7 +265,7 @@ def test_read_only_scan_ignores_strings_comments_and_property_names():
     text = (
         "// name: r\n// question: Why?\n// description: d\n// returns: n\n"
         "\n// a comment that says CREATE\n"
-        "MATCH (n {set: 'DELETE me'}) WHERE n.remove = \"MERGE\" AND n.`create` IS NULL\n"
+        "MATCH (n:Set {set: 'DELETE me'})-[:MERGE]->() WHERE n.remove = \"MERGE\" AND n.`create` IS NULL\n"
         "RETURN n.set AS n /* DROP */\n"
     )
     queries.check_read_only(queries.parse_text(text, origin="r.cypher"))
