@@ -424,7 +424,14 @@ def _rejects(
     rows: pd.DataFrame, registry: pd.DataFrame | None, tables: list[RawTable], names: list[str]
 ) -> pd.DataFrame:
     records: list[tuple[int, int, str, str, str]] = []
-    bad = rows[rows["_reason"].notna()].drop_duplicates(["_file", "_row"], keep="first")
+    bad = rows[rows["_reason"].notna()]
+    # a path-table row stages several hops: report its own problem before the traceback-level
+    # consequence ("... is incomplete") that the other hops of the same row inherit
+    own = bad["_reason"].astype(str).str.startswith("traceback ").to_numpy()
+    bad = bad.assign(_own=~own).sort_values(
+        ["_file", "_row", "_own"], ascending=[True, True, False], kind="stable"
+    )
+    bad = bad.drop_duplicates(["_file", "_row"], keep="first")
     parts = [bad]
     if registry is not None:
         parts.append(registry[registry["_reason"].notna()])

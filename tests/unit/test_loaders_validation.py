@@ -149,3 +149,58 @@ def test_unreadable_file_is_one_line_error(name, message):
     assert text.startswith(f"{BAD / name}: ")
     assert message in text
     assert "\n" not in text
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_path_table_bad_rows(tmp_path):
+    path = _write(
+        tmp_path,
+        "paths.csv",
+        "traceback_id,path,call_time,responses\n"
+        "P-OK,Lakeside Dialer LLC > Sunrise Wireless Inc.,2024-03-01T14:05:00Z,\n"
+        "P-EMPTY,Lakeside Dialer LLC >  > Sunrise Wireless Inc.,2024-03-01T14:05:00Z,\n"
+        "P-LIST,Lakeside Dialer LLC > Sunrise Wireless Inc.,2024-03-01T14:05:00Z,Responded\n"
+        "P-NOPATH,,2024-03-01T14:05:00Z,\n",
+    )
+    result = load_inputs([path])
+    assert result.hops["traceback_id"].unique().tolist() == ["P-OK"]
+    assert result.rejects[["line", "column", "reason"]].values.tolist() == [
+        [3, "provider", "provider name is empty"],
+        [4, "responses", "responses has 1 entries but path has 2 providers"],
+        [5, "path", "missing required field 'path'"],
+    ]
+    assert result.stats.iloc[0][["read", "loaded", "rejected", "hops"]].tolist() == [4, 1, 3, 2]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "legacy Excel .xls is not supported"),
+        ("wide.csv", "traceback_id,hop\n".encode("utf-16"), "is UTF-16 text; save it as UTF-8"),
+        ("fake.xlsx", b"traceback_id,hop\n", "has an .xlsx name but is not an Excel workbook"),
+        ("empty.csv", b"  \n", "file is empty"),
+        (
+            "zip.xlsx",
+            b"PK\x03\x04not really a zip",
+            "is a ZIP file but not a readable .xlsx workbook",
+        ),
+        (
+            "latin1.csv",
+            "a,b\n" + "caf\xe9,1\n" * 30,
+            "is not UTF-8 text (30 of 32 lines have invalid bytes",
+        ),
+        ("dupe.csv", b"hop,Hop,provider\n", "column 'Hop' appears twice in the header"),
+    ],
+)
+def test_more_unreadable_files(tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data.encode("latin-1") if isinstance(data, str) else data)
+    with pytest.raises(InputFileError) as err:
+        load_inputs([path])
+    assert str(err.value).startswith(f"{path}: ")
+    assert message in str(err.value)
