@@ -32,6 +32,7 @@ from __future__ import annotations
 import html
 import platform
 import random
+from itertools import chain
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -208,7 +209,7 @@ def _undirected(g: ig.Graph) -> ig.Graph:
 def _edge_arrays(g: ig.Graph) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(ends, weights)``: an (m, 2) int array of endpoints and the float weights."""
     m = g.ecount()
-    flat = np.fromiter((v for pair in g.get_edgelist() for v in pair), dtype=np.int64, count=2 * m)
+    flat = np.fromiter(chain.from_iterable(g.get_edgelist()), dtype=np.int64, count=2 * m)
     weights = g.es["weight"] if "weight" in g.es.attributes() else [1.0] * m
     return flat.reshape(m, 2), np.asarray(weights, dtype=float)
 
