@@ -32,8 +32,8 @@ from __future__ import annotations
 import html
 import platform
 import random
-from itertools import chain
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 import igraph as ig
