@@ -21,6 +21,7 @@ import pandas as pd
 
 from graphengine import schema
 from graphengine.errors import InputFileError
+from graphengine.progress import bar
 from loaders.identity import (
     Identity,
     build_identity,
@@ -146,21 +147,32 @@ def load_inputs(
     shapes: list[str] = []
     hop_parts: list[pd.DataFrame] = []
     reg_parts: list[pd.DataFrame] = []
-    for index, path in enumerate(files):
-        table = read_table(path)
-        frame = canonical_frame(table, cmap)
-        shape = detect_shape(table, frame)
-        if providers is not None and index == len(files) - 1 and shape != "registry":
-            raise InputFileError(f"{path}: is not an RMD export (needs columns frn, business_name)")
-        tables.append(table)
-        shapes.append(shape)
-        if shape == "hops":
-            hop_parts.append(stage_hops(table, frame, index))
-        elif shape == "paths":
-            hop_parts.append(stage_paths(table, frame, index))
-        else:
-            reg_parts.append(stage_registry(table, frame, index))
+    # a step bar on stderr (hidden unless stderr is a terminal): a 1M-hop load takes seconds
+    steps = bar(total=len(files) + 3, desc="loading inputs", unit="step")
+    try:
+        for index, path in enumerate(files):
+            steps.set_postfix_str(Path(path).name, refresh=False)
+            table = read_table(path)
+            frame = canonical_frame(table, cmap)
+            shape = detect_shape(table, frame)
+            if providers is not None and index == len(files) - 1 and shape != "registry":
+                raise InputFileError(
+                    f"{path}: is not an RMD export (needs columns frn, business_name)"
+                )
+            tables.append(table)
+            shapes.append(shape)
+            if shape == "hops":
+                hop_parts.append(stage_hops(table, frame, index))
+            elif shape == "paths":
+                hop_parts.append(stage_paths(table, frame, index))
+            else:
+                reg_parts.append(stage_registry(table, frame, index))
+            steps.update(1)
+    except BaseException:
+        steps.close()  # an unreadable file ends the load: do not leave the bar behind
+        raise
     names = [str(t.path) for t in tables]
+    steps.set_postfix_str("checking rows", refresh=False)
 
     staged = pd.concat(hop_parts, ignore_index=True) if hop_parts else _empty_staged()
     rows = check_rows(staged)
@@ -176,6 +188,8 @@ def load_inputs(
         if registry is not None
         else None
     )
+    steps.update(1)
+    steps.set_postfix_str("provider identity and tracebacks", refresh=False)
     ident = build_identity(seen_names.unique().tolist(), registry=reg_ok, aliases=alias_frame)
     rows["provider_key"] = ident.resolve(rows["provider"])
 
@@ -187,6 +201,8 @@ def load_inputs(
     rows.loc[checked.index, "_reason"] = checked["_reason"]
     rows.loc[checked.index, "_reason_column"] = checked["_reason_column"]
 
+    steps.update(1)
+    steps.set_postfix_str("building frames", refresh=False)
     loaded = rows[rows["_reason"].isna() & ~rows["_dup"]]
     raw_hops = _build_hops(loaded, ident, cmap, tables)  # object columns: fast to scan
     provider_frame = _build_providers(raw_hops, reg_ok, ident, have_registry=registry is not None)
@@ -196,6 +212,8 @@ def load_inputs(
     stats = _stats(tables, shapes, names, rows, registry, reg_dup, hops)
     schema.check_hops(hops)
     schema.check_providers(provider_frame)
+    steps.update(1)
+    steps.close()
     return LoadResult(hops, provider_frame, rejects, merges, stats)
 
 

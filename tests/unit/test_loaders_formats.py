@@ -194,3 +194,34 @@ def test_no_registry_means_rmd_status_unknown(from_csv):
 def test_providers_argument_must_be_a_registry():
     with pytest.raises(InputFileError, match="is not an RMD export"):
         load_inputs([DATA / "hops_clean.csv"], providers=DATA / "paths_clean.csv")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "delimiter", "newline"),
+    [("\ufeff", ",", "\r\n"), ("", ";", "\n"), ("", "\t", "\r\n"), ("", "|", "\n")],
+)
+def test_delimiters_bom_and_line_endings(tmp_path, prefix, delimiter, newline):
+    rows = [
+        ["traceback_id", "hop", "provider", "call_time"],
+        ["D-1", "0", "Sunrise Wireless Inc.", "2024-03-01T14:05:00Z"],
+        ["", "", "", ""],  # an all-empty record is skipped, like a blank line
+        ["D-1", "1", "Keystone Transit LLC", "2024-03-01T14:05:00Z"],
+    ]
+    path = tmp_path / "d.csv"
+    path.write_bytes((prefix + newline.join(delimiter.join(r) for r in rows) + newline).encode())
+    result = load_inputs([path])
+    assert result.rejects.empty
+    assert result.hops["provider_key"].tolist() == ["sunrise wireless", "keystone transit"]
+    assert result.hops["source_line"].tolist() == [2, 4]
+
+
+def test_quoted_newline_keeps_line_numbers(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(
+        "traceback_id,hop,provider,response,call_time\n"
+        'Q-1,0,Sunrise Wireless Inc.,"Responded\nsee notes",2024-03-01T14:05:00Z\n'
+        "Q-1,1,Keystone Transit LLC,Responded,2024-03-01T14:05:00Z\n"
+    )
+    result = load_inputs([path])
+    assert result.hops["source_line"].tolist() == [2, 4]
+    assert result.hops["response"].tolist() == ["Responded\nsee notes", "Responded"]
