@@ -82,6 +82,8 @@ class LoadReport:
     written: dict[str, int] = field(default_factory=dict)
     graph: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: seconds per phase: schema, providers, fingerprints, batches, sends_to, counts
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def hops_per_second(self) -> float:
@@ -101,6 +103,7 @@ class LoadReport:
             "written": dict(self.written),
             "graph": dict(self.graph),
             "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "hops_per_second": round(self.hops_per_second, 1),
         }
 
@@ -150,6 +153,19 @@ def refresh_sends_to(driver: Driver, *, database: str | None = None) -> int:
         write(driver, S.RECOMPUTE_SENDS_TO, database, keys=keys)
         done += len(keys)
         previous = keys
+
+
+class _Clock:
+    """Records the seconds since the previous lap under a phase name."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.into[phase] = self.into.get(phase, 0.0) + now - self.last
+        self.last = now
 
 
 def _add(counts: dict[str, int], name: str, n: int) -> None:
@@ -208,13 +224,16 @@ def load_frames(
         schema.check_providers(providers)
     started = time.perf_counter()
     report = LoadReport(hops=len(hops), tracebacks=int(hops["traceback_id"].nunique()))
+    clock = _Clock(report.timings)
     ensure_schema(driver, database=database)
+    clock.lap("schema")
 
     provider_rows = R.provider_rows(hops, providers)
     for start in range(0, len(provider_rows), _PROVIDER_CHUNK):
         chunk = provider_rows[start : start + _PROVIDER_CHUNK]
         write(driver, S.MERGE_PROVIDERS, database, rows=chunk)
     _add(report.written, "Provider", len(provider_rows))
+    clock.lap("providers")
 
     hashes = R.content_hashes(hops)
     existing = _existing_hashes(driver, database, [str(i) for i in hashes.index])
@@ -222,6 +241,7 @@ def load_frames(
     replaced = {i for i in existing if i not in unchanged}
     report.tracebacks_unchanged = len(unchanged)
     todo = hops[~hops["traceback_id"].isin(unchanged)]
+    clock.lap("fingerprints")
 
     with bar(
         total=len(todo), desc="loading hops", unit="hops", disable=None if progress else True
@@ -234,8 +254,11 @@ def load_frames(
             report.hops_written += written["HOP"]
             pbar.update(len(batch))
     report.tracebacks_replaced = len(replaced & set(todo["traceback_id"]))
+    clock.lap("batches")
     report.providers_refreshed = refresh_sends_to(driver, database=database)
+    clock.lap("sends_to")
     report.graph = graph_counts(driver, database=database)
+    clock.lap("counts")
     report.seconds = time.perf_counter() - started
     return report
 
