@@ -37,3 +37,24 @@ def test_derived_roles_match_the_generator(generated, tmp_path):
     raw.drop(columns=["role"]).to_csv(no_roles, index=False)
     derived = load_inputs([no_roles])
     assert derived.hops["role"].tolist() == given.hops["role"].tolist()
+
+
+def test_identity_against_the_planted_name_map(generated):
+    """Normalisation and d/b/a never merge two planted companies, and only leave apart the
+    singular/plural slips ("Network" / "Networks"), which are the alias file's job."""
+    import json
+
+    from loaders.identity import build_identity
+
+    name_map = json.loads(generated.truth.read_text())["name_map"]
+    ident = build_identity(list(name_map))
+    companies_per_key: dict[str, set[str]] = {}
+    keys_per_company: dict[str, set[str]] = {}
+    for raw, company in name_map.items():
+        companies_per_key.setdefault(ident.keys[raw], set()).add(company)
+        keys_per_company.setdefault(company, set()).add(ident.keys[raw])
+    assert all(len(c) == 1 for c in companies_per_key.values())  # no over-merge
+    for keys in keys_per_company.values():
+        if len(keys) > 1:
+            short, long = sorted(keys, key=len)
+            assert long == short + "s"
