@@ -97,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{n_providers:,} providers"
     )
 
+    # Twice: the first call pays first-touch memory costs; both are reported.
+    t0, c0 = time.perf_counter(), time.process_time()
+    found = compute_findings(hops, providers)
+    first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
     t0, c0 = time.perf_counter(), time.process_time()
     found = compute_findings(hops, providers)
     total, total_cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -127,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| step | wall s | CPU s |")
     print("|---|---|---|")
-    print(f"| compute_findings (all findings + targets) | {total:.1f} | {total_cpu:.1f} |")
+    print(f"| compute_findings, first call | {first:.1f} | {first_cpu:.1f} |")
+    print(
+        f"| compute_findings, second call (all findings + targets) | {total:.1f} | {total_cpu:.1f} |"
+    )
     for label, seconds, cpu in stages:
         print(f"| &nbsp; {label} (alone) | {seconds:.1f} | {cpu:.1f} |")
     print(
@@ -137,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"speed-up vs naive baseline: {naive / total:.1f}x wall, {naive_cpu / total_cpu:.1f}x CPU;"
-        f" budget 60 s wall: {'met' if total < 60 else 'NOT met'}"
+        f" budget 60 s: wall {'met' if max(first, total) < 60 else 'NOT met'}, "
+        f"CPU {'met' if max(first_cpu, total_cpu) < 60 else 'NOT met'}"
     )
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"targets: {len(found.targets)} rows; {found!r}")

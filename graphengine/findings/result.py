@@ -6,6 +6,7 @@ timestamps inside; rows and ids are sorted).
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import dataclass, field
@@ -130,6 +131,7 @@ class Findings:
             "accepts_from_noncooperative": records(self.accepts_from_flagged),
             "attestation_anomalies": records(self.anomalies),
             "chokepoints": records(self.chokepoints),
+            "profiles": records(self.profiles),
         }
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
@@ -152,7 +154,8 @@ class Findings:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td>{html.escape(str(v))}</td></tr>"
             for k, v in self.summary().items()
         )
         top = self.targets.head(10)[

@@ -120,24 +120,20 @@ def signal_value(count: pd.Series | float, half_at: float) -> pd.Series | float:
     return count / (count + half_at)
 
 
-def _ids_by_provider(frame: pd.DataFrame, key: str, index: pd.Index) -> pd.Series:
-    if frame.empty:
+def _pairs(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The (provider_key, traceback_id) evidence pairs of one signal, keys as strings."""
+    pairs = frame[[key, "traceback_id"]].rename(columns={key: "provider_key"})
+    return restore(pairs.dropna().drop_duplicates())
+
+
+def _ids_by_provider(pairs: pd.DataFrame, index: pd.Index) -> pd.Series:
+    if pairs.empty:
         return pd.Series("", index=index, dtype="string")
-    renamed = frame[[key, "traceback_id"]].rename(columns={key: "provider_key"})
-    return join_ids(renamed, "provider_key").reindex(index, fill_value="").astype("string")
+    return join_ids(pairs, "provider_key").reindex(index, fill_value="").astype("string")
 
 
 def _count(ids: pd.Series) -> pd.Series:
     return ids.map(lambda cell: len(cell.split(ID_SEP)) if cell else 0).astype("int64")
-
-
-def _union(cells: pd.DataFrame) -> pd.Series:
-    def merge(row: pd.Series) -> str:
-        return ID_SEP.join(sorted({i for cell in row if cell for i in cell.split(ID_SEP)}))
-
-    if cells.empty:
-        return pd.Series(dtype="string", index=cells.index)
-    return cells.apply(merge, axis=1).astype("string")
 
 
 def rank_targets(
@@ -168,26 +164,24 @@ def rank_targets(
     w = weights or TargetWeights()
     index = pd.Index(profiles["provider_key"], name="provider_key", dtype="string")
     ids: dict[str, pd.Series] = {}
+    pairs: dict[str, pd.DataFrame] = {}
     for role in ("gateway", "originating"):
-        ids[role] = _ids_by_provider(hops[hops["role"] == role], "provider_key", index)
+        pairs[role] = _pairs(hops[hops["role"] == role], "provider_key")
     events = compact_ids(events, ("provider_key", "traceback_id", "event"))
     for signal, kinds in (
         ("nonresponse", NONRESPONSE_EVENTS),
         ("stopped", ("stopped_here",)),
         ("unlisted", UNLISTED_EVENTS),
     ):
-        ids[signal] = _ids_by_provider(events[events["event"].isin(kinds)], "provider_key", index)
-    ids["rmd_violation"] = _ids_by_provider(rmd_violations, "downstream_key", index)
+        pairs[signal] = _pairs(events[events["event"].isin(kinds)], "provider_key")
+    pairs["rmd_violation"] = _pairs(rmd_violations, "downstream_key")
     flagged = set(noncooperation.loc[noncooperation["noncooperative"], "provider_key"])
-    accepted = pd.Series("", index=index, dtype="string")
-    if len(accepts_from_flagged):
-        accepted = (
-            accepts_from_flagged.set_index("downstream_key")["traceback_ids"]
-            .reindex(index, fill_value="")
-            .astype("string")
-        )
-    ids["accepts_flagged"] = accepted
-    ids["attestation"] = _ids_by_provider(anomalies, "provider_key", index)
+    accepted = accepts_from_flagged[["downstream_key", "traceback_ids"]].astype("string")
+    accepted = accepted.assign(traceback_id=accepted["traceback_ids"].str.split(ID_SEP))
+    pairs["accepts_flagged"] = _pairs(accepted.explode("traceback_id"), "downstream_key")
+    pairs["attestation"] = _pairs(anomalies, "provider_key")
+    for signal, frame in pairs.items():
+        ids[signal] = _ids_by_provider(frame, index)
 
     out = pd.DataFrame(index=index)
     prof = profiles.set_index("provider_key")
@@ -219,7 +213,8 @@ def rank_targets(
     out["reasons"] = _reasons(out, noncooperation, w)
     for signal in COUNT_SIGNALS:
         out[f"{signal}_ids"] = ids[signal]
-    out["traceback_ids"] = _union(out[[f"{s}_ids" for s in COUNT_SIGNALS]])
+    every = pd.concat([pairs[s] for s in COUNT_SIGNALS], ignore_index=True)
+    out["traceback_ids"] = _ids_by_provider(every, index)
     out = out.reset_index().sort_values(
         ["score", "provider_key"], ascending=[False, True], kind="stable"
     )
