@@ -19,7 +19,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from graphengine.findings._common import restore, routed, windowed
+from graphengine.findings._common import add_window_columns, restore, routed, windowed
 from graphengine.findings.window import ResolvedWindow, Window
 
 __all__ = ["CHOKEPOINT_COLUMNS", "provider_edges", "chokepoints"]
@@ -31,6 +31,8 @@ CHOKEPOINT_COLUMNS: tuple[str, ...] = (
     "pagerank",
     "ecosystem_betweenness",
     "ecosystem_pagerank",
+    "window_since",
+    "window_until",
 )
 
 
@@ -86,7 +88,7 @@ def chokepoints(
         Columns :data:`CHOKEPOINT_COLUMNS`, one row per provider in the window, sorted by
         ``betweenness`` descending then ``provider_key``.
     """
-    hops, _ = windowed(hops, window)
+    hops, resolved = windowed(hops, window)
     names = sorted(hops["provider_key"].dropna().unique().tolist())
     edges = provider_edges(hops)
     between, rank = _centralities(names, edges)
@@ -109,4 +111,5 @@ def chokepoints(
             out.loc[members.index, "ecosystem_betweenness"] = b
             out.loc[members.index, "ecosystem_pagerank"] = r
     out = out.sort_values(["betweenness", "provider_key"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)[list(CHOKEPOINT_COLUMNS)]
+    out = add_window_columns(out.reset_index(drop=True), resolved)
+    return out[list(CHOKEPOINT_COLUMNS)]
