@@ -433,9 +433,16 @@ def _merges(ident: Identity, hops: pd.DataFrame, registry: pd.DataFrame | None) 
 # --------------------------------------------------------------------------- quarantine and stats
 
 
-def _raw_json(table: RawTable, row: int) -> str:
-    record = {str(k): v for k, v in table.frame.iloc[row].items() if isinstance(v, str) and v != ""}
-    return _SURROGATE.sub("\ufffd", json.dumps(record, ensure_ascii=False))
+def _raw_json(tables: list[RawTable], files: np.ndarray, rows: np.ndarray) -> list[str]:
+    """The raw rows as JSON (the file's own column names, empty cells left out), in order."""
+    out: list[str] = [""] * len(rows)
+    for f in np.unique(files):
+        where = np.flatnonzero(files == f)
+        records = tables[int(f)].frame.iloc[rows[where]].to_dict("records")  # one batch per file
+        for pos, record in zip(where, records, strict=True):
+            kept = {str(k): v for k, v in record.items() if isinstance(v, str) and v != ""}
+            out[pos] = _SURROGATE.sub("\ufffd", json.dumps(kept, ensure_ascii=False))
+    return out
 
 
 def _rejects(
@@ -454,23 +461,12 @@ def _rejects(
     if registry is not None:
         parts.append(registry[registry["_reason"].notna()])
     for part in parts:
-        for f, r, line, col, reason in zip(
-            part["_file"],
-            part["_row"],
-            part["_line"],
-            part["_reason_column"],
-            part["_reason"],
-            strict=True,
+        files = part["_file"].to_numpy(dtype=np.int64)
+        raws = _raw_json(tables, files, part["_row"].to_numpy(dtype=np.int64))
+        for f, line, col, reason, raw in zip(
+            files, part["_line"], part["_reason_column"], part["_reason"], raws, strict=True
         ):
-            records.append(
-                (
-                    int(f),
-                    int(line),
-                    "" if pd.isna(col) else str(col),
-                    str(reason),
-                    _raw_json(tables[int(f)], int(r)),
-                )
-            )
+            records.append((int(f), int(line), "" if pd.isna(col) else str(col), str(reason), raw))
     for f, table in enumerate(tables):
         for line, reason, raw in table.unreadable:
             records.append((f, int(line), "", reason, _SURROGATE.sub("\ufffd", raw)))

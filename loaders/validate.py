@@ -157,7 +157,14 @@ def parse_times(text: pd.Series | np.ndarray) -> tuple[pd.Series, np.ndarray]:
     times = pd.to_datetime(s, format="ISO8601", utc=True, errors="coerce")
     retry = s.notna() & times.isna()
     if retry.any():
-        times[retry] = pd.to_datetime(s[retry], format="mixed", utc=True, errors="coerce")
+        # the flexible parser is per value and slow: run it once per distinct text
+        distinct = pd.Series(pd.unique(s[retry].to_numpy(dtype=object)), dtype=object)
+        parsed = pd.to_datetime(distinct, format="mixed", utc=True, errors="coerce")
+        lookup = pd.Series(parsed.array, index=distinct.to_numpy())
+        filled = pd.Series(lookup.reindex(s[retry].to_numpy()).array, index=s.index[retry])
+        times = times.astype("datetime64[ns, UTC]").combine_first(
+            filled.astype("datetime64[ns, UTC]")
+        )
     zone = re.compile(_ZONE)
     naive = (raw != "") & ~map_unique(raw, lambda v: bool(zone.search(v)), dtype=bool)
     return times.astype("datetime64[ns, UTC]"), naive
