@@ -293,6 +293,13 @@ def _build_hops(
     role, country, unknown_role, bad_country = derive_roles(basis)
     flags = add_flag(flags, unknown_role, "unknown_role")
     flags = add_flag(flags, bad_country, "unreadable_country")
+    # the upstream a hop named should be the provider of the next hop; say so when it is not
+    upstream_key = ident.resolve(upstream)
+    provider_key = frame["provider_key"].to_numpy(dtype=object)
+    next_key = np.r_[provider_key[1:], [None]] if n else provider_key
+    named = ~_is_none(upstream_key)
+    mismatch = same_next & named & (upstream_key != next_key)
+    flags = add_flag(flags, mismatch, "upstream_mismatch")
 
     customers = frame["customer"].to_numpy(dtype=object)
     sha = np.array([t.sha256 for t in tables], dtype=object)
@@ -303,9 +310,9 @@ def _build_hops(
             "traceback_id": tb,
             "hop": frame["_hop"].to_numpy(dtype=np.int64),
             "provider": provider,
-            "provider_key": frame["provider_key"].to_numpy(dtype=object),
+            "provider_key": provider_key,
             "upstream_provider": upstream,
-            "upstream_key": ident.resolve(upstream),
+            "upstream_key": upstream_key,
             "role": role,
             "response": response,
             "response_category": category,

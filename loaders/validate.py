@@ -55,6 +55,7 @@ FLAG_DOCS: dict[str, str] = {
     "formula_in_<column>": "the text starts with = + - or @ and would run as a spreadsheet formula",
     "upstream_has_no_name": "upstream_provider had no letters or digits; treated as not named",
     "unmapped_response": "the response text matched no phrase of the vocabulary",
+    "upstream_mismatch": "the upstream this hop named is not the provider of the next hop",
     "unknown_role": "the role was not one of the known roles; it was derived instead",
     "unreadable_country": "provider_country was not a two-letter code; treated as non-U.S.",
     "ambiguous_provider": "the name matches registry entries with different FRNs; not merged",

@@ -60,3 +60,14 @@ def test_unknown_role_and_country_are_flagged(tmp_path):
     assert hops["provider_country"].fillna("-").tolist() == ["US", "US", "-"]
     # no upstream column: each hop's upstream is the next hop's provider
     assert hops["upstream_key"].fillna("-").tolist() == ["keystone transit", "maple route", "-"]
+
+
+def test_upstream_mismatch_is_flagged(tmp_path):
+    path = tmp_path / "hops.csv"
+    path.write_text(
+        "traceback_id,hop,provider,upstream_provider,call_time\n"
+        "M,0,Sunrise Wireless Inc.,Keystone Transit,2024-03-01T14:05:00Z\n"
+        "M,1,Harbor Voice Inc.,,2024-03-01T14:05:00Z\n"
+    )
+    hops = load_inputs([path]).hops
+    assert hops["flags"].tolist() == ["upstream_mismatch", ""]
