@@ -162,7 +162,7 @@ def load_inputs(
             tables.append(table)
             shapes.append(shape)
             if shape == "hops":
-                hop_parts.append(stage_hops(table, frame, index))
+                hop_parts.append(stage_hops(table, frame, index, cmap.first_hop))
             elif shape == "paths":
                 hop_parts.append(stage_paths(table, frame, index))
             else:
@@ -224,6 +224,7 @@ def _empty_staged() -> pd.DataFrame:
     for c in ("_err_column", "_err_reason"):
         data[c] = pd.Series(dtype=object)
     data["_upstream_given"] = pd.Series(dtype=bool)
+    data["_hop_base"] = pd.Series(dtype="int64")
     return pd.DataFrame(data)
 
 

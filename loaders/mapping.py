@@ -10,6 +10,7 @@ A mapping file is YAML::
       no_response: ["NR", "timed out"]
       customer_identified: ["end user identified"]
     replace_default_responses: false   # true: use only the phrases above
+    first_hop: 1             # the file numbers the terminating provider 1 (default 0)
 
 Response phrases match case-insensitively as whole words anywhere in the response text, in the
 order of the categories below (so "no response" wins over "responded"). A response that matches no
@@ -122,6 +123,8 @@ class ColumnMapping:
         default_factory=lambda: dict(DEFAULT_RESPONSES)
     )
     source: str | None = None
+    #: the number a hop table gives the terminating provider (0 in the canonical table)
+    first_hop: int = 0
 
     def rename(self, names: Iterable[str]) -> dict[str, str]:
         """Return ``{name_in_file: canonical_name}`` for ``names`` (normalised, then mapped)."""
@@ -152,11 +155,11 @@ def load_mapping(path: str | Path | None) -> ColumnMapping:
         raise InputFileError(f"{target}: mapping file is not valid YAML ({first})") from exc
     if not isinstance(data, dict):
         raise InputFileError(f"{target}: mapping file must be a YAML mapping with 'columns:'")
-    unknown_keys = set(data) - {"columns", "responses", "replace_default_responses"}
+    unknown_keys = set(data) - {"columns", "responses", "replace_default_responses", "first_hop"}
     if unknown_keys:
         raise InputFileError(
             f"{target}: unknown mapping key(s) {sorted(unknown_keys)}; "
-            "use columns, responses, replace_default_responses"
+            "use columns, responses, replace_default_responses, first_hop"
         )
     columns_raw = data.get("columns") or {}
     if not isinstance(columns_raw, dict):
@@ -181,7 +184,12 @@ def load_mapping(path: str | Path | None) -> ColumnMapping:
         # User phrases are tried first (as their own block), then the defaults.
         responses = {f"user:{cat}": phrases for cat, phrases in extra.items()}
         responses.update(DEFAULT_RESPONSES)
-    return ColumnMapping(columns=columns, responses=responses, source=str(target))
+    first_hop = data.get("first_hop", 0)
+    if not isinstance(first_hop, int) or isinstance(first_hop, bool) or first_hop < 0:
+        raise InputFileError(f"{target}: first_hop must be a whole number >= 0, got {first_hop!r}")
+    return ColumnMapping(
+        columns=columns, responses=responses, source=str(target), first_hop=first_hop
+    )
 
 
 def _compile(responses: Mapping[str, tuple[str, ...]]) -> list[tuple[re.Pattern[str], str]]:

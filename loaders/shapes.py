@@ -128,8 +128,13 @@ def _bookkeeping(table: RawTable, file_index: int, n: int) -> dict[str, object]:
     }
 
 
-def stage_hops(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.DataFrame:
-    """Stage a hop table: canonical text columns (missing ones empty) plus bookkeeping."""
+def stage_hops(
+    table: RawTable, frame: pd.DataFrame, file_index: int, first_hop: int = 0
+) -> pd.DataFrame:
+    """Stage a hop table: canonical text columns (missing ones empty) plus bookkeeping.
+
+    ``first_hop`` is the number the file gives the terminating provider (mapping file).
+    """
     n = len(frame)
     data: dict[str, object] = {}
     for col in HOP_INPUT_COLUMNS:
@@ -141,6 +146,7 @@ def stage_hops(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.Data
         staged[key] = np.asarray(value)
     # When the file has no upstream column, the next hop's provider is the upstream it named.
     staged["_upstream_given"] = "upstream_provider" in frame
+    staged["_hop_base"] = np.int64(first_hop)
     return staged
 
 
@@ -200,6 +206,7 @@ def stage_paths(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.Dat
     for key, value in book.items():
         staged[key] = np.asarray(value)[rep]
     staged["_upstream_given"] = True
+    staged["_hop_base"] = np.int64(0)
     empty_path = frame["path"].astype(str).str.strip().to_numpy()[rep] == ""
     staged.loc[
         empty_path & staged["_err_reason"].isna().to_numpy(), ["_err_column", "_err_reason"]

@@ -11,7 +11,8 @@ oversized field              ``field '{col}' is {n} characters long (limit 1000)
 missing required field       ``missing required field '{col}'`` (traceback_id, hop, call_time)
 provider name                ``provider name is empty`` / ``provider name has no letters or
                              digits: '{value}'``
-hop                          ``hop is not a whole number: '{value}'`` / ``hop is negative: {n}``
+hop                          ``hop is not a whole number: '{value}'`` / ``hop is negative: {n}`` /
+                             ``hop is below first_hop {b}: {n}`` (mapping ``first_hop``)
 time                         ``call_time cannot be read as a date and time: '{value}'``
 attestation                  ``attestation must be A, B or C, got '{value}'``
 ===========================  ===================================================================
@@ -241,6 +242,22 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
             "hop",
             "hop is negative: " + hop_int.astype(str).astype(object),
         )
+    # a layout numbered from first_hop (mapping file) is shifted so that hop 0 is terminating
+    base = (
+        staged["_hop_base"].to_numpy(dtype=np.int64)
+        if "_hop_base" in staged
+        else np.zeros(n, np.int64)
+    )
+    below = whole & ~negative & (hop_int < base)
+    if below.any():
+        msg = (
+            "hop is below first_hop "
+            + base.astype(str).astype(object)
+            + ": "
+            + hop_int.astype(str).astype(object)
+        )
+        _set(reason, column, below, "hop", msg)
+    hop_int = np.where(whole & ~negative, hop_int - base, hop_int)
 
     times, naive = parse_times(text["call_time"])
     bad_time = (text["call_time"] != "") & times.isna().to_numpy()

@@ -225,3 +225,21 @@ def test_quoted_newline_keeps_line_numbers(tmp_path):
     result = load_inputs([path])
     assert result.hops["source_line"].tolist() == [2, 4]
     assert result.hops["response"].tolist() == ["Responded\nsee notes", "Responded"]
+
+
+def test_first_hop_shifts_one_based_layouts(tmp_path, from_csv):
+    raw = pd.read_csv(DATA / "hops_clean.csv", dtype=str, keep_default_na=False)
+    raw["hop"] = (raw["hop"].astype(int) + 1).astype(str)
+    raw.loc[len(raw)] = {**raw.iloc[0].to_dict(), "traceback_id": "TB-ZERO", "hop": "0"}
+    one_based = tmp_path / "one_based.csv"
+    raw.to_csv(one_based, index=False)
+    mapping = tmp_path / "m.yml"
+    mapping.write_text("first_hop: 1\n")
+    result = load_inputs([one_based], mapping=mapping)
+    assert result.rejects[["line", "reason"]].values.tolist() == [
+        [36, "hop is below first_hop 1: 0"]
+    ]
+    pd.testing.assert_frame_equal(result.hops[CONTENT], from_csv.hops[CONTENT])
+    mapping.write_text("first_hop: -1\n")
+    with pytest.raises(InputFileError, match="first_hop must be a whole number >= 0, got -1"):
+        load_mapping(mapping)
