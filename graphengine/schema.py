@@ -147,10 +147,10 @@ def check_hops(frame: pd.DataFrame) -> None:
     for name in HOP_REQUIRED:
         if frame[name].isna().any():
             raise SchemaError(f"hop frame has empty values in required column {name!r}")
-    bad_roles = set(frame["role"].dropna()) - set(ROLES)
+    bad_roles = set(frame["role"].dropna().unique()) - set(ROLES)
     if bad_roles:
         raise SchemaError(f"hop frame has unknown role(s): {sorted(bad_roles)}")
-    bad_cats = set(frame["response_category"].dropna()) - set(RESPONSE_CATEGORIES)
+    bad_cats = set(frame["response_category"].dropna().unique()) - set(RESPONSE_CATEGORIES)
     if bad_cats:
         raise SchemaError(f"hop frame has unknown response categories: {sorted(bad_cats)}")
 
