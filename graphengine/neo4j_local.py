@@ -53,6 +53,7 @@ __all__ = [
     "Neo4jStartError",
     "ensure_jars",
     "home_dir",
+    "last_port",
     "lib_dir",
     "log_tail",
     "neo4j_version",
@@ -315,6 +316,15 @@ def running_server(home: Path | None = None) -> LocalServer | None:
     pid = int(state.get("pid", 0))
     port = int(state.get("port", DEFAULT_PORT))
     return LocalServer(pid=pid if pid in pids else pids[0], port=port, home=home)
+
+
+def last_port(home: Path | None = None) -> int | None:
+    """Return the Bolt port the server of ``home`` was last started on, or ``None``."""
+    try:
+        state = json.loads(_state_file((home or home_dir()).resolve()).read_text(encoding="utf-8"))
+        return int(state["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _port_in_use(port: int) -> bool:
@@ -608,6 +618,5 @@ def stop(home: Path | None = None) -> list[int]:
     with _locked(home):
         pids = server_processes(home)
         _terminate(pids)
-        with contextlib.suppress(FileNotFoundError):
-            _state_file(home).unlink()
+        # The state file stays: it remembers the port for `status` after a stop.
         return pids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import re
 import sys
 from typing import Any
@@ -70,7 +71,11 @@ def register(subparsers: Any) -> None:
             "password file) and print its URI and version from dbms.components(). " + _HOME_HELP
         ),
     )
-    _port_option(status, "Bolt port to ask (default: the running server's, else 7687)")
+    _port_option(
+        status,
+        "Bolt port to ask (default: the running server's, else a local NEO4J_URI's, else the "
+        "port this home last ran on, else 7687)",
+    )
     status.set_defaults(func=run_status)
 
 
@@ -133,7 +138,17 @@ def run_status(args: argparse.Namespace) -> int:
             f"NEO4J_URI={settings.uri} is not the local server; `graphengine neo4j status` "
             "only asks the local one (unset NEO4J_URI)"
         )
-    port = args.port or (server.port if server else int(match.group(1)))
+    # An explicit --port, then the running server, then an explicit NEO4J_URI, then the port
+    # this home last ran on (so that `status` after `stop` names that port), then 7687.
+    explicit_uri = bool(os.environ.get("NEO4J_URI"))
+    if args.port:
+        port = args.port
+    elif server is not None:
+        port = server.port
+    elif explicit_uri:
+        port = int(match.group(1))
+    else:
+        port = neo4j_local.last_port() or int(match.group(1))
     settings = dataclasses.replace(settings, uri=f"bolt://127.0.0.1:{port}")
     with connect(settings) as driver:
         version = server_version(driver)

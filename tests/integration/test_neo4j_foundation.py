@@ -217,7 +217,8 @@ def test_lifecycle_of_a_second_isolated_server(tmp_path):
     assert neo4j_local.server_processes(home) == []
     assert not maven_calls.exists()
 
-    after = _cli("neo4j", "status", env=env_no_password)
+    # Without NEO4J_URI, status asks the port this home last ran on.
+    after = _cli("neo4j", "status", env={**env_no_password, "NEO4J_URI": ""})
     assert after.returncode == 1
     assert after.stderr.startswith(
         f"graphengine: error: cannot reach Neo4j at bolt://127.0.0.1:{port}; "
