@@ -25,6 +25,8 @@ VERB_MODULES: tuple[str, ...] = (
     "analyze",
     "export",
     "evidence",
+    "investigate",
+    "demo",
 )
 
 
