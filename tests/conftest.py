@@ -44,13 +44,9 @@ def neo4j_driver() -> Iterator:
 
 def clear_database(driver) -> None:
     """Delete every node and relationship (constraints and indexes stay), in batches."""
-    from graphengine.store.connection import session_database
+    from graphengine.store import clear_database as clear
 
-    # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
-    with driver.session(database=session_database(driver)) as session:
-        session.run(
-            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
+    clear(driver)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+from graphengine.store.admin import clear_database
 from graphengine.store.connection import connect, execute_read, execute_write, server_version
 from graphengine.store.load import LoadReport, ensure_schema, load_frames, refresh_sends_to
 from graphengine.store.read import (
@@ -27,6 +28,7 @@ from graphengine.store.read import (
 
 __all__ = [
     "LoadReport",
+    "clear_database",
     "connect",
     "ensure_schema",
     "execute_read",

@@ -22,6 +22,8 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "CLEAR_RELATIONSHIPS",
+    "CLEAR_NODES",
     "SCHEMA_STATEMENTS",
     "AWAIT_INDEXES",
     "MERGE_PROVIDERS",
@@ -358,3 +360,10 @@ ALL_STATEMENTS: dict[str, str] = {
     "FINGERPRINT_RELATIONSHIPS": FINGERPRINT_RELATIONSHIPS,
     "NAIVE_HOP": NAIVE_HOP,
 }
+
+
+# Emptying a scratch database (tests, notebooks). Relationships go first, in batches: a hub
+# provider's DETACH DELETE alone can exceed the transaction memory limit. CALL ... IN
+# TRANSACTIONS needs an auto-commit transaction (session.run), not a managed one.
+CLEAR_RELATIONSHIPS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF $batch ROWS"
+CLEAR_NODES = "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF $batch ROWS"

@@ -22,6 +22,7 @@ import pytest
 from graphengine import queries
 from graphengine.errors import QueryError
 from graphengine.store import (
+    clear_database,
     graph_counts,
     graph_fingerprint,
     load_frames,
@@ -80,11 +81,7 @@ T = {
 @pytest.fixture(scope="module")
 def graph(neo4j_driver) -> Iterator[Any]:
     """The fixture graph, loaded once for this module through the real loader and store."""
-    # relationships first: a hub provider's DETACH DELETE alone can exceed the transaction
-    # memory limit when a large graph (e.g. a benchmark's) was left behind
-    with neo4j_driver.session() as session:
-        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS").consume()
-        session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+    clear_database(neo4j_driver)
     result = load_inputs([DATA / "hops.csv"], providers=DATA / "rmd.csv")
     report = load_frames(neo4j_driver, result.hops, result.providers, progress=False)
     assert report.graph["ROUTED"] == 29 and report.graph["SENDS_TO"] == 20
