@@ -235,5 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"wrote {len(result.rows)} rows to {target}", file=sys.stderr)
     else:
         render(result, args.format, sys.stdout)
-    # the runner already logged a truncation warning on stderr
+    note = result.truncation_note()
+    if note:
+        print(f"graphengine: {note}", file=sys.stderr)
     return 0
