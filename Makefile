@@ -63,12 +63,12 @@ test-unit: venv  ## the fast unit tests only (no server)
 
 # The server is stopped on every way out (tests failing, Ctrl-C): the trap runs when the shell exits,
 # and the shell keeps pytest's exit status.
-test: setup lint  ## everything CI runs: lint, start the local Neo4j, the whole suite, stop Neo4j
+test: setup lint  ## everything CI runs: lint, start the local Neo4j, the suite and the notebooks, stop Neo4j
 	@trap '$(GE) neo4j stop' EXIT; \
 	$(GE) neo4j start --port $(NEO4J_PORT) && \
-	export NEO4J_URI=bolt://127.0.0.1:$(NEO4J_PORT) NEO4J_DATABASE= && \
+	export NEO4J_URI=bolt://127.0.0.1:$(NEO4J_PORT) NEO4J_DATABASE= GRAPHENGINE_SCRATCH_DATABASE=1 && \
 	echo "tests marked neo4j: $$($(BIN)/pytest -q -m neo4j --collect-only 2>/dev/null | tail -1)" && \
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --nbmake --durations=15 tests notebooks
 
 demo: venv chromium  ## the main job, end to end, on generated data
 	$(GE) demo
