@@ -36,6 +36,7 @@ from graphengine.errors import InputFileError
 
 __all__ = [
     "LEGAL_SUFFIXES",
+    "PLURAL_FOLDS",
     "split_dba",
     "normalise_name",
     "has_name_characters",
@@ -64,6 +65,29 @@ _DBA = re.compile(
     re.IGNORECASE,
 )
 _NAME_CHAR = re.compile(r"\w", re.UNICODE)
+
+#: Plural industry nouns folded to the singular, so that spelling slips such as
+#: "Telcast Networks" / "Telcast Network" resolve to one key. Only these words are folded: a
+#: general stemmer would merge names that differ in meaning. Names with different FRNs are
+#: still kept apart by :func:`build_identity`.
+PLURAL_FOLDS: dict[str, str] = {
+    "networks": "network",
+    "communications": "communication",
+    "signals": "signal",
+    "solutions": "solution",
+    "services": "service",
+    "systems": "system",
+    "technologies": "technology",
+    "carriers": "carrier",
+    "connections": "connection",
+    "connects": "connect",
+    "exchanges": "exchange",
+    "holdings": "holding",
+    "partners": "partner",
+    "enterprises": "enterprise",
+    "links": "link",
+    "lines": "line",
+}
 
 
 def has_name_characters(name: object) -> bool:
@@ -119,7 +143,7 @@ def _clean(text: str) -> str:
         if len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES:
             tokens = tokens[:-1]
             changed = True
-    return " ".join(tokens)
+    return " ".join(PLURAL_FOLDS.get(tok, tok) for tok in tokens)
 
 
 def normalise_name(name: str) -> str:
@@ -133,6 +157,8 @@ def normalise_name(name: str) -> str:
     'lingo telecom'
     >>> normalise_name("AT&T Corp.")
     'att'
+    >>> normalise_name("Telcast Networks, Inc.") == normalise_name("Telcast Network")
+    True
     """
     legal, _ = split_dba(name)
     return _clean(legal)

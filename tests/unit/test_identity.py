@@ -22,8 +22,9 @@ from loaders.identity import build_identity, normalise_name, read_aliases, split
         ("Andes Route S.A. de C.V.", "andes route"),
         ("Baltic Link GmbH", "baltic link"),
         ("Coral Carrier S.A.S.", "coral carrier"),
-        ("thinQ Technologies, Inc.", "thinq technologies"),
-        ("ThinQ Technologies", "thinq technologies"),
+        ("thinQ Technologies, Inc.", "thinq technology"),
+        ("ThinQ Technologies", "thinq technology"),
+        ("Telcast Networks", "telcast network"),
         ("Lingo Telecom, LLC d/b/a BullsEyeComm", "lingo telecom"),
         ("LLC", "llc"),  # never normalised to nothing
     ],
