@@ -4,7 +4,7 @@ The graph is tests/data/queries/hops.csv + rmd.csv, loaded through the real load
 plus ecosystem ids written back (see tests/data/queries/README.md for the call flows). Every
 expected row below is derived by hand from that table; the derivation is in each docstring.
 Abbreviations: BW bluebell wireless, CM cobalt mobile, DT delta transit, EC echo carrier,
-FG falcon gateway, GG granite gateway, HD harbor dialer, IV indigo voice, JN juniper networks,
+FG falcon gateway, GG granite gateway, HD harbor dialer, IV indigo voice, JN juniper network,
 KT kestrel telecom, LL lotus link.
 """
 
@@ -36,7 +36,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "queries"
 
 BW, CM, DT, EC = "bluebell wireless", "cobalt mobile", "delta transit", "echo carrier"
 FG, GG, HD, IV = "falcon gateway", "granite gateway", "harbor dialer", "indigo voice"
-JN, KT, LL = "juniper networks", "kestrel telecom", "lotus link"
+JN, KT, LL = "juniper network", "kestrel telecom", "lotus link"
 MR = "maple routes"  # in the registry only: no traced hop
 # display names come from the registry's business_name; EC and LL are not in it, so they keep
 # the name printed in the hop table
@@ -160,7 +160,7 @@ def test_provider_tracebacks_matches_key_and_display_name(graph):
         ("TB07", T["TB07"], AUTO, 2, "intermediate", "responded", IV, DT),
         ("TB08", T["TB08"], TAX, 2, "intermediate", "no_response", None, FG),
     ]
-    for name in (JN, "Juniper Networks LLC", "juniper NETWORKS"):
+    for name in (JN, "Juniper Networks LLC", "JUNIPER NETWORKS LLC"):
         assert rows(graph, "provider_tracebacks", provider=name) == expected
 
 
@@ -710,7 +710,7 @@ def test_cli_injection_is_data_and_table_output(cli, graph):
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0].split() == list(queries.get("non_responsive_providers").returns)
-    assert lines[1].split()[:2] == ["juniper", "networks"]
+    assert lines[1].split()[:2] == ["juniper", "network"]
     assert lines[-1] == "(1 rows)"
 
 
