@@ -25,41 +25,23 @@ import json
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 import loaders
+from graphengine.evaluation import precision_recall, truth_keys
 from graphengine.findings import compute_findings
 from loaders.synthetic import generate
 
-__all__ = ["evaluate", "truth_keys"]
-
-
-def truth_keys(hops: pd.DataFrame, truth: dict[str, Any]) -> dict[str, str]:
-    """Canonical truth name -> the provider_key most of its printed names resolved to."""
-    name_map: dict[str, str] = truth.get("name_map", {})
-    printed = hops[["provider", "provider_key"]].drop_duplicates()
-    votes: dict[str, Counter[str]] = {}
-    for name, key in printed.itertuples(index=False):
-        canonical = name_map.get(str(name), str(name))
-        votes.setdefault(canonical, Counter())[str(key)] += 1
-    return {name: counts.most_common(1)[0][0] for name, counts in votes.items()}
+__all__ = ["evaluate"]
 
 
 def _names(entries: Any) -> set[str]:
     if isinstance(entries, dict):
         return set(entries)
     return {e["provider"] if isinstance(e, dict) else str(e) for e in entries}
-
-
-def _pr(found: set[str], truth: set[str]) -> tuple[float, float]:
-    tp = len(found & truth)
-    precision = tp / len(found) if found else 1.0
-    recall = tp / len(truth) if truth else 1.0
-    return precision, recall
 
 
 def write_aliases(truth: dict[str, Any], path: Path) -> Path:
@@ -96,7 +78,7 @@ def evaluate(folder: Path, identity: str = "aliases") -> dict[str, Any]:
         ("non-cooperative", found.noncooperative, truth["non_cooperative"]),
     ):
         got, want = set(mine["provider_key"]), keyed(theirs)
-        p, r = _pr(got, want)
+        p, r = precision_recall(got, want)
         rows[label] = {"found": len(got), "truth": len(want), "precision": p, "recall": r}
 
     planted = pd.read_csv(folder / "rmd_violations.csv", dtype=str)
@@ -105,7 +87,7 @@ def evaluate(folder: Path, identity: str = "aliases") -> dict[str, Any]:
     got_edges = set(zip(v["traceback_id"].astype(str), v["hop"].astype(int), strict=True))
     in_rmd = set(providers.loc[providers["in_rmd"].fillna(False).astype(bool), "provider_key"])
     listed_upstream = v[v["upstream_key"].isin(in_rmd) & v["reason"].eq("not_listed")]
-    p, r = _pr(got_edges, want_edges)
+    p, r = precision_recall(got_edges, want_edges)
     rows["RMD violations (edges)"] = {
         "found": len(got_edges),
         "truth": len(want_edges),
