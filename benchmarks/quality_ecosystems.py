@@ -67,7 +67,7 @@ def score(
     want = _labels([planted[truth_of[k]] for k in keys])
     got = _labels([membership[k] if membership[k] is not None else f"none-{k}" for k in keys])
     nmi = ig.compare_communities(want, got, method="nmi")
-    ari = ig.compare_communities(want, got, method="ari")
+    ari = ig.compare_communities(want, got, method="adjusted_rand")
     return len(keys), float(nmi), float(ari)
 
 

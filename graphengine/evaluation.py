@@ -108,7 +108,7 @@ def ecosystem_recovery(
     codes_g = pd.factorize(pd.Series(got))[0].tolist()
     return {
         "nmi": float(ig.compare_communities(codes_w, codes_g, method="nmi")),
-        "ari": float(ig.compare_communities(codes_w, codes_g, method="ari")),
+        "ari": float(ig.compare_communities(codes_w, codes_g, method="adjusted_rand")),
         "scored": len(want),
         "unassigned": unassigned,
     }
