@@ -32,12 +32,6 @@ from graphengine.store.connection import connect, session_database
 from graphengine.store.rows import pylist
 
 CAMPAIGNS = ["SSA imposter", "auto warranty", "Amazon imposter", "student loan", "tax relief"]
-#: Relationships first: detaching a hub provider with 100,000s of edges in one transaction
-#: would exceed the server's transaction memory limit.
-CLEAR = (
-    "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
-    "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS",
-)
 
 
 def synthetic_hops(n_hops: int, seed: int, providers: int = 2000) -> pd.DataFrame:
@@ -113,9 +107,7 @@ def cpu_seconds(pid: int | None) -> float:
 
 
 def clear(driver) -> None:
-    with driver.session(database=session_database(driver)) as session:
-        for statement in CLEAR:
-            session.run(statement).consume()
+    store.clear_database(driver)
 
 
 def naive(driver, hops: pd.DataFrame) -> float:

@@ -8,7 +8,7 @@ Examples
 --------
 >>> from graphengine import store
 >>> sorted(store.__all__)[:3]
-['LoadReport', 'connect', 'ensure_schema']
+['LoadReport', 'clear_database', 'connect']
 """
 
 from __future__ import annotations

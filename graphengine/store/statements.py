@@ -319,6 +319,12 @@ RETURN type(r) AS type, properties(r) AS props,
        labels(b) AS b_labels, coalesce(b.key, b.id, b.name) AS b_key
 """
 
+# Emptying a scratch database (tests, notebooks). Relationships go first, in batches: a hub
+# provider's DETACH DELETE alone can exceed the transaction memory limit. CALL ... IN
+# TRANSACTIONS needs an auto-commit transaction (session.run), not a managed one.
+CLEAR_RELATIONSHIPS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF $batch ROWS"
+CLEAR_NODES = "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF $batch ROWS"
+
 #: The naive baseline of benchmarks/bench_load.py: one auto-commit query per hop, MERGE on
 #: everything. Parameters: id, key, up, hop, call_time, campaign, role, response_category.
 NAIVE_HOP = """
@@ -359,11 +365,6 @@ ALL_STATEMENTS: dict[str, str] = {
     "FINGERPRINT_NODES": FINGERPRINT_NODES,
     "FINGERPRINT_RELATIONSHIPS": FINGERPRINT_RELATIONSHIPS,
     "NAIVE_HOP": NAIVE_HOP,
+    "CLEAR_RELATIONSHIPS": CLEAR_RELATIONSHIPS,
+    "CLEAR_NODES": CLEAR_NODES,
 }
-
-
-# Emptying a scratch database (tests, notebooks). Relationships go first, in batches: a hub
-# provider's DETACH DELETE alone can exceed the transaction memory limit. CALL ... IN
-# TRANSACTIONS needs an auto-commit transaction (session.run), not a managed one.
-CLEAR_RELATIONSHIPS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF $batch ROWS"
-CLEAR_NODES = "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF $batch ROWS"

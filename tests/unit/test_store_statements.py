@@ -75,6 +75,8 @@ EXPECTED_PARAMS = {
     "READ_PROVIDERS": set(),
     "READ_SENDS_TO": set(),
     "READ_HOPS": set(),
+    "CLEAR_RELATIONSHIPS": {"batch"},
+    "CLEAR_NODES": {"batch"},
     "FINGERPRINT_NODES": set(),
     "FINGERPRINT_RELATIONSHIPS": set(),
     "NAIVE_HOP": {"id", "key", "up", "hop", "call_time", "campaign", "role", "response_category"},
