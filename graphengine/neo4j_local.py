@@ -379,7 +379,9 @@ def _local_password(home: Path) -> str:
     elif path.is_file():
         return path.read_text(encoding="utf-8").strip()
     else:
-        password = secrets.token_urlsafe(18)
+        # Letters and digits only: easy to paste, and never mistaken for a command-line option.
+        alphabet = string.ascii_letters + string.digits
+        password = "".join(secrets.choice(alphabet) for _ in range(24))
     if not (home / "data" / "dbms" / "auth.ini").exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -430,7 +432,8 @@ def _set_initial_password(java: str, lib: Path, home: Path, password: str) -> No
     # The password is an argument of this short-lived local command (Neo4j's own tool reads
     # it no other way); it is never logged.
     done = subprocess.run(
-        [java, "-cp", f"{lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", password],
+        # "--" ends the options: a password that starts with "-" is still a password.
+        [java, "-cp", f"{lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", "--", password],
         env=env,
         capture_output=True,
         text=True,

@@ -262,3 +262,21 @@ def test_debug_logs_never_show_the_password(neo4j_driver):
     for done, secret in ((good, password), (bad, WRONG_PASSWORD)):
         assert secret not in done.stdout + done.stderr
     assert bad.stderr.splitlines()[-1].startswith("graphengine: error: authentication failed")
+
+
+def test_generated_password_is_letters_and_digits(tmp_path, monkeypatch):
+    """A generated password never starts with '-' (Neo4j's admin tool would read an option)."""
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    password = neo4j_local._local_password(tmp_path)
+    assert re.fullmatch(r"[A-Za-z0-9]{24}", password)
+    assert (tmp_path / "password").read_text().strip() == password
+
+
+def test_initial_password_may_start_with_a_dash(tmp_path):
+    """Neo4j's own admin tool, for real, takes a user's password that looks like an option."""
+    home = tmp_path / "home"
+    neo4j_local._write_conf(home, _free_port())
+    neo4j_local._set_initial_password(
+        neo4j_local.java_executable(), neo4j_local.ensure_jars(), home, "-looks-like-an-option"
+    )
+    assert (home / "data" / "dbms" / "auth.ini").is_file()
