@@ -110,7 +110,7 @@ def test_report_is_self_contained(first) -> None:
 
 
 def test_same_input_and_seed_give_the_same_report_timestamps_apart(dataset, first) -> None:
-    second = _run(dataset, "run2", T2)  # HTML is enough: the report embeds figure JSON
+    second = _run(dataset, "run2", T2, formats=("html", "png"))
     one = first.report.read_text(encoding="utf-8")
     two = second.report.read_text(encoding="utf-8")
     stamp = re.compile(r"2026-0[12]-0[23]T0[34]:0[45]:0[56]Z")

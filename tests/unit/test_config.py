@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -118,7 +119,10 @@ def test_dotenv_fills_unset_variables_only(tmp_path, monkeypatch):
         "NEO4J_URI=bolt://127.0.0.1:7711\nNEO4J_PASSWORD=from-dotenv\nNEO4J_DATABASE=cases\n"
     )
     for name in ("NEO4J_URI", "NEO4J_PASSWORD", "NEO4J_USERNAME", "NEO4J_DATABASE"):
-        monkeypatch.delenv(name, raising=False)
+        # setenv first, so that monkeypatch also removes what load_dotenv sets: a leaked
+        # NEO4J_PASSWORD would reach every later subprocess (the notebooks' kernels).
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.setenv("NEO4J_DATABASE", "already-set")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(config, "_dotenv_loaded", False)
@@ -181,3 +185,9 @@ def test_generated_password_file_is_private(tmp_path, monkeypatch):
     assert file.stat().st_mode & 0o777 == 0o600
     # A second call reuses the file instead of making a new password.
     assert neo4j_local._local_password(tmp_path) == password
+
+
+def test_no_neo4j_setting_leaks_from_the_dotenv_test():
+    """Runs after the .env test: what load_dotenv set there is gone again."""
+    assert os.environ.get("NEO4J_PASSWORD") != "from-dotenv"
+    assert os.environ.get("NEO4J_URI") != "bolt://127.0.0.1:7711"
