@@ -103,13 +103,14 @@ MATCH (t:Traceback {id: id})
 RETURN t.id AS id, t.content_hash AS content_hash
 """
 
-#: cols: {id, call_time, campaign, calling_number, calling_number_e164, called_number,
+#: cols: {id, call_time_s, call_time_ns, campaign, calling_number, calling_number_e164, called_number,
 #: called_number_e164, attestation, source_file, source_sha256, content_hash}. Every
 #: property is set (a null removes it), so a re-load leaves no stale value behind.
 MERGE_TRACEBACKS = """
 UNWIND range(0, size($cols.id) - 1) AS i
 MERGE (t:Traceback {id: $cols.id[i]})
-SET t.call_time = $cols.call_time[i],
+SET t.call_time = CASE WHEN $cols.call_time_s[i] IS NULL THEN null
+                  ELSE datetime.fromepoch($cols.call_time_s[i], $cols.call_time_ns[i]) END,
     t.campaign = $cols.campaign[i],
     t.calling_number = $cols.calling_number[i],
     t.calling_number_e164 = $cols.calling_number_e164[i],
@@ -179,8 +180,10 @@ CREATE (t)-[:HOP {
 }]->(p)
 """
 
-#: cols: {up, down, traceback_id, hop, call_time, campaign, attestation,
-#: response_category}. One edge per hop in call-flow direction (upstream -> downstream).
+#: cols: {up, down, traceback_id, hop, call_time_s, call_time_ns, campaign, attestation,
+#: response_category}. ``call_time`` travels as two integers (seconds, nanoseconds; see
+#: :func:`graphengine.store.rows.epoch_parts`) and is rebuilt here: packing a ``datetime`` in
+#: the driver is slow. One edge per hop in call-flow direction (upstream -> downstream).
 #: Properties are spelled out (not ``SET r = map``) so the plan needs no Eager step; a null
 #: value stores no property.
 CREATE_ROUTED = """
@@ -188,7 +191,9 @@ UNWIND range(0, size($cols.up) - 1) AS i
 MATCH (u:Provider {key: $cols.up[i]})
 MATCH (d:Provider {key: $cols.down[i]})
 CREATE (u)-[:ROUTED {
-  traceback_id: $cols.traceback_id[i], hop: $cols.hop[i], call_time: $cols.call_time[i],
+  traceback_id: $cols.traceback_id[i], hop: $cols.hop[i],
+  call_time: CASE WHEN $cols.call_time_s[i] IS NULL THEN null
+             ELSE datetime.fromepoch($cols.call_time_s[i], $cols.call_time_ns[i]) END,
   campaign: $cols.campaign[i], attestation: $cols.attestation[i],
   response_category: $cols.response_category[i]
 }]->(d)

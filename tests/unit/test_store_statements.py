@@ -146,9 +146,16 @@ def test_write_statements_store_every_row_field() -> None:
     for prop in R.HOP_PROPS.values():
         assert f"{prop}: $cols.{prop}[i]" in S.CREATE_HOPS, prop
     for prop in (*R.TRACEBACK_PROPS, "content_hash"):
-        assert f"t.{prop} = $cols.{prop}[i]" in S.MERGE_TRACEBACKS, prop
-    for prop in ("traceback_id", "hop", "call_time", "campaign", "attestation"):
+        if prop != "call_time":
+            assert f"t.{prop} = $cols.{prop}[i]" in S.MERGE_TRACEBACKS, prop
+    for prop in ("traceback_id", "hop", "campaign", "attestation"):
         assert f"{prop}: $cols.{prop}[i]" in S.CREATE_ROUTED, prop
+    # call_time travels as epoch seconds + nanoseconds (rows.epoch_parts)
+    rebuilt = "datetime.fromepoch($cols.call_time_s[i], $cols.call_time_ns[i])"
+    assert "t.call_time = CASE WHEN $cols.call_time_s[i] IS NULL" in S.MERGE_TRACEBACKS
+    assert rebuilt in S.MERGE_TRACEBACKS
+    assert "call_time: CASE WHEN $cols.call_time_s[i] IS NULL" in S.CREATE_ROUTED
+    assert rebuilt in S.CREATE_ROUTED
 
 
 # --- batching ------------------------------------------------------------------------------
@@ -203,7 +210,9 @@ def test_routed_rows_follow_call_flow() -> None:
         ("foreign", "gw", 1),
     ]
     assert rows["traceback_id"] == ["T1", "T1"]
-    assert rows["call_time"][0] == datetime(2024, 3, 1, 12, tzinfo=UTC)
+    noon = int(datetime(2024, 3, 1, 12, tzinfo=UTC).timestamp())
+    assert rows["call_time_s"] == [noon, noon] and rows["call_time_ns"] == [0, 0]
+    assert "call_time" not in rows
     assert rows["campaign"] == [None, None]  # missing -> None, never NaN
     assert R.upstream_keys(rows) == ["foreign", "gw"]
 
@@ -231,7 +240,12 @@ def test_traceback_rows_take_the_lowest_hop_and_the_hash() -> None:
     assert cols["campaign"] == ["SSA imposter"]
     assert cols["source_file"] == ["f.csv"]
     assert cols["content_hash"] == [hashes["T1"]]
-    assert set(cols) == set(R.TRACEBACK_PROPS) | {"content_hash", "id"}
+    assert set(cols) == (set(R.TRACEBACK_PROPS) - {"call_time"}) | {
+        "content_hash",
+        "id",
+        "call_time_s",
+        "call_time_ns",
+    }
 
 
 def test_content_hash_is_stable_and_sees_every_change() -> None:
@@ -295,6 +309,17 @@ def test_of_campaign_rows_skip_tracebacks_without_a_campaign() -> None:
     frame = hops_frame(chain("T1", ["a"], campaign="auto warranty") + chain("T2", ["b"]))
     assert R.of_campaign_rows(frame) == {"id": ["T1"], "campaign": ["auto warranty"]}
     assert R.campaign_names(frame) == ["auto warranty"]
+
+
+def test_epoch_parts_split_seconds_and_truncate_to_microseconds() -> None:
+    stamps = pd.Series(
+        pd.to_datetime(
+            ["2024-01-02T03:04:05.123456789Z", None, "1969-12-31T23:59:59.25Z"], utc=True
+        )
+    )
+    secs, nanos = R.epoch_parts(stamps)
+    assert secs == [1704164645, None, -1]
+    assert nanos == [123456000, None, 250000000]
 
 
 def test_pylist_turns_missing_values_into_none() -> None:
