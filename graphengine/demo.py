@@ -75,6 +75,8 @@ def run_demo(
     from loaders.synthetic import generate
 
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; give a folder")
     if out.exists() and any(out.iterdir()):
         if not (out / DEMO_MARKER).is_file():
             raise ConfigError(
