@@ -14,6 +14,20 @@ from graphengine import schema
 
 STORE_DATA = Path(__file__).resolve().parents[1] / "data" / "store"
 
+#: Graph counts after loading tests/data/store/hops.csv (counted by hand in its README.md).
+EXPECTED = {
+    "Provider": 8,
+    "Traceback": 4,
+    "Campaign": 2,
+    "Customer": 1,
+    "ROUTED": 10,
+    "HOP": 14,
+    "OF_CAMPAIGN": 3,
+    "FROM_CUSTOMER": 2,
+    "CUSTOMER_OF": 2,
+    "SENDS_TO": 6,
+}
+
 
 def canonical_frame(path: Path) -> pd.DataFrame:
     """Read a CSV that already has canonical hop columns into a checked hop frame."""

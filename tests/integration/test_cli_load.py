@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import clear_database
-from store_helpers import STORE_DATA
+from store_helpers import EXPECTED, STORE_DATA
 
 from graphengine import store
 from graphengine.cli.main import main
@@ -20,19 +20,6 @@ from loaders.synthetic import generate
 
 pytestmark = pytest.mark.neo4j
 
-#: tests/data/store/README.md: counted by hand.
-EXPECTED = {
-    "Provider": 8,
-    "Traceback": 4,
-    "Campaign": 2,
-    "Customer": 1,
-    "ROUTED": 10,
-    "HOP": 14,
-    "OF_CAMPAIGN": 3,
-    "FROM_CUSTOMER": 2,
-    "CUSTOMER_OF": 2,
-    "SENDS_TO": 6,
-}
 LOADER_DATA = Path(__file__).resolve().parents[1] / "data" / "loaders"
 
 

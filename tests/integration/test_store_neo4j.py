@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import clear_database
+from store_helpers import EXPECTED
 from store_helpers import store_hops as read_store_hops
 
 from graphengine import graph, schema, store
@@ -36,20 +37,6 @@ def loaded(neo4j_driver, store_hops):
         store.load_frames(neo4j_driver, store_hops, progress=False)
         _LOADED["fingerprint"] = store.graph_fingerprint(neo4j_driver)
     return neo4j_driver
-
-
-EXPECTED = {
-    "Provider": 8,
-    "Traceback": 4,
-    "Campaign": 2,
-    "Customer": 1,
-    "ROUTED": 10,
-    "HOP": 14,
-    "OF_CAMPAIGN": 3,
-    "FROM_CUSTOMER": 2,
-    "CUSTOMER_OF": 2,
-    "SENDS_TO": 6,
-}
 
 
 def _one(driver, query: str, **params):
