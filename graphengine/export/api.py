@@ -341,6 +341,20 @@ def _write_settings(folder: Path, settings: ExportSettings, provenance: Provenan
         (query_dir / "parameters.json").write_text(dump_json(params), encoding="utf-8")
 
 
+def _timeline(
+    weeks: pd.DataFrame,
+    subject: str,
+    settings: ExportSettings,
+    window: str,
+    generated: str,
+    fingerprint: str,
+) -> tuple[str, go.Figure]:
+    """The ``timeline`` figure of a bundle, with the same title block as its diagram."""
+    title = TitleBlock(subject, settings.case_label, window, generated, fingerprint)
+    size = FigureSize(width=settings.width, height=settings.height, left=70)
+    return ("timeline", timeline_figure(weeks, title, size=size))
+
+
 def _window(hops: pd.DataFrame, keys: set[str]) -> str:
     ids = hops.loc[hops["provider_key"].isin(keys), "traceback_id"].unique()
     return tables.data_window(hops[hops["traceback_id"].isin(ids)])
@@ -468,19 +482,13 @@ def export_ecosystem(
                 nodes, edges, coords, title, size=size, fade_hubs=settings.hubs == "fade"
             ),
         ),
-        (
-            "timeline",
-            timeline_figure(
-                weeks,
-                TitleBlock(
-                    f"Tracebacks per week by campaign: ecosystem {wanted}",
-                    settings.case_label,
-                    window,
-                    generated,
-                    fingerprint,
-                ),
-                size=FigureSize(width=settings.width, height=settings.height, left=70),
-            ),
+        _timeline(
+            weeks,
+            f"Tracebacks per week by campaign: ecosystem {wanted}",
+            settings,
+            window,
+            generated,
+            fingerprint,
         ),
     ]
     content = _Content(
@@ -609,19 +617,13 @@ def export_provider(
                 fade_hubs=settings.hubs == "fade",
             ),
         ),
-        (
-            "timeline",
-            timeline_figure(
-                weeks,
-                TitleBlock(
-                    f"Tracebacks per week by campaign through {name}",
-                    settings.case_label,
-                    window,
-                    generated,
-                    fingerprint,
-                ),
-                size=FigureSize(width=settings.width, height=settings.height, left=70),
-            ),
+        _timeline(
+            weeks,
+            f"Tracebacks per week by campaign through {name}",
+            settings,
+            window,
+            generated,
+            fingerprint,
         ),
     ]
     content = _Content(
