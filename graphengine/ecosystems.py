@@ -55,7 +55,6 @@ __all__ = [
     "detect_ecosystems",
     "partition_graph",
     "resolution_scan",
-    "write_back_ecosystems",
 ]
 
 METHODS: tuple[str, ...] = ("leiden", "louvain", "infomap")
@@ -879,34 +878,3 @@ def resolution_scan(
             }
         )
     return pd.DataFrame(rows)
-
-
-def write_back_ecosystems(driver: Any, result: EcosystemResult) -> int:
-    """Write ``Provider.ecosystem`` and ``Provider.ecosystem_stability`` into Neo4j.
-
-    Providers with no ecosystem (hubs, small groups, isolated) get both properties set to
-    null, so that a re-run never leaves a stale id behind.
-
-    Parameters
-    ----------
-    driver : neo4j.Driver
-        An open driver; writes go through the store's batched
-        :func:`graphengine.store.write_provider_properties`.
-    result : EcosystemResult
-
-    Returns
-    -------
-    int
-        Number of providers written.
-    """
-    from graphengine import store
-
-    frame = pd.DataFrame(
-        {
-            "provider_key": result.providers["provider_key"],
-            "ecosystem": result.providers["ecosystem"],
-            "ecosystem_stability": result.providers["stability"],
-        }
-    )
-    written = store.write_provider_properties(driver, frame, ["ecosystem", "ecosystem_stability"])
-    return int(written) if written is not None else len(frame)

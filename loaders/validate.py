@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graphengine.csvsafe import is_formula_like
 from loaders.identity import has_name_characters
-from loaders.safe_csv import is_formula_like
 
 __all__ = [
     "MAX_FIELD_CHARS",

@@ -2,7 +2,7 @@
 
 Writes ``ecosystems.csv``, ``providers.csv`` and ``analysis.json`` (settings, inputs with
 their SHA-256, seed and library versions) into ``--out``, then the findings step
-(:mod:`graphengine.findings.cli`) adds ``findings.json`` and ``targets.csv``; prints a one-line
+(:mod:`graphengine.cli.options`) adds ``findings.json`` and ``targets.csv``; prints a one-line
 JSON summary on stdout. ``--write-back`` stores ``Provider.ecosystem`` and ``Provider.ecosystem_stability``
 in Neo4j.
 """
@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graphengine.cli.options import add_arguments, config_from_args
 from graphengine.ecosystems import DEFAULT_SEED, METHODS, OBJECTIVES, HubRule
 from graphengine.errors import ConfigError, InputFileError
 
@@ -96,8 +97,6 @@ def register(subparsers: Any) -> None:
             "into Neo4j"
         ),
     )
-    from graphengine.findings.cli import add_arguments
-
     add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -125,7 +124,7 @@ def _read_files(args: argparse.Namespace) -> tuple[Any, Any, list[str | Path]]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine analyze``; return the exit status."""
-    from graphengine.analysis import run_analysis, write_outputs
+    from graphengine.pipeline.analysis import run_analysis, write_outputs
 
     if bool(args.files) == bool(args.from_neo4j):
         raise ConfigError("give traceback FILE(s) or --from-neo4j (one of the two)")
@@ -133,8 +132,6 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--runs must be at least 1, got {args.runs}")
     if args.from_neo4j and (args.providers or args.mapping or args.aliases):
         raise ConfigError("--providers, --mapping and --aliases apply to files, not --from-neo4j")
-    from graphengine.findings.cli import config_from_args
-
     findings_config = config_from_args(args)  # reject bad findings options before slow steps
     driver = None
     try:
@@ -171,21 +168,20 @@ def run(args: argparse.Namespace) -> int:
             **result.settings["counts"],
         }
         if args.write_back:
-            from graphengine.ecosystems import write_back_ecosystems
+            from graphengine.store.writeback import write_ecosystems
 
             driver = driver or _connect()
-            summary["written_back"] = write_back_ecosystems(driver, result.ecosystems)
-        from graphengine.findings.cli import run_step
+            summary["written_back"] = write_ecosystems(driver, result.ecosystems.providers)
+        from graphengine.pipeline.analysis import findings_step
 
         summary.update(
-            run_step(
-                args,
+            findings_step(
                 hops,
                 providers,
                 result.ecosystems.providers,
                 args.out,
+                findings_config,
                 driver if args.write_back else None,
-                config=findings_config,
             )
         )
     finally:

@@ -113,7 +113,7 @@ def _date(text: str) -> dt.date:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``generate`` verb to the CLI."""
-    from loaders.synthetic_config import GeneratorConfig
+    from graphengine.synthetic.config import GeneratorConfig
 
     d = GeneratorConfig()
     p = subparsers.add_parser(
@@ -157,7 +157,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Generate the data set described by ``args`` and print its JSON summary on stdout."""
-    from loaders.synthetic import GeneratorConfig, generate
+    from graphengine.synthetic import GeneratorConfig, generate
 
     values = {name: getattr(args, name) for name in GeneratorConfig.field_names()}
     try:

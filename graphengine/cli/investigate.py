@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from graphengine.cli.options import add_arguments as add_findings_arguments
+from graphengine.cli.options import config_from_args
 from graphengine.ecosystems import DEFAULT_SEED, METHODS
 
 __all__ = ["register", "run", "add_investigation_arguments", "options_from_args", "print_outputs"]
@@ -13,8 +15,6 @@ __all__ = ["register", "run", "add_investigation_arguments", "options_from_args"
 
 def add_investigation_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options shared by ``investigate`` and ``demo`` (analysis, evidence, findings)."""
-    from graphengine.findings.cli import add_arguments as add_findings_arguments
-
     parser.add_argument("--case", default="", metavar="LABEL", help="case label for titles")
     parser.add_argument(
         "--neo4j",
@@ -57,9 +57,8 @@ def add_investigation_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from_args(args: argparse.Namespace) -> Any:
-    """Build :class:`graphengine.investigate.InvestigateOptions` from parsed options."""
-    from graphengine.findings.cli import config_from_args
-    from graphengine.investigate import InvestigateOptions
+    """Build :class:`graphengine.pipeline.investigate.InvestigateOptions` from parsed options."""
+    from graphengine.pipeline.investigate import InvestigateOptions
 
     formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
     return InvestigateOptions(
@@ -125,7 +124,7 @@ def print_outputs(result: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine investigate``; return the exit status."""
-    from graphengine.investigate import investigate
+    from graphengine.pipeline.investigate import investigate
 
     result = investigate(
         args.inputs,

@@ -209,7 +209,7 @@ def render(result: QueryResult, fmt: str, stream: TextIO) -> None:
         stream.write("\n")
         return
     if fmt == "csv":
-        from loaders.safe_csv import neutralise_frame
+        from graphengine.csvsafe import neutralise_frame
 
         neutralise_frame(_flat_frame(result, ";")).to_csv(stream, index=False, lineterminator="\n")
         return

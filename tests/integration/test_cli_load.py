@@ -16,7 +16,7 @@ from store_helpers import EXPECTED, STORE_DATA
 
 from graphengine import store
 from graphengine.cli.main import main
-from loaders.synthetic import generate
+from graphengine.synthetic import generate
 
 pytestmark = pytest.mark.neo4j
 

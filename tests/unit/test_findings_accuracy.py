@@ -22,7 +22,7 @@ from quality_findings import evaluate, write_aliases  # noqa: E402
 
 import loaders  # noqa: E402
 from graphengine.findings import compute_findings  # noqa: E402
-from loaders.synthetic import generate  # noqa: E402
+from graphengine.synthetic import generate  # noqa: E402
 
 
 @pytest.fixture(scope="module")

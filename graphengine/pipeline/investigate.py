@@ -33,11 +33,17 @@ from typing import Any
 
 import pandas as pd
 
-from graphengine.analysis import AnalysisResult, run_analysis, write_outputs
 from graphengine.ecosystems import DEFAULT_SEED
 from graphengine.errors import ConfigError, ExportError, InputFileError
 from graphengine.findings import Findings, FindingsConfig, compute_findings
+from graphengine.pipeline.analysis import (
+    AnalysisResult,
+    run_analysis,
+    write_findings_back,
+    write_outputs,
+)
 from graphengine.progress import bar
+from graphengine.store.writeback import write_ecosystems
 
 __all__ = ["InvestigateOptions", "Investigation", "investigate", "MARKER"]
 
@@ -210,7 +216,7 @@ def investigate(
         When Neo4j was asked for and cannot be reached.
     """
     import loaders
-    from graphengine.report import write_report
+    from graphengine.pipeline.report import write_report
 
     opts = options or InvestigateOptions()
     out_dir = Path(out)
@@ -288,14 +294,11 @@ def investigate(
             progress.update(1)
 
             if driver is not None:
-                from graphengine.ecosystems import write_back_ecosystems
-                from graphengine.findings.cli import write_back
-
                 assert neo4j_info is not None
-                neo4j_info["ecosystems_written_back"] = write_back_ecosystems(
-                    driver, analysis.ecosystems
+                neo4j_info["ecosystems_written_back"] = write_ecosystems(
+                    driver, analysis.ecosystems.providers
                 )
-                neo4j_info["scores_written_back"] = write_back(driver, findings)
+                neo4j_info["scores_written_back"] = write_findings_back(driver, findings)
         finally:
             if driver is not None:
                 driver.close()

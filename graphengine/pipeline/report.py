@@ -22,7 +22,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 if TYPE_CHECKING:
-    from graphengine.investigate import Investigation
+    from graphengine.pipeline.investigate import Investigation
 
 __all__ = ["render_report", "write_report", "SECTIONS"]
 
