@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         inputs: list[str | Path] = []
         if args.from_neo4j:
             from graphengine import store
-            from graphengine.graph import provider_graph_from_neo4j
+            from graphengine.store.read import provider_graph_from_neo4j
 
             driver = _connect()
             hops, providers = store.read_hops(driver), store.read_providers(driver)

@@ -10,7 +10,8 @@ from ecosystem_fixtures import hops_from_paths, planted_paths
 from graphengine import schema, store
 from graphengine.cli.main import main
 from graphengine.ecosystems import detect_ecosystems
-from graphengine.graph import provider_graph, provider_graph_from_neo4j
+from graphengine.graph import provider_graph
+from graphengine.store.read import provider_graph_from_neo4j
 from graphengine.store.writeback import write_ecosystems
 
 pytestmark = pytest.mark.neo4j

@@ -8,6 +8,7 @@ from ecosystem_fixtures import hops_from_paths
 
 from graphengine import graph, schema
 from graphengine.errors import ConfigError, SchemaError
+from graphengine.store.read import projection_frames
 
 
 def _edges(g):
@@ -82,7 +83,7 @@ def test_graph_from_edges_rejects_duplicate_pairs(hops):
 def test_projection_with_campaign_lists_is_normalised(hops):
     table = graph.edge_table(hops)
     listed = table.assign(campaigns=[c.split(";")[::-1] for c in table["campaigns"]])
-    keys, edges = graph._projection_frames((pd.DataFrame({"provider_key": ["a", "z"]}), listed))
+    keys, edges = projection_frames((pd.DataFrame({"provider_key": ["a", "z"]}), listed))
     assert keys == ["a", "z"]
     assert list(edges["campaigns"]) == list(table["campaigns"])
 

@@ -5,7 +5,7 @@ Examples
 >>> import igraph as ig
 >>> import pandas as pd
 >>> from graphengine import schema
->>> from graphengine.ecosystem_summary import summarize_ecosystems
+>>> from graphengine.ecosystems.summary import summarize_ecosystems
 >>> providers = pd.DataFrame({"provider_key": pd.Series([], dtype="string"),
 ...                           "ecosystem": pd.Series([], dtype="Int64")})
 >>> summarize_ecosystems(schema.empty_hops(), providers, ig.Graph(directed=True)).empty
