@@ -36,7 +36,7 @@ java-maven:  ## install Debian's Java 17 and Maven when missing (they run the lo
 	    openjdk-17-jre-headless maven >/dev/null; fi
 
 neo4j-jars: venv java-maven  ## fetch Neo4j Community's jars once (Maven; cached in ~/.m2 and neo4j/lib)
-	$(BIN)/python -c "from graphengine.neo4j_local import ensure_jars; ensure_jars()"
+	$(BIN)/python -c "from graphengine.store.jars import ensure_jars; ensure_jars()"
 
 neo4j-start: venv java-maven  ## start the local Neo4j in the background (NEO4J_PORT, default 7687)
 	$(GE) neo4j start --port $(NEO4J_PORT)
