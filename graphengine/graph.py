@@ -49,6 +49,7 @@ __all__ = [
     "graph_from_edges",
     "provider_graph",
     "provider_keys",
+    "betweenness",
 ]
 
 #: Columns of the aggregated edge table (one row per upstream -> downstream pair).
@@ -310,3 +311,22 @@ def provider_graph(
     _check_weight(weight)
     edges = edge_table(hops)
     return graph_from_edges(edges, provider_keys(hops, providers), weight=weight)
+
+
+def betweenness(graph: ig.Graph, weights: list[float] | None = None) -> np.ndarray:
+    """Return the weighted, normalised betweenness of every vertex of a directed graph.
+
+    The edge length is ``1 / weight`` (the busiest routes are the shortest; a non-positive
+    weight counts as unreachable), and the result is divided by ``(n - 1)(n - 2)``, the number
+    of ordered pairs a vertex can sit between (all zero below three vertices). ``weights``
+    defaults to the ``weight`` edge attribute, else 1 per edge.
+    """
+    n = graph.vcount()
+    if weights is None:
+        weights = graph.es["weight"] if "weight" in graph.es.attributes() else None
+    lengths = None
+    if weights is not None and graph.ecount():
+        lengths = [1.0 / w if w > 0 else 1e9 for w in weights]
+    between = np.asarray(graph.betweenness(directed=True, weights=lengths), dtype=float)
+    scale = (n - 1) * (n - 2)
+    return between / scale if scale > 0 else np.zeros(n)

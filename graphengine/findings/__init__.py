@@ -51,7 +51,7 @@ from graphengine.findings.noncooperation import (
     flag_noncooperative,
     noncooperation_events,
 )
-from graphengine.findings.profiles import role_profiles
+from graphengine.findings.role_profiles import role_profiles
 from graphengine.findings.repeat import repeat_offenders
 from graphengine.findings.result import Findings
 from graphengine.findings.rmd import RmdRule, rmd_supplied, rmd_violations
