@@ -53,7 +53,7 @@ _PUBLIC: dict[str, str] = {
     "FindingsConfig": "graphengine.findings:FindingsConfig",
     "Window": "graphengine.findings:Window",
     "investigate": "graphengine.pipeline.investigate:investigate",
-    "InvestigateOptions": "graphengine.pipeline.investigate:InvestigateOptions",
+    "InvestigateOptions": "graphengine.pipeline.investigation:InvestigateOptions",
     "connect": "graphengine.store.connection:connect",
     "queries": "graphengine.queries",
     "store": "graphengine.store",

@@ -23,6 +23,7 @@ from graphengine import schema
 from graphengine.csvsafe import write_csv_safely
 from graphengine.errors import InputFileError
 from graphengine.progress import bar
+from loaders.distinct import map_unique
 from loaders.identity import (
     Identity,
     build_identity,
@@ -36,7 +37,7 @@ from loaders.readers import RawTable, read_table
 from loaders.registry import stage_registry
 from loaders.roles import derive_roles
 from loaders.shapes import HOP_INPUT_COLUMNS, canonical_frame, detect_shape, stage_hops, stage_paths
-from loaders.validate import add_flag, check_chains, check_rows, map_unique
+from loaders.validate import add_flag, check_chains, check_rows
 
 __all__ = [
     "LoadResult",

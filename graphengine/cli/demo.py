@@ -43,6 +43,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine demo``; return the exit status."""
+    # why: plotly and kaleido take seconds to import; only this verb draws
     from graphengine.pipeline.demo import run_demo
 
     outcome = run_demo(

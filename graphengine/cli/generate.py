@@ -8,6 +8,7 @@ import json
 import sys
 
 from graphengine.errors import ConfigError
+from graphengine.synthetic import GeneratorConfig, generate
 
 __all__ = ["register", "run"]
 
@@ -113,8 +114,6 @@ def _date(text: str) -> dt.date:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``generate`` verb to the CLI."""
-    from graphengine.synthetic.config import GeneratorConfig
-
     d = GeneratorConfig()
     p = subparsers.add_parser(
         "generate",
@@ -157,8 +156,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Generate the data set described by ``args`` and print its JSON summary on stdout."""
-    from graphengine.synthetic import GeneratorConfig, generate
-
     values = {name: getattr(args, name) for name in GeneratorConfig.field_names()}
     try:
         config = GeneratorConfig(**values)

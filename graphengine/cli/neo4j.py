@@ -11,6 +11,7 @@ from typing import Any
 
 from graphengine.errors import ConfigError
 from graphengine.store import local_server
+from graphengine.store.connection import connect, server_version
 from graphengine.store.settings import home_dir, neo4j_settings
 
 __all__ = ["register"]
@@ -127,8 +128,6 @@ def run_stop(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print ``URI<TAB>version`` of the local server; one-line error when it does not answer."""
-    # why: the Neo4j driver takes seconds to import; only `status` talks to the server
-    from graphengine.store.connection import connect, server_version
 
     server = local_server.running_server()
     settings = neo4j_settings()

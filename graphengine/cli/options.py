@@ -1,7 +1,9 @@
 """Option groups shared by the verbs: each option is declared here once.
 
-``analyze`` and ``investigate`` call :func:`add_arguments` (the findings group) when they build
-their parsers, and :func:`config_from_args` to turn the parsed options into a
+``analyze``, ``investigate`` and ``demo`` call :func:`add_detection_arguments` (the ecosystem
+detection group) and :func:`add_arguments` (the findings group) when they build their parsers;
+:func:`detection_from_args` and :func:`config_from_args` turn the parsed options into a
+:class:`~graphengine.ecosystems.DetectionConfig` and a
 :class:`~graphengine.findings.FindingsConfig`.
 """
 
@@ -13,6 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from graphengine.ecosystems import (
+    DEFAULT_SEED,
+    HUB_HANDLING_MODES,
+    METHODS,
+    OBJECTIVES,
+    DetectionConfig,
+    HubRule,
+)
 from graphengine.errors import ConfigError
 from graphengine.findings import (
     FindingsConfig,
@@ -23,7 +33,12 @@ from graphengine.findings import (
     load_dno,
 )
 
-__all__ = ["add_arguments", "config_from_args"]
+__all__ = [
+    "add_arguments",
+    "config_from_args",
+    "add_detection_arguments",
+    "detection_from_args",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -145,4 +160,65 @@ def config_from_args(args: argparse.Namespace) -> FindingsConfig:
         rmd=RmdRule(effective=str(effective.date()), foreign_upstreams=args.rmd_foreign),
         weights=_weights(args.weight),
         dno=None if args.dno is None else load_dno(Path(args.dno)),
+    )
+
+
+def add_detection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ecosystem detection options (method, objective, resolution, runs, seed, hubs)."""
+    g = parser.add_argument_group(
+        "ecosystems", "seeded consensus community detection (docs/ecosystems.md)"
+    )
+    g.add_argument(
+        "--method",
+        choices=METHODS,
+        default="leiden",
+        help="community detection: leiden (default), louvain, or infomap (flow-based)",
+    )
+    g.add_argument(
+        "--objective",
+        choices=OBJECTIVES,
+        default="modularity",
+        help="Leiden objective: modularity (default) or cpm (Constant Potts Model)",
+    )
+    g.add_argument(
+        "--resolution",
+        type=float,
+        default=1.0,
+        metavar="R",
+        help="higher gives more, smaller ecosystems (default 1.0; leiden and louvain)",
+    )
+    g.add_argument(
+        "--runs", type=int, default=20, metavar="N", help="seeded runs behind the consensus (20)"
+    )
+    g.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"master seed ({DEFAULT_SEED})"
+    )
+    g.add_argument(
+        "--hubs",
+        choices=HUB_HANDLING_MODES,
+        default="detach",
+        help=(
+            "hub handling for terminating and national transit carriers: detach (default: "
+            "detect without them, then attach), downweight, or none"
+        ),
+    )
+
+
+def detection_from_args(args: argparse.Namespace) -> DetectionConfig:
+    """Build a :class:`DetectionConfig` from parsed options (see :func:`add_detection_arguments`).
+
+    Raises
+    ------
+    ConfigError
+        For an out-of-range value, naming the option.
+    """
+    if args.runs < 1:
+        raise ConfigError(f"--runs must be at least 1, got {args.runs}")
+    return DetectionConfig(
+        method=args.method,
+        objective=args.objective,
+        resolution=args.resolution,
+        runs=args.runs,
+        seed=args.seed,
+        hub_handling=HubRule(mode=args.hubs),
     )

@@ -29,7 +29,8 @@ from typing import Any
 import igraph as ig
 import pandas as pd
 
-from graphengine.ecosystems import EcosystemResult, detect_ecosystems
+from graphengine.csvsafe import write_csv_safely
+from graphengine.ecosystems import DetectionConfig, EcosystemResult, detect_ecosystems
 from graphengine.findings import Findings, FindingsConfig, compute_findings
 from graphengine.store.writeback import write_findings
 
@@ -94,6 +95,7 @@ def file_sha256(path: str | Path) -> str:
 def run_analysis(
     hops: pd.DataFrame,
     providers: pd.DataFrame | None = None,
+    config: DetectionConfig | None = None,
     *,
     graph: ig.Graph | None = None,
     source: str = "frames",
@@ -112,9 +114,10 @@ def run_analysis(
         Where the frames came from (``files``, ``neo4j`` or ``frames``), recorded.
     inputs : list of path, optional
         Input files, recorded with their SHA-256.
-    **options
-        Detection options of :func:`graphengine.ecosystems.detect_ecosystems` (``method``,
-        ``objective``, ``resolution``, ``runs``, ``seed``, ``hub_handling``, ...).
+    config, **options
+        Detection options (:class:`graphengine.ecosystems.DetectionConfig`, and fields of it
+        that override it: ``method``, ``objective``, ``resolution``, ``runs``, ``seed``,
+        ``hub_handling``, ...).
 
     Returns
     -------
@@ -125,7 +128,7 @@ def run_analysis(
     ConfigError
         When a detection parameter is out of range.
     """
-    eco = detect_ecosystems(hops, providers, graph=graph, **options)
+    eco = detect_ecosystems(hops, providers, config, graph=graph, **options)
     status = eco.providers["status"].value_counts()
     settings: dict[str, Any] = {
         "source": source,
@@ -158,8 +161,6 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path) -> list[Path]:
     CSV cells that a spreadsheet would run as a formula are neutralised
     (:func:`graphengine.csvsafe.write_csv_safely`); times are ISO 8601 in UTC.
     """
-    from graphengine.csvsafe import write_csv_safely
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from graphengine.errors import ConfigError
-from graphengine.pipeline.investigate import InvestigateOptions, Investigation, investigate
+from graphengine.pipeline.investigate import investigate
+from graphengine.pipeline.investigation import InvestigateOptions, Investigation
 from graphengine.synthetic import generate
 from graphengine.synthetic.scoring import score_investigation
 

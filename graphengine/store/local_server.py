@@ -41,6 +41,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+import neo4j
 from graphengine.errors import ConfigError, Neo4jUnavailable
 from graphengine.store.jars import ensure_jars, java_executable, maven_project_dir, neo4j_version
 from graphengine.store.settings import home_dir, load_dotenv_once, local_password_file
@@ -392,9 +395,6 @@ def _wait_for_bolt(
     server: LocalServer, process: subprocess.Popen[bytes], password: str, timeout: float
 ) -> None:
     # why: the driver takes seconds to import here; `graphengine neo4j stop` never needs it
-    from neo4j.exceptions import AuthError, ServiceUnavailable
-
-    import neo4j
 
     deadline = time.monotonic() + timeout
     while True:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from graphengine.export.formats import find_browser
-from graphengine.pipeline.investigate import InvestigateOptions, investigate
+from graphengine.pipeline.investigate import investigate
+from graphengine.pipeline.investigation import InvestigateOptions
 from graphengine.pipeline.report import SECTIONS
 
 pytestmark = [pytest.mark.slow]
