@@ -49,10 +49,11 @@ neo4j-status: venv  ## print the local Neo4j's URI and version
 
 setup: venv chromium java-maven neo4j-jars  ## all set-up steps
 
-lint: venv  ## ruff (lint + format check) and mypy on graphengine/
+lint: venv  ## ruff (lint + format check), mypy on graphengine/, import contracts (lint-imports)
 	$(BIN)/ruff check graphengine loaders tests benchmarks
 	$(BIN)/ruff format --check graphengine loaders tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: venv  ## apply ruff's formatter and safe fixes
 	$(BIN)/ruff check --fix graphengine loaders tests benchmarks
