@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from ecosystem_fixtures import hops_from_paths, planted_paths
 
 from graphengine import schema, store
 from graphengine.cli.main import main
@@ -13,6 +12,7 @@ from graphengine.ecosystems import detect_ecosystems
 from graphengine.graph import provider_graph
 from graphengine.store.read import provider_graph_from_neo4j
 from graphengine.store.writeback import write_ecosystems
+from tests.helpers.ecosystems import hops_from_paths, planted_paths
 
 pytestmark = pytest.mark.neo4j
 

@@ -3,19 +3,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "unit"))
-from findings_tiny import tiny_hops, tiny_providers  # noqa: E402
-
-from graphengine import store  # noqa: E402
-from graphengine.findings import FindingsConfig, NonCooperationRule, compute_findings  # noqa: E402
-from graphengine.pipeline.analysis import write_findings_back  # noqa: E402
-from graphengine.store.writeback import FINDINGS_COLUMNS  # noqa: E402
+from graphengine import store
+from graphengine.findings import FindingsConfig, NonCooperationRule, compute_findings
+from graphengine.pipeline.analysis import write_findings_back
+from graphengine.store.writeback import FINDINGS_COLUMNS
+from tests.helpers.findings_tiny import tiny_hops, tiny_providers
 
 pytestmark = pytest.mark.neo4j
 

@@ -10,7 +10,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from ecosystem_fixtures import hops_from_paths, planted_paths
 
 from graphengine import schema
 from graphengine.ecosystems import (
@@ -20,6 +19,7 @@ from graphengine.ecosystems import (
     resolution_scan,
 )
 from graphengine.errors import ConfigError
+from tests.helpers.ecosystems import hops_from_paths, planted_paths
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from ecosystem_fixtures import hops_from_paths
 
 from graphengine import graph, schema
 from graphengine.errors import ConfigError, SchemaError
 from graphengine.store.read import projection_frames
+from tests.helpers.ecosystems import hops_from_paths
 
 
 def _edges(g):
@@ -94,7 +94,7 @@ def test_empty_hops_give_an_empty_graph():
 
 
 def test_edge_table_matches_a_plain_groupby():
-    from ecosystem_fixtures import planted_paths
+    from tests.helpers.ecosystems import planted_paths
 
     paths, campaigns, _ = planted_paths(n_eco=3, per_eco=20)
     hops = hops_from_paths(paths, campaigns)
