@@ -19,6 +19,7 @@ what both stitching engines read.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ __all__ = [
     "e164_numbers",
     "read_record_file",
     "read_record_dir",
+    "normalise",
     "record_sha256",
 ]
 
@@ -107,6 +109,7 @@ class RecordFile:
     first_line: int  # line (CSV) or row number + 1 (Parquet) of raw's first row
 
 
+@functools.lru_cache(maxsize=65536)
 def carrier_key(name: object) -> str:
     """Return the provider key of a carrier name ("" for an empty name).
 
@@ -271,22 +274,26 @@ def _times_ms(rf: RecordFile) -> np.ndarray:
     return (ns // 1_000_000).astype(np.int64)
 
 
-def normalise(rf: RecordFile, file_id: int, rid_base: int) -> pd.DataFrame:
-    """Return the normalised frame (:data:`NORMALISED_COLUMNS`) of one validated file.
+def normalise(files: list[RecordFile]) -> pd.DataFrame:
+    """Return the normalised frame (:data:`NORMALISED_COLUMNS`) of validated files, in order.
+
+    ``rid`` numbers the rows 0.. across the files; ``file_id`` is the file's position.
 
     Raises
     ------
     RecordFileError
         When a ``call_start`` with a zone still cannot be read as a date and time.
     """
-    raw = rf.raw
+    times = [_times_ms(rf) for rf in files]
+    raw = pd.concat([rf.raw for rf in files], ignore_index=True)
     n = len(raw)
     key = lambda col: map_unique(raw[col].to_numpy(dtype=object), carrier_key)  # noqa: E731
-    frame = pd.DataFrame(
+    sizes = [len(rf.raw) for rf in files]
+    return pd.DataFrame(
         {
-            "rid": np.arange(rid_base, rid_base + n, dtype=np.int64),
-            "carrier_key": rf.carrier_key,
-            "t_ms": _times_ms(rf),
+            "rid": np.arange(n, dtype=np.int64),
+            "carrier_key": np.repeat([rf.carrier_key for rf in files], sizes).astype(object),
+            "t_ms": np.concatenate(times),
             "calling": e164_numbers(raw["calling_number"]),
             "called": e164_numbers(raw["called_number"]),
             "ingress_key": key("ingress_carrier"),
@@ -298,11 +305,12 @@ def normalise(rf: RecordFile, file_id: int, rid_base: int) -> pd.DataFrame:
             "attestation": raw["attestation"].str.strip().str.upper(),
             "origid": raw["origid"].str.strip(),
             "identity_hash": raw["identity_hash"].str.strip(),
-            "file_id": np.full(n, file_id, dtype=np.int64),
-            "line": np.arange(rf.first_line, rf.first_line + n, dtype=np.int64),
+            "file_id": np.repeat(np.arange(len(files), dtype=np.int64), sizes),
+            "line": np.concatenate(
+                [np.arange(rf.first_line, rf.first_line + len(rf.raw), dtype=np.int64) for rf in files]
+            ),
         }
     )
-    return frame
 
 
 def record_files(directory: str | Path) -> list[Path]:
@@ -339,8 +347,4 @@ def read_record_dir(directory: str | Path) -> tuple[list[RecordFile], pd.DataFra
                 f"{rf.path}: carrier {rf.carrier!r} already has records in {seen[rf.carrier_key]}"
             )
         seen[rf.carrier_key] = rf.path
-    frames, base = [], 0
-    for i, rf in enumerate(files):
-        frames.append(normalise(rf, i, base))
-        base += len(rf.raw)
-    return files, pd.concat(frames, ignore_index=True)
+    return files, normalise(files)
