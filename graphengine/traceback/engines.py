@@ -86,12 +86,20 @@ class DuckDBEngine:
 
     name = "duckdb"
 
-    def __init__(self, records: pd.DataFrame | str | Path, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        records: pd.DataFrame | str | Path | None,
+        threads: int | None = None,
+        con: Any = None,
+    ) -> None:
         import duckdb
 
-        self.con: Any = duckdb.connect(":memory:")
+        # ``con``: a connection that already holds a ``records`` table (the benchmark builds one).
+        self.con: Any = con if con is not None else duckdb.connect(":memory:")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        if records is None:
+            return
         if isinstance(records, pd.DataFrame):
             self.con.register("records_src", records)
             self.con.execute("CREATE TABLE records AS SELECT * FROM records_src")
