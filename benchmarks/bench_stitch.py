@@ -25,7 +25,6 @@ import resource
 import time
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from graphengine.traceback.engines import CANDIDATES_SQL, DETAILS_SQL, DuckDBEngine
@@ -91,7 +90,12 @@ def build(con: duckdb.DuckDBPyConnection, rows: int, calls: int, carriers: int) 
     steps = ", ".join(str(s) for s in STEPS)
     con.execute(
         BUILD_SQL.format(
-            nc=carriers, steps=steps, nsteps=len(STEPS), t0=T0_MS, span=SPAN_MS, calls=calls,
+            nc=carriers,
+            steps=steps,
+            nsteps=len(STEPS),
+            t0=T0_MS,
+            span=SPAN_MS,
+            calls=calls,
             rows=rows,
         )
     )
@@ -113,9 +117,17 @@ def baseline(engine: DuckDBEngine, calls: pd.DataFrame, tol_ms: int) -> int:
     sql = CANDIDATES_SQL.format(tol=tol_ms)
     matched = 0
     for row in calls.itertuples(index=False):
-        f = {"fid": 0, "carrier_key": row.terminating_carrier.lower().removesuffix(" llc"),
-             "t_ms": int(row.t_ms), "calling": row.calling_number, "called": row.called_number,
-             "down_key": "", "cid": "", "ihash": "", "origid": ""}
+        f = {
+            "fid": 0,
+            "carrier_key": row.terminating_carrier.lower().removesuffix(" llc"),
+            "t_ms": int(row.t_ms),
+            "calling": row.calling_number,
+            "called": row.called_number,
+            "down_key": "",
+            "cid": "",
+            "ihash": "",
+            "origid": "",
+        }
         for _ in range(30):
             cands = engine.query(sql, {"frontier": pd.DataFrame([f])})
             best = cands[cands["key_rank"] == cands["key_rank"].min()] if len(cands) else cands
@@ -125,9 +137,17 @@ def baseline(engine: DuckDBEngine, calls: pd.DataFrame, tol_ms: int) -> int:
             matched += 1
             if not d["ingress_key"] or d["ingress_customer"]:
                 break
-            f = {"fid": 0, "carrier_key": d["ingress_key"], "t_ms": int(d["t_ms"]),
-                 "calling": d["calling"], "called": d["called"], "down_key": f["carrier_key"],
-                 "cid": d["call_id_in"], "ihash": d["identity_hash"], "origid": d["origid"]}
+            f = {
+                "fid": 0,
+                "carrier_key": d["ingress_key"],
+                "t_ms": int(d["t_ms"]),
+                "calling": d["calling"],
+                "called": d["called"],
+                "down_key": f["carrier_key"],
+                "cid": d["call_id_in"],
+                "ihash": d["identity_hash"],
+                "origid": d["origid"],
+            }
     return matched
 
 
@@ -144,8 +164,10 @@ def main() -> None:
     start = time.perf_counter()
     calls = build(con, args.rows, args.calls, args.carriers)
     n_rows = con.execute("SELECT COUNT(*) FROM records").fetchone()[0]  # type: ignore[index]
-    print(f"built {n_rows:,} record rows across {args.carriers} carriers, "
-          f"{len(calls):,} suspect calls in {time.perf_counter() - start:.1f} s")
+    print(
+        f"built {n_rows:,} record rows across {args.carriers} carriers, "
+        f"{len(calls):,} suspect calls in {time.perf_counter() - start:.1f} s"
+    )
     engine = DuckDBEngine(None, con=con)
 
     start = time.perf_counter()
@@ -155,17 +177,21 @@ def main() -> None:
     planted = calls.set_index("traceback_id")["len"]
     recovered = int((matched.reindex(planted.index, fill_value=0) == planted).sum())
     batch_rate = len(calls) / batch_s
-    print(f"set-based: {len(calls):,} calls in {batch_s:.1f} s = {batch_rate:,.0f} calls/s; "
-          f"paths recovered hop for hop {recovered:,}/{len(calls):,}; "
-          f"ambiguous hops {result.stats['ambiguous_hops']}")
+    print(
+        f"set-based: {len(calls):,} calls in {batch_s:.1f} s = {batch_rate:,.0f} calls/s; "
+        f"paths recovered hop for hop {recovered:,}/{len(calls):,}; "
+        f"ambiguous hops {result.stats['ambiguous_hops']}"
+    )
 
     sample = calls.head(args.baseline_calls)
     start = time.perf_counter()
     hops = baseline(engine, sample, 10_000)
     base_s = time.perf_counter() - start
     base_rate = len(sample) / base_s
-    print(f"one query per hop: {len(sample)} calls ({hops} hops) in {base_s:.1f} s = "
-          f"{base_rate:,.2f} calls/s")
+    print(
+        f"one query per hop: {len(sample)} calls ({hops} hops) in {base_s:.1f} s = "
+        f"{base_rate:,.2f} calls/s"
+    )
     print(f"ratio set-based / per-hop: {batch_rate / base_rate:,.0f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:,.0f} MiB")

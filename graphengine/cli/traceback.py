@@ -37,25 +37,50 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    s.add_argument("--records", required=True, metavar="DIR",
-                   help="folder of call-record files (.csv/.parquet), one carrier per file")
-    s.add_argument("--calls", required=True, metavar="CSV",
-                   help="suspect calls: traceback_id,terminating_carrier,call_time,"
-                        "calling_number,called_number[,campaign]")
+    s.add_argument(
+        "--records",
+        required=True,
+        metavar="DIR",
+        help="folder of call-record files (.csv/.parquet), one carrier per file",
+    )
+    s.add_argument(
+        "--calls",
+        required=True,
+        metavar="CSV",
+        help="suspect calls: traceback_id,terminating_carrier,call_time,"
+        "calling_number,called_number[,campaign]",
+    )
     s.add_argument("--out", required=True, metavar="CSV", help="hop table to write")
-    s.add_argument("--providers", metavar="CSV",
-                   help="name,country of known providers (marks foreign ingress carriers)")
-    s.add_argument("--ambiguous", metavar="CSV",
-                   help="where to list ambiguous hops' candidates (default: OUT with "
-                        "_ambiguous before .csv)")
-    s.add_argument("--matches", metavar="CSV",
-                   help="the record (file, line, SHA-256, key) behind every matched hop "
-                        "(default: OUT with _matches before .csv)")
-    s.add_argument("--tolerance", type=float, default=10.0, metavar="SECONDS",
-                   help="largest clock difference between records of one call (default 10)")
-    s.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
-                   help="duckdb (embedded, default) or spark (local[2], or "
-                        "GRAPHENGINE_SPARK_MASTER / --spark-master)")
+    s.add_argument(
+        "--providers",
+        metavar="CSV",
+        help="name,country of known providers (marks foreign ingress carriers)",
+    )
+    s.add_argument(
+        "--ambiguous",
+        metavar="CSV",
+        help="where to list ambiguous hops' candidates (default: OUT with _ambiguous before .csv)",
+    )
+    s.add_argument(
+        "--matches",
+        metavar="CSV",
+        help="the record (file, line, SHA-256, key) behind every matched hop "
+        "(default: OUT with _matches before .csv)",
+    )
+    s.add_argument(
+        "--tolerance",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="largest clock difference between records of one call (default 10)",
+    )
+    s.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb (embedded, default) or spark (local[2], or "
+        "GRAPHENGINE_SPARK_MASTER / --spark-master)",
+    )
     s.add_argument("--spark-master", metavar="URL", help="Spark master URL (default local[2])")
     s.add_argument("--no-progress", action="store_true", help="hide the progress bar on stderr")
     s.set_defaults(func=run_stitch)

@@ -75,8 +75,11 @@ RECORD_HEADER = [
 ]
 FORMATS = ("e164", "11digit", "10digit", "paren", "dashed")
 ZONES = ("Z", "+00:00", "-05:00", "-06:00", "-08:00", "-04:00")
-_NONCOOP_TEXT = re.compile(r"no response|did not respond|non-responsive|^nr$|not found|"
-                           r"could not locate|insufficient|incomplete", re.IGNORECASE)
+_NONCOOP_TEXT = re.compile(
+    r"no response|did not respond|non-responsive|^nr$|not found|"
+    r"could not locate|insufficient|incomplete",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def _fmt_time(t_ms: int, zone: str) -> str:
 
 
 def _uid(rng: np.random.Generator) -> str:
-    return "%032x" % int.from_bytes(rng.bytes(16), "big")
+    return f"{int.from_bytes(rng.bytes(16), 'big'):032x}"
 
 
 class _Writer:
@@ -272,9 +275,7 @@ def _read_paths(hops_csv: Path, truth: dict[str, Any]) -> pd.DataFrame:
     return hops.sort_values(["traceback_id", "hop"], kind="stable").reset_index(drop=True)
 
 
-def generate_records(
-    data_dir: str | Path, config: RecordsConfig | None = None
-) -> RecordsDataset:
+def generate_records(data_dir: str | Path, config: RecordsConfig | None = None) -> RecordsDataset:
     """Write call records, suspect calls and the stitching truth beside a generated data set.
 
     Parameters
@@ -322,8 +323,14 @@ def generate_records(
         t_true += int(rng.integers(0, 1000))  # the switch sees milliseconds
         calling, called = _e164(first["calling_number"]), _e164(first["called_number"])
         suspects.append(
-            [str(tb), path[0], first["call_time"], first["calling_number"],
-             first["called_number"], first["campaign"]]
+            [
+                str(tb),
+                path[0],
+                first["call_time"],
+                first["calling_number"],
+                first["called_number"],
+                first["campaign"],
+            ]
         )
         last_silent = bool(_NONCOOP_TEXT.search(last["response"])) and not last["upstream_provider"]
         # The top carrier has a record only when it originated the call and answered the ITG.
@@ -360,7 +367,9 @@ def generate_records(
             if profiles[path[h]].passes_call_id:
                 legs[h] = legs[h + 1]
 
-        def strong_link(h: int) -> bool:
+        def strong_link(
+            h: int, path: list[str] = path, signer_hop: int | None = signer_hop
+        ) -> bool:
             """Whether leg h-1 <- h can be matched by Call-ID or identity (h >= 1)."""
             down, up = profiles[path[h - 1]], profiles[path[h]]
             cid = down.wire_call_ids and up.wire_call_ids
@@ -373,8 +382,9 @@ def generate_records(
         amb_hop = None
         if rng.random() < cfg.ambiguous_share:
             options = [
-                h for h, o in plan if o in ("matched", "customer")
-                and (h == 0 or not strong_link(h))
+                h
+                for h, o in plan
+                if o in ("matched", "customer") and (h == 0 or not strong_link(h))
             ]
             if options:
                 amb_hop = options[int(rng.integers(0, len(options)))]
@@ -385,7 +395,9 @@ def generate_records(
         for _ in range(cfg.siblings):
             sib_called = "+1" + called[2:8] + f"{int(rng.integers(0, 10000)):04d}"
             if sib_called != called:
-                calls.append((t_true + int(rng.integers(-60_000, 60_000)), calling, sib_called, False))
+                calls.append(
+                    (t_true + int(rng.integers(-60_000, 60_000)), calling, sib_called, False)
+                )
         for t_call, a, b, traced in calls:
             cids = legs if traced else [_uid(rng) for _ in legs]
             for h, carrier in enumerate(path):
@@ -402,9 +414,18 @@ def generate_records(
                 own_out = cids[h] if prof.wire_call_ids else _uid(rng)
                 signed = signer_hop is not None and h <= signer_hop
                 writer.add(
-                    carrier, t_call, a, b, up, cust, path[h - 1] if h else "",
-                    own_in, "" if h == 0 else own_out, attest if signed else "",
-                    origid if signed else "", ihash if (signed and traced) else "",
+                    carrier,
+                    t_call,
+                    a,
+                    b,
+                    up,
+                    cust,
+                    path[h - 1] if h else "",
+                    own_in,
+                    "" if h == 0 else own_out,
+                    attest if signed else "",
+                    origid if signed else "",
+                    ihash if (signed and traced) else "",
                     int(rng.integers(5, 90)),
                 )
                 campaign_rows += 1
@@ -416,9 +437,19 @@ def generate_records(
                     front = t_suspect if h == 0 else t_call + profiles[path[h - 1]].skew_ms
                     t_decoy = front + int(rng.integers(-4000, 4000)) - prof.skew_ms
                     writer.add(
-                        carrier, t_decoy, a, b, decoy_up, "",
-                        path[h - 1] if h else "", _uid(rng), "" if h == 0 else _uid(rng),
-                        "", "", "", int(rng.integers(5, 90)),
+                        carrier,
+                        t_decoy,
+                        a,
+                        b,
+                        decoy_up,
+                        "",
+                        path[h - 1] if h else "",
+                        _uid(rng),
+                        "" if h == 0 else _uid(rng),
+                        "",
+                        "",
+                        "",
+                        int(rng.integers(5, 90)),
                     )
                     campaign_rows += 1
         for h, outcome in plan:
@@ -434,8 +465,14 @@ def generate_records(
     counts = writer.write(out / FILES["records"])
     _write_csv(
         out / FILES["suspect_calls"],
-        ["traceback_id", "terminating_carrier", "call_time", "calling_number", "called_number",
-         "campaign"],
+        [
+            "traceback_id",
+            "terminating_carrier",
+            "call_time",
+            "calling_number",
+            "called_number",
+            "campaign",
+        ],
         suspects,
     )
     _write_csv(
@@ -506,11 +543,19 @@ def _unrelated(
             prof = profiles[carrier]
             up = path[h + 1] if h + 1 < len(path) else ""
             writer.add(
-                carrier, t, a, b, up, "" if up else f"Customer {int(rng.integers(0, 5000))}",
+                carrier,
+                t,
+                a,
+                b,
+                up,
+                "" if up else f"Customer {int(rng.integers(0, 5000))}",
                 path[h - 1] if h else "",
                 legs[h + 1] if prof.wire_call_ids else _uid(rng),
                 "" if h == 0 else (legs[h] if prof.wire_call_ids else _uid(rng)),
-                "", "", "", int(rng.integers(5, 600)),
+                "",
+                "",
+                "",
+                int(rng.integers(5, 600)),
             )
             written += 1
     return written

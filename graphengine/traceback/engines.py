@@ -26,7 +26,15 @@ import pandas as pd
 
 from graphengine.errors import ConfigError
 
-__all__ = ["CANDIDATES_SQL", "DETAILS_SQL", "COVERAGE_SQL", "Engine", "DuckDBEngine", "SparkEngine", "make_engine"]
+__all__ = [
+    "CANDIDATES_SQL",
+    "DETAILS_SQL",
+    "COVERAGE_SQL",
+    "Engine",
+    "DuckDBEngine",
+    "SparkEngine",
+    "make_engine",
+]
 
 # Both engines read this text unchanged; {tol} is an integer (milliseconds) set by the code.
 CANDIDATES_SQL = """
@@ -105,7 +113,9 @@ class DuckDBEngine:
             self.con.execute("CREATE TABLE records AS SELECT * FROM records_src")
             self.con.unregister("records_src")
         else:
-            self.con.execute("CREATE TABLE records AS SELECT * FROM read_parquet(?)", [str(records)])
+            self.con.execute(
+                "CREATE TABLE records AS SELECT * FROM read_parquet(?)", [str(records)]
+            )
 
     def query(self, sql: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         for name, frame in tables.items():

@@ -200,7 +200,9 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, int]:
     if missing:
         raise RecordFileError(f"{path}: missing column(s) {', '.join(missing)}")
     if pd.api.types.is_datetime64_any_dtype(frame["call_start"]):
-        raise RecordFileError(f"{path}: call_start must be text with a zone, not a timestamp column")
+        raise RecordFileError(
+            f"{path}: call_start must be text with a zone, not a timestamp column"
+        )
     for col in RECORD_COLUMNS:
         if col not in frame.columns:
             frame[col] = ""
@@ -307,7 +309,10 @@ def normalise(files: list[RecordFile]) -> pd.DataFrame:
             "identity_hash": raw["identity_hash"].str.strip(),
             "file_id": np.repeat(np.arange(len(files), dtype=np.int64), sizes),
             "line": np.concatenate(
-                [np.arange(rf.first_line, rf.first_line + len(rf.raw), dtype=np.int64) for rf in files]
+                [
+                    np.arange(rf.first_line, rf.first_line + len(rf.raw), dtype=np.int64)
+                    for rf in files
+                ]
             ),
         }
     )

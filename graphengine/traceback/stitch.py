@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -192,12 +193,22 @@ class _Trace:
 def _frontier(rows: list[dict[str, object]]) -> pd.DataFrame:
     frame = pd.DataFrame(
         rows,
-        columns=["fid", "carrier_key", "t_ms", "calling", "called", "down_key", "cid", "ihash", "origid"],
+        columns=[
+            "fid",
+            "carrier_key",
+            "t_ms",
+            "calling",
+            "called",
+            "down_key",
+            "cid",
+            "ihash",
+            "origid",
+        ],
     )
     return frame.astype({"fid": "int64", "t_ms": "int64"})
 
 
-def decide(cands: pd.DataFrame) -> tuple[dict[int, pd.Series], dict[int, pd.DataFrame]]:
+def decide(cands: pd.DataFrame) -> tuple[dict[int, Any], dict[int, pd.DataFrame]]:
     """Return (fid -> the one candidate, fid -> every candidate of an ambiguous hop).
 
     Only the candidates at the strongest key rank of each fid count.
@@ -218,9 +229,12 @@ def decide(cands: pd.DataFrame) -> tuple[dict[int, pd.Series], dict[int, pd.Data
     c = c[c["key_rank"] == best].assign(adt=lambda f: f["dt_ms"].abs())
     c = c.sort_values(["fid", "adt", "rid"], kind="stable")
     counts = c.groupby("fid")["rid"].transform("size")
-    one = {int(r.fid): r for r in c[counts == 1].itertuples(index=False)}
-    amb = {int(fid): g for fid, g in c[counts > 1].groupby("fid", sort=True)}
-    return one, amb  # type: ignore[return-value]
+    singles: list[Any] = list(c[counts == 1].itertuples(index=False))
+    one: dict[int, Any] = {int(r.fid): r for r in singles}
+    amb: dict[int, pd.DataFrame] = {}
+    for fid, g in c[counts > 1].groupby("fid", sort=True):
+        amb[int(str(fid))] = g
+    return one, amb
 
 
 def stitch(
@@ -278,15 +292,41 @@ def stitch(
     names: dict[int, str] = {}
     for i, name in enumerate(calls["terminating_carrier"].tolist()):
         frontier.append(
-            {"fid": i, "carrier_key": carrier_key(name), "t_ms": t0[i], "calling": calling[i],
-             "called": called[i], "down_key": "", "cid": "", "ihash": "", "origid": ""}
+            {
+                "fid": i,
+                "carrier_key": carrier_key(name),
+                "t_ms": t0[i],
+                "calling": calling[i],
+                "called": called[i],
+                "down_key": "",
+                "cid": "",
+                "ihash": "",
+                "origid": "",
+            }
         )
         names[i] = name
-    def row(fid: int, hop: int, provider: str, upstream: str, role: str, kind: str,
-            attestation: str = "", country: str = "US", customer: str = "") -> None:
-        hop_rows.append((fid, hop, provider, upstream, role, RESPONSES[kind], attestation, country, customer))
 
-    with bar(len(calls), "stitch", unit="calls", disable=None if show_progress is None else not show_progress) as b:
+    def row(
+        fid: int,
+        hop: int,
+        provider: str,
+        upstream: str,
+        role: str,
+        kind: str,
+        attestation: str = "",
+        country: str = "US",
+        customer: str = "",
+    ) -> None:
+        hop_rows.append(
+            (fid, hop, provider, upstream, role, RESPONSES[kind], attestation, country, customer)
+        )
+
+    with bar(
+        len(calls),
+        "stitch",
+        unit="calls",
+        disable=None if show_progress is None else not show_progress,
+    ) as b:
         for hop in range(max_hops):
             if not frontier:
                 break
@@ -299,7 +339,15 @@ def stitch(
                 span = coverage.get(key)
                 t = int(f["t_ms"])  # type: ignore[call-overload]
                 if span is None or not span[0] <= t <= span[1]:
-                    row(fid, hop, names[fid], "", role_here, "no_records", country=countries.get(key, "US"))
+                    row(
+                        fid,
+                        hop,
+                        names[fid],
+                        "",
+                        role_here,
+                        "no_records",
+                        country=countries.get(key, "US"),
+                    )
                     b.update(1)
                 else:
                     asked.append(f)
@@ -308,14 +356,29 @@ def stitch(
             fr = _frontier(asked)
             cands = engine.query(sql, {"frontier": fr})
             one, amb = decide(cands)
-            wanted = sorted({int(r.rid) for r in one.values()} | {int(x) for g in amb.values() for x in g["rid"]})
-            details = engine.query(DETAILS_SQL, {"wanted": pd.DataFrame({"rid": np.asarray(wanted, dtype=np.int64)})}) if wanted else pd.DataFrame()
+            wanted = sorted(
+                {int(r.rid) for r in one.values()}
+                | {int(x) for g in amb.values() for x in g["rid"]}
+            )
+            details = (
+                engine.query(
+                    DETAILS_SQL,
+                    {"wanted": pd.DataFrame({"rid": np.asarray(wanted, dtype=np.int64)})},
+                )
+                if wanted
+                else pd.DataFrame()
+            )
             if wanted:
                 details = details.sort_values("rid").reset_index(drop=True)
-                files, shas = record_source(details) if record_source else ([""] * len(details), [""] * len(details))
+                files, shas = (
+                    record_source(details)
+                    if record_source
+                    else ([""] * len(details), [""] * len(details))
+                )
                 details["record_file"] = files
                 details["record_sha256"] = shas
-            drec = {int(r.rid): r for r in details.itertuples(index=False)} if wanted else {}
+            det_rows: list[Any] = list(details.itertuples(index=False)) if wanted else []
+            drec: dict[int, Any] = {int(r.rid): r for r in det_rows}
             nxt: list[dict[str, object]] = []
             for f in asked:
                 fid = int(f["fid"])  # type: ignore[call-overload]
@@ -324,12 +387,23 @@ def stitch(
                     g = amb[fid]
                     stats["ambiguous_hops"] += 1
                     row(fid, hop, names[fid], "", role_here, "ambiguous")
-                    for k, c in enumerate(g.itertuples(index=False), start=1):
+                    cand_rows: list[Any] = list(g.itertuples(index=False))
+                    for k, c in enumerate(cand_rows, start=1):
                         d = drec[int(c.rid)]
                         amb_rows.append(
-                            (fid, hop, names[fid], k, KEY_NAMES[int(c.key_rank)], c.dt_ms / 1000,
-                             d.ingress_carrier, d.ingress_customer, d.record_file,
-                             int(d.line), d.record_sha256)
+                            (
+                                fid,
+                                hop,
+                                names[fid],
+                                k,
+                                KEY_NAMES[int(c.key_rank)],
+                                c.dt_ms / 1000,
+                                d.ingress_carrier,
+                                d.ingress_customer,
+                                d.record_file,
+                                int(d.line),
+                                d.record_sha256,
+                            )
                         )
                     b.update(1)
                     continue
@@ -340,8 +414,16 @@ def stitch(
                 c = one[fid]
                 d = drec[int(c.rid)]
                 match_rows.append(
-                    (fid, hop, names[fid], KEY_NAMES[int(c.key_rank)], c.dt_ms / 1000,
-                     d.record_file, int(d.line), d.record_sha256)
+                    (
+                        fid,
+                        hop,
+                        names[fid],
+                        KEY_NAMES[int(c.key_rank)],
+                        c.dt_ms / 1000,
+                        d.record_file,
+                        int(d.line),
+                        d.record_sha256,
+                    )
                 )
                 traces[fid].visited.add(key)
                 up_key, up_name = str(d.ingress_key), str(d.ingress_carrier)
@@ -365,10 +447,17 @@ def stitch(
                     continue
                 names[fid] = up_name
                 nxt.append(
-                    {"fid": fid, "carrier_key": up_key, "t_ms": int(d.t_ms),
-                     "calling": d.calling or f["calling"], "called": d.called or f["called"],
-                     "down_key": key, "cid": d.call_id_in, "ihash": d.identity_hash,
-                     "origid": d.origid}
+                    {
+                        "fid": fid,
+                        "carrier_key": up_key,
+                        "t_ms": int(d.t_ms),
+                        "calling": d.calling or f["calling"],
+                        "called": d.called or f["called"],
+                        "down_key": key,
+                        "cid": d.call_id_in,
+                        "ihash": d.identity_hash,
+                        "origid": d.origid,
+                    }
                 )
             frontier = nxt
     return _result(calls, hop_rows, amb_rows, match_rows, ids, stats)
@@ -384,8 +473,17 @@ def _result(
 ) -> StitchResult:
     h = pd.DataFrame(
         hop_rows,
-        columns=["fid", "hop", "provider", "upstream_provider", "role", "response", "attestation",
-                 "provider_country", "customer"],
+        columns=[
+            "fid",
+            "hop",
+            "provider",
+            "upstream_provider",
+            "role",
+            "response",
+            "attestation",
+            "provider_country",
+            "customer",
+        ],
     )
     h = h.astype({"fid": "int64", "hop": "int64"})
     base = calls[["traceback_id", "call_time", "campaign", "calling_number", "called_number"]]

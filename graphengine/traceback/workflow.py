@@ -266,7 +266,9 @@ class Workflow:
         if req.hop != hop or req.state not in ("requested", "overdue"):
             raise WorkflowError(f"traceback {tb.id} hop {hop} is not an open request")
         if answer.kind not in ANSWER_KINDS:
-            raise WorkflowError(f"answer kind {answer.kind!r}: use one of {', '.join(ANSWER_KINDS)}")
+            raise WorkflowError(
+                f"answer kind {answer.kind!r}: use one of {', '.join(ANSWER_KINDS)}"
+            )
         if answer.kind in ("upstream", "foreign_upstream") and not carrier_key(answer.upstream):
             raise WorkflowError(f"answer {answer.kind} needs the upstream provider's name")
         late = req.state == "overdue"
@@ -300,7 +302,11 @@ class Workflow:
         out = []
         for tb in self.tracebacks.values():
             req = tb.current
-            if tb.state in ("open", "in_progress") and req.state == "requested" and now > req.due_at:
+            if (
+                tb.state in ("open", "in_progress")
+                and req.state == "requested"
+                and now > req.due_at
+            ):
                 req.state = "overdue"
                 tb.state = "stalled"
                 ev = Event("non_response", tb.id, req.hop, req.provider, now)
@@ -330,7 +336,9 @@ class Workflow:
         """
         key = carrier_key(carrier)
         if record_file.carrier_key != key:
-            raise WorkflowError(f"{record_file.path}: records of {record_file.carrier!r}, not {carrier!r}")
+            raise WorkflowError(
+                f"{record_file.path}: records of {record_file.carrier!r}, not {carrier!r}"
+            )
         self.add_provider(carrier)
         self.records.setdefault(key, []).append(record_file)
 
@@ -354,17 +362,26 @@ class Workflow:
             return None
         recs = normalise(files)
         t_ms = int(tb.call_time.timestamp() * 1000)
-        covered = recs["t_ms"].min() - self.tolerance_ms <= t_ms <= recs["t_ms"].max() + self.tolerance_ms
+        covered = (
+            recs["t_ms"].min() - self.tolerance_ms <= t_ms <= recs["t_ms"].max() + self.tolerance_ms
+        )
         if not covered:
             return None
         down = tb.requests[-2] if len(tb.requests) > 1 else None
         down_key = down.provider_key if down else ""
         calling, called = e164_numbers(pd.Series([tb.calling_number, tb.called_number])).tolist()
         window = (recs["t_ms"] - t_ms).abs() <= self.tolerance_ms
-        same = window & (recs["egress_key"] == down_key) & (recs["calling"] == calling) & (recs["called"] == called)
+        same = (
+            window
+            & (recs["egress_key"] == down_key)
+            & (recs["calling"] == calling)
+            & (recs["called"] == called)
+        )
         cands = recs[same]
         one, _ = decide(
-            pd.DataFrame({"fid": 0, "rid": cands["rid"], "key_rank": 3, "dt_ms": cands["t_ms"] - t_ms})
+            pd.DataFrame(
+                {"fid": 0, "rid": cands["rid"], "key_rank": 3, "dt_ms": cands["t_ms"] - t_ms}
+            )
         )
         if 0 not in one:
             return None
@@ -373,15 +390,30 @@ class Workflow:
         raw = rf.raw.iloc[int(rec["line"]) - rf.first_line][list(RECORD_COLUMNS)].tolist()
         digest = record_sha256(raw)
         if rec["ingress_customer"] or not rec["ingress_key"]:
-            ans = Answer("customer", customer=rec["ingress_customer"], attestation=rec["attestation"],
-                         record_sha256=digest, by="records")
+            ans = Answer(
+                "customer",
+                customer=rec["ingress_customer"],
+                attestation=rec["attestation"],
+                record_sha256=digest,
+                by="records",
+            )
         elif self.countries.get(rec["ingress_key"], "US") != "US":
-            ans = Answer("foreign_upstream", upstream=rec["ingress_carrier"],
-                         country=self.countries[rec["ingress_key"]], attestation=rec["attestation"],
-                         record_sha256=digest, by="records")
+            ans = Answer(
+                "foreign_upstream",
+                upstream=rec["ingress_carrier"],
+                country=self.countries[rec["ingress_key"]],
+                attestation=rec["attestation"],
+                record_sha256=digest,
+                by="records",
+            )
         else:
-            ans = Answer("upstream", upstream=rec["ingress_carrier"], attestation=rec["attestation"],
-                         record_sha256=digest, by="records")
+            ans = Answer(
+                "upstream",
+                upstream=rec["ingress_carrier"],
+                attestation=rec["attestation"],
+                record_sha256=digest,
+                by="records",
+            )
         return self.answer(traceback_id, req.hop, ans, now=now)
 
 
@@ -420,17 +452,39 @@ def hop_rows(workflow: Workflow, traceback_ids: Iterable[str] | None = None) -> 
                     role = "gateway"
                 if req.state == "answered_from_records":
                     kind = "from_records_customer" if ans.kind == "customer" else "from_records"
-                    text = RESPONSE_TEXT[kind] if ans.kind != "foreign_upstream" else RESPONSE_TEXT["foreign_upstream"]
+                    text = (
+                        RESPONSE_TEXT[kind]
+                        if ans.kind != "foreign_upstream"
+                        else RESPONSE_TEXT["foreign_upstream"]
+                    )
                 else:
                     text = RESPONSE_TEXT[ans.kind]
-            rows.append({**base, "hop": req.hop, "provider": req.provider, "upstream_provider": upstream,
-                         "role": role, "response": text, "attestation": attestation,
-                         "provider_country": workflow.countries.get(req.provider_key, "US"),
-                         "customer": customer})
+            rows.append(
+                {
+                    **base,
+                    "hop": req.hop,
+                    "provider": req.provider,
+                    "upstream_provider": upstream,
+                    "role": role,
+                    "response": text,
+                    "attestation": attestation,
+                    "provider_country": workflow.countries.get(req.provider_key, "US"),
+                    "customer": customer,
+                }
+            )
             if ans is not None and ans.kind == "foreign_upstream":
-                rows.append({**base, "hop": req.hop + 1, "provider": upstream, "upstream_provider": "",
-                             "role": "foreign", "response": RESPONSE_TEXT["foreign_row"], "attestation": "",
-                             "provider_country": workflow.countries.get(req.upstream_key, ""),
-                             "customer": ""})
+                rows.append(
+                    {
+                        **base,
+                        "hop": req.hop + 1,
+                        "provider": upstream,
+                        "upstream_provider": "",
+                        "role": "foreign",
+                        "response": RESPONSE_TEXT["foreign_row"],
+                        "attestation": "",
+                        "provider_country": workflow.countries.get(req.upstream_key, ""),
+                        "customer": "",
+                    }
+                )
     frame = pd.DataFrame(rows, columns=list(HOP_OUTPUT_COLUMNS))
     return frame.astype({"hop": "int64"})

@@ -20,8 +20,12 @@ def test_spark_and_duckdb_give_identical_output(tmp_path: Path) -> None:
     for engine in ("duckdb", "spark"):
         out = tmp_path / engine / "hops.csv"
         summary = stitch_files(
-            tmp_path / "records", tmp_path / "suspect_calls.csv", out,
-            providers=tmp_path / "providers.csv", engine=engine, show_progress=False,
+            tmp_path / "records",
+            tmp_path / "suspect_calls.csv",
+            out,
+            providers=tmp_path / "providers.csv",
+            engine=engine,
+            show_progress=False,
         )
         assert summary["engine"] == engine and summary["suspect_calls"] == 80
         outs[engine] = {

@@ -14,7 +14,9 @@ from graphengine.traceback.records import (
     record_sha256,
 )
 
-HEADER = "carrier,call_start,calling_number,called_number,ingress_carrier,egress_carrier,duration_s\n"
+HEADER = (
+    "carrier,call_start,calling_number,called_number,ingress_carrier,egress_carrier,duration_s\n"
+)
 
 
 def _write(path: Path, *rows: str) -> Path:
@@ -23,13 +25,19 @@ def _write(path: Path, *rows: str) -> Path:
 
 
 def test_good_file_normalises_times_numbers_and_names(tmp_path: Path) -> None:
-    p = _write(tmp_path / "a.csv",
-               "Acme Telecom LLC,2025-01-01T05:00:00.250-05:00,(202) 555-0101,1-303-555-0199,BETA INC.,,12")
+    _write(
+        tmp_path / "a.csv",
+        "Acme Telecom LLC,2025-01-01T05:00:00.250-05:00,(202) 555-0101,1-303-555-0199,BETA INC.,,12",
+    )
     files, rows = read_record_dir(tmp_path)
     assert files[0].carrier_key == "acme telecom"
     r = rows.iloc[0]
     assert (int(r["t_ms"]), r["calling"], r["called"], r["ingress_key"]) == (
-        1735725600250, "+12025550101", "+13035550199", "beta")
+        1735725600250,
+        "+12025550101",
+        "+13035550199",
+        "beta",
+    )
     assert int(r["line"]) == 2
 
 
@@ -38,7 +46,10 @@ def test_good_file_normalises_times_numbers_and_names(tmp_path: Path) -> None:
     [
         ("Acme,2025-01-01T10:00:00,2025550101,3035550199,,,1", ":3: call_start has no zone"),
         ("Acme,yesterday Z,2025550101,3035550199,,,1", ":3: call_start is not a date"),
-        ("Other Co,2025-01-01T10:00:00Z,2025550101,3035550199,,,1", ":3: carrier 'Other Co' differs"),
+        (
+            "Other Co,2025-01-01T10:00:00Z,2025550101,3035550199,,,1",
+            ":3: carrier 'Other Co' differs",
+        ),
         ("Acme,2025-01-01T10:00:00Z,2025550101,3035550199,,,ten", ":3: duration_s is not a number"),
         (",2025-01-01T10:00:00Z,2025550101,3035550199,,,1", ":3: empty carrier"),
     ],
@@ -53,12 +64,16 @@ def test_bad_rows_refuse_the_whole_file(tmp_path: Path, row: str, message: str) 
 def test_wrong_carrier_for_the_upload(tmp_path: Path) -> None:
     p = _write(tmp_path / "a.csv", "Acme Telecom,2025-01-01T10:00:00Z,2025550101,3035550199,,,1")
     assert read_record_file(p, carrier="ACME TELECOM, INC.").carrier_key == "acme telecom"
-    with pytest.raises(RecordFileError, match="not 'Beta Voice', the carrier this file was uploaded for"):
+    with pytest.raises(
+        RecordFileError, match="not 'Beta Voice', the carrier this file was uploaded for"
+    ):
         read_record_file(p, carrier="Beta Voice")
 
 
 def test_malformed_files(tmp_path: Path) -> None:
-    (tmp_path / "m.csv").write_text("carrier,call_start\nAcme,2025-01-01T10:00:00Z\n", encoding="utf-8")
+    (tmp_path / "m.csv").write_text(
+        "carrier,call_start\nAcme,2025-01-01T10:00:00Z\n", encoding="utf-8"
+    )
     with pytest.raises(RecordFileError, match="missing column"):
         read_record_file(tmp_path / "m.csv")
     (tmp_path / "x.parquet").write_bytes(b"not parquet")

@@ -26,8 +26,11 @@ def stitched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     generate(data, tracebacks=400, seed=11, show_progress=False)
     generate_records(data, RecordsConfig(seed=11, ambiguous_share=0.05))
     summary = stitch_files(
-        data / "records", data / "suspect_calls.csv", data / "out" / "hops.csv",
-        providers=data / "providers.csv", show_progress=False,
+        data / "records",
+        data / "suspect_calls.csv",
+        data / "out" / "hops.csv",
+        providers=data / "providers.csv",
+        show_progress=False,
     )
     return data, summary
 
@@ -80,7 +83,11 @@ def test_generated_records_are_deterministic(tmp_path: Path) -> None:
     def run(d: Path) -> dict[str, bytes]:
         generate(d, tracebacks=60, seed=3, show_progress=False)
         generate_records(d, RecordsConfig(seed=3, unrelated=2))
-        files = [*sorted((d / "records").iterdir()), d / "records_truth.csv", d / "suspect_calls.csv"]
+        files = [
+            *sorted((d / "records").iterdir()),
+            d / "records_truth.csv",
+            d / "suspect_calls.csv",
+        ]
         return {p.name: p.read_bytes() for p in files}
 
     assert run(tmp_path / "a") == run(tmp_path / "b")
@@ -91,17 +98,36 @@ def test_cli_reports_a_bad_record_file_in_one_line_and_writes_nothing(tmp_path: 
     recs.mkdir()
     (recs / "a.csv").write_text(
         "carrier,call_start,calling_number,called_number,ingress_carrier,egress_carrier\n"
-        "Acme,2025-01-01T10:00:00Z,2025550101,3035550199,Beta,\n", encoding="utf-8")
+        "Acme,2025-01-01T10:00:00Z,2025550101,3035550199,Beta,\n",
+        encoding="utf-8",
+    )
     (recs / "b.csv").write_text(
         "carrier,call_start,calling_number,called_number,ingress_carrier,egress_carrier\n"
         "Beta,2025-01-01T10:00:01Z,2025550101,3035550199,,Acme\n"
-        "Beta,2025-01-01 10:00:01,2025550101,3035550199,,Acme\n", encoding="utf-8")
+        "Beta,2025-01-01 10:00:01,2025550101,3035550199,,Acme\n",
+        encoding="utf-8",
+    )
     calls = tmp_path / "calls.csv"
-    calls.write_text("traceback_id,terminating_carrier,call_time,calling_number,called_number\n"
-                     "T1,Acme,2025-01-01T10:00:00Z,2025550101,3035550199\n", encoding="utf-8")
+    calls.write_text(
+        "traceback_id,terminating_carrier,call_time,calling_number,called_number\n"
+        "T1,Acme,2025-01-01T10:00:00Z,2025550101,3035550199\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "o" / "hops.csv"
-    cmd = [sys.executable, "-m", "graphengine.cli.main", "traceback", "stitch", "--records",
-           str(recs), "--calls", str(calls), "--out", str(out), "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "graphengine.cli.main",
+        "traceback",
+        "stitch",
+        "--records",
+        str(recs),
+        "--calls",
+        str(calls),
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
@@ -111,7 +137,9 @@ def test_cli_reports_a_bad_record_file_in_one_line_and_writes_nothing(tmp_path: 
     assert not out.parent.exists()
     (recs / "b.csv").write_text(
         "carrier,call_start,calling_number,called_number,ingress_carrier,egress_carrier\n"
-        "Beta,2025-01-01T10:00:01Z,2025550101,3035550199,,Acme\n", encoding="utf-8")
+        "Beta,2025-01-01T10:00:01Z,2025550101,3035550199,,Acme\n",
+        encoding="utf-8",
+    )
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     hops = _read(out)

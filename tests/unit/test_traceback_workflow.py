@@ -26,8 +26,15 @@ BETA TELECOM INC,2025-03-04T10:30:00.000-05:00,(202) 555-0101,(303) 555-0100,Del
 
 def _flow(tmp_path: Path) -> tuple[Workflow, Path]:
     wf = Workflow(KNOWN, countries={"Terminus Wireless LLC": "US"})
-    wf.open("TB-W1", "Terminus Wireless LLC", T0, "+12025550101", "+13035550199",
-            campaign="Utility disconnect", now=T0)
+    wf.open(
+        "TB-W1",
+        "Terminus Wireless LLC",
+        T0,
+        "+12025550101",
+        "+13035550199",
+        campaign="Utility disconnect",
+        now=T0,
+    )
     path = tmp_path / "beta.csv"
     path.write_text(RECORDS, encoding="utf-8")
     wf.upload_records("Beta Telecom, Inc.", read_record_file(path, carrier="Beta Telecom, Inc."))
@@ -52,8 +59,9 @@ def test_four_providers_two_responders_one_from_records_foreign_end(tmp_path: Pa
     req2 = wf.tracebacks["TB-W1"].requests[2]
     assert req2.state == "answered_from_records" and len(req2.answer.record_sha256) == 64
     assert nxt is not None and nxt.provider == "Gamma Voice LLC"
-    wf.answer("TB-W1", 3, Answer("foreign_upstream", upstream="Manila Tel Inc.", country="PH"),
-              now=later)
+    wf.answer(
+        "TB-W1", 3, Answer("foreign_upstream", upstream="Manila Tel Inc.", country="PH"), now=later
+    )
     assert wf.tracebacks["TB-W1"].state == "complete"
     rows = hop_rows(wf)
     assert rows[["hop", "provider", "upstream_provider", "role"]].values.tolist() == [
@@ -80,7 +88,11 @@ def test_four_providers_two_responders_one_from_records_foreign_end(tmp_path: Pa
     gw = found.profiles.set_index("provider_key")
     assert int(gw.loc["gamma voice", "gateway"]) == 1
     assert loaded.hops["response_category"].tolist() == [
-        "responded", "responded", "responded", "responded", "foreign"
+        "responded",
+        "responded",
+        "responded",
+        "responded",
+        "foreign",
     ]
 
 
@@ -94,8 +106,10 @@ def test_overdue_hop_is_a_non_response_the_finding_counts(tmp_path: Path) -> Non
     events = wf.check_deadlines(T0 + dt.timedelta(hours=25))
     # TB-W1's hop 0 (Terminus) and the three hop-1 requests to Gamma went overdue.
     assert sorted((e.traceback_id, e.hop, e.provider) for e in events) == [
-        ("TB-O0", 1, "Gamma Voice LLC"), ("TB-O1", 1, "Gamma Voice LLC"),
-        ("TB-O2", 1, "Gamma Voice LLC"), ("TB-W1", 0, "Terminus Wireless LLC"),
+        ("TB-O0", 1, "Gamma Voice LLC"),
+        ("TB-O1", 1, "Gamma Voice LLC"),
+        ("TB-O2", 1, "Gamma Voice LLC"),
+        ("TB-W1", 0, "Terminus Wireless LLC"),
     ]
     assert {wf.tracebacks[t].state for t in ("TB-O0", "TB-O1", "TB-O2")} == {"stalled"}
     rows = hop_rows(wf)
@@ -104,14 +118,18 @@ def test_overdue_hop_is_a_non_response_the_finding_counts(tmp_path: Path) -> Non
     loaded = loaders.load_inputs([out])
     cats = loaded.hops.set_index(["traceback_id", "hop"])["response_category"]
     assert cats[("TB-O1", 1)] == "no_response"
-    found = compute_findings(loaded.hops, loaded.providers, config=FindingsConfig(
-        noncooperation=NonCooperationRule(min_nonresponse=3)))
+    found = compute_findings(
+        loaded.hops,
+        loaded.providers,
+        config=FindingsConfig(noncooperation=NonCooperationRule(min_nonresponse=3)),
+    )
     nc = found.noncooperation.set_index("provider_key")
     assert bool(nc.loc["gamma voice", "noncooperative"]) is True
     assert int(nc.loc["gamma voice", "nonresponse_tracebacks"]) == 3
     # A late answer is recorded as late and revives the traceback.
-    nxt = wf.answer("TB-O0", 1, Answer("customer", customer="Robo Dialer LLC"),
-                    now=T0 + dt.timedelta(hours=30))
+    nxt = wf.answer(
+        "TB-O0", 1, Answer("customer", customer="Robo Dialer LLC"), now=T0 + dt.timedelta(hours=30)
+    )
     assert nxt is None and wf.tracebacks["TB-O0"].requests[1].state == "late_answer"
     assert wf.tracebacks["TB-O0"].state == "complete"
 
