@@ -150,6 +150,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             metavar="X",
             help=f"{text} (default {default})",
         )
+    p.add_argument(
+        "--records",
+        action="store_true",
+        help="also write carriers' call records (records/), suspect_calls.csv, providers.csv "
+        "and records_truth.csv for `graphengine traceback stitch` (see docs/traceback.md)",
+    )
+    p.add_argument(
+        "--records-unrelated",
+        type=float,
+        default=10.0,
+        metavar="X",
+        help="rows of unrelated traffic per campaign record row (default 10)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar on stderr")
     p.set_defaults(func=run)
 
@@ -162,6 +175,21 @@ def run(args: argparse.Namespace) -> int:
     except TypeError as exc:  # argparse types guard this; kept as a one-line error anyway
         raise ConfigError(f"invalid generator parameters: {exc}") from exc
     data = generate(args.out, config=config, show_progress=False if args.no_progress else None)
-    json.dump(data.as_dict(), sys.stdout, indent=1)
+    report = data.as_dict()
+    if args.records:
+        from graphengine.synthetic.records import RecordsConfig, generate_records
+
+        rec = generate_records(
+            args.out, RecordsConfig(seed=config.seed, unrelated=args.records_unrelated)
+        )
+        report["records"] = {
+            "records_dir": str(rec.records_dir),
+            "suspect_calls": str(rec.suspect_calls),
+            "providers": str(rec.providers),
+            "records_truth": str(rec.records_truth),
+            "record_carriers": str(rec.record_carriers),
+            "summary": rec.summary,
+        }
+    json.dump(report, sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0
