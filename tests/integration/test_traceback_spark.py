@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from graphengine.synthetic import generate
 from graphengine.synthetic.records import RecordsConfig, generate_records
 from graphengine.traceback.bulk import stitch_files
-from loaders.synthetic import generate
 
 pytestmark = pytest.mark.slow
 

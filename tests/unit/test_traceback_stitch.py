@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import loaders
+from graphengine.synthetic import generate
 from graphengine.synthetic.records import RecordsConfig, generate_records
 from graphengine.traceback.bulk import stitch_files
 from graphengine.traceback.score import score_stitch
-from loaders.synthetic import generate
 
 
 def _read(path: Path) -> pd.DataFrame:
