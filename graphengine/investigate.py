@@ -172,6 +172,7 @@ def investigate(
     providers: str | Path | None = None,
     mapping: str | Path | None = None,
     aliases: str | Path | None = None,
+    timezone: str | None = None,
     options: InvestigateOptions | None = None,
     neo4j: bool | None = None,
     command_line: list[str] | None = None,
@@ -187,6 +188,8 @@ def investigate(
         The investigation folder: new, empty, or an earlier investigation (replaced).
     providers, mapping, aliases
         RMD registry export, column/response mapping YAML and alias table (see the loaders).
+    timezone
+        Zone of call times that carry none (``--timezone``; see :func:`loaders.load_inputs`).
     options
         :class:`InvestigateOptions`.
     neo4j
@@ -237,8 +240,9 @@ def investigate(
     with bar(len(steps), "investigate", unit="steps") as progress:
         progress.set_postfix_str("loading")
         loaded = loaders.load_inputs(
-            list(inputs), providers=providers, mapping=mapping, aliases=aliases
+            list(inputs), providers=providers, mapping=mapping, aliases=aliases, timezone=timezone
         )
+        warnings.extend(loaded.notes)  # said on stderr and in the report, never silent
         if len(loaded.rejects):
             files["quarantine"] = loaders.write_quarantine(
                 loaded.rejects, out_dir / "quarantine.csv"

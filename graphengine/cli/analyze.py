@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graphengine.cli.input_options import add_timezone_argument, print_notes
 from graphengine.ecosystems import DEFAULT_SEED, METHODS, OBJECTIVES, HubRule
 from graphengine.errors import ConfigError, InputFileError
 
@@ -54,6 +55,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--aliases", metavar="A.csv", help="alias table merging provider names into one key"
     )
+    add_timezone_argument(parser)
     parser.add_argument(
         "--method",
         choices=METHODS,
@@ -109,8 +111,13 @@ def _read_files(args: argparse.Namespace) -> tuple[Any, Any, list[str | Path]]:
         if name is not None and not Path(name).is_file():
             raise InputFileError(f"{name}: no such file")
     loaded = loaders.load_inputs(
-        args.files, providers=args.providers, mapping=args.mapping, aliases=args.aliases
+        args.files,
+        providers=args.providers,
+        mapping=args.mapping,
+        aliases=args.aliases,
+        timezone=args.timezone,
     )
+    print_notes(loaded.notes)
     if len(loaded.rejects):
         log.warning(
             "%d row(s) rejected while reading; run `graphengine load` with --quarantine to "

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from graphengine.cli.input_options import add_timezone_argument
 from graphengine.ecosystems import DEFAULT_SEED, METHODS
 
 __all__ = ["register", "run", "add_investigation_arguments", "options_from_args", "print_outputs"]
@@ -93,6 +94,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--providers", metavar="RMD.csv", help="RMD registry export")
     parser.add_argument("--mapping", metavar="M.yml", help="column/response mapping YAML")
     parser.add_argument("--aliases", metavar="A.csv", help="alias table (alias,canonical)")
+    add_timezone_argument(parser)
     add_investigation_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -133,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         providers=args.providers,
         mapping=args.mapping,
         aliases=args.aliases,
+        timezone=args.timezone,
         options=options_from_args(args),
         neo4j=True if args.neo4j else None,
     )
