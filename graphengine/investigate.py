@@ -392,6 +392,7 @@ def _write_bundles(
 
 def _write_marker(result: Investigation, command_line: list[str] | None) -> Path:
     from graphengine import __version__
+    from graphengine.data_quality import flag_summary
 
     record = {
         "format": "graphengine-investigation/1",
@@ -407,6 +408,8 @@ def _write_marker(result: Investigation, command_line: list[str] | None) -> Path
         "evidence": [str(p.relative_to(result.out_dir)) for p in result.bundles],
         "neo4j": result.neo4j,
         "warnings": result.warnings,
+        "load_notes": list(result.load.notes),
+        "data_quality": flag_summary(result.load.hops),
     }
     path = result.out_dir / MARKER
     path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
