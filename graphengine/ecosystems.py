@@ -12,7 +12,10 @@
    per-provider **stability**;
 4. hubs are attached to the ecosystem that holds most of their traffic when one clearly does,
    otherwise they stay hubs with no ecosystem; ecosystems are relabelled canonically (size
-   descending, then smallest member key) so that ids are reproducible.
+   descending, then smallest member key) so that ids are reproducible;
+5. a provider whose every link goes to a hub joins the ecosystem whose members share most of
+   its tracebacks, when that is clear (:mod:`graphengine.ecosystem_paths`; status
+   ``attached_by_paths``, with ``shared_tracebacks``).
 
 The seed, every parameter and the library versions are recorded in ``EcosystemResult.params``.
 ``docs/ecosystems.md`` explains the choices.
@@ -40,6 +43,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from graphengine.ecosystem_paths import PATH_SHARE, attach_by_paths
 from graphengine.errors import ConfigError
 
 __all__ = [
@@ -62,7 +66,14 @@ METHODS: tuple[str, ...] = ("leiden", "louvain", "infomap")
 OBJECTIVES: tuple[str, ...] = ("modularity", "cpm")
 HUB_MODES: tuple[str, ...] = ("detach", "downweight", "none")
 #: Values of the providers frame's ``status`` column.
-STATUSES: tuple[str, ...] = ("member", "attached_hub", "hub", "small", "isolated")
+STATUSES: tuple[str, ...] = (
+    "member",
+    "attached_hub",
+    "attached_by_paths",
+    "hub",
+    "small",
+    "isolated",
+)
 
 DEFAULT_SEED = 42
 #: Leiden iterations per run (igraph's default). Iterating to convergence (-1) costs 2-3x the
@@ -777,6 +788,8 @@ def detect_ecosystems(
             "degree": part.degree.astype("int64"),
         }
     )
+    # providers linked only to detached hubs: placed by the tracebacks they share
+    frame = attach_by_paths(hops, frame)
     frame = frame.merge(profiles, on="provider_key", how="left", validate="one_to_one")
     lead = ["provider_key", "name", "ecosystem", "status", "stability"]
     frame = frame[lead + [c for c in frame.columns if c not in lead]]
@@ -790,6 +803,7 @@ def detect_ecosystems(
         "min_size": min_size,
         "consensus_threshold": consensus_threshold,
         "split_threshold": split_threshold,
+        "path_attachment_share": PATH_SHARE,
         "leiden_iterations": LEIDEN_ITERATIONS,
         "weight": weight,
         "quality": part.quality,
