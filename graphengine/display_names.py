@@ -48,8 +48,9 @@ def name_map(providers: pd.DataFrame | None) -> dict[str, str]:
 
 def display_name(key: object, names: Mapping[str, str]) -> str:
     """Return the display name of ``key`` (the key itself when no name is known)."""
-    text = "" if key is None or (not isinstance(key, str) and pd.isna(key)) else str(key)
-    return names.get(text, text)
+    if not isinstance(key, str):
+        return "" if key is None or key is pd.NA or key != key else str(key)
+    return names.get(key, key)
 
 
 def _list_names(value: object, names: Mapping[str, str]) -> object:
@@ -70,8 +71,10 @@ def display_frame(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame
     out = frame.copy()
     for col in KEY_COLUMNS:
         if col in out:
-            out[col] = [display_name(v, names) if isinstance(v, str) else v for v in out[col]]
+            shown = [display_name(v, names) if isinstance(v, str) else v for v in out[col]]
+            out[col] = pd.Series(shown, index=out.index, dtype=object)
     for col in LIST_COLUMNS:
         if col in out:
-            out[col] = [_list_names(v, names) for v in out[col]]
+            listed = [_list_names(v, names) for v in out[col]]
+            out[col] = pd.Series(listed, index=out.index, dtype=object)
     return out

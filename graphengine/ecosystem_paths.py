@@ -113,14 +113,18 @@ def attach_by_paths(
         .reset_index()
         .sort_values(["provider_key", "shared", "ecosystem"], ascending=[True, False, True])
     )
-    position = {k: i for i, k in enumerate(keys)}
+    chosen: dict[str, tuple[int, int]] = {}
     for key, grp in shared.groupby("provider_key", sort=True):
         best = int(grp["shared"].iloc[0])
         second = int(grp["shared"].iloc[1]) if len(grp) > 1 else 0
         if best <= second or best < share * int(total[key]):
             continue  # not clear: the provider stays without an ecosystem
-        row = position[str(key)]
-        out.iloc[row, out.columns.get_loc("ecosystem")] = int(grp["ecosystem"].iloc[0])
-        out.iloc[row, out.columns.get_loc("status")] = "attached_by_paths"
-        out.iloc[row, out.columns.get_loc("shared_tracebacks")] = best
+        chosen[str(key)] = (int(grp["ecosystem"].iloc[0]), best)
+    if not chosen:
+        return out
+    hit = keys.isin(list(chosen)).to_numpy()
+    picked = [chosen[k] for k in keys[hit]]
+    out.loc[hit, "ecosystem"] = [e for e, _ in picked]
+    out.loc[hit, "status"] = "attached_by_paths"
+    out.loc[hit, "shared_tracebacks"] = [n for _, n in picked]
     return out

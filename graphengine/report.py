@@ -190,9 +190,7 @@ def _data_quality(inv: Investigation) -> str:
             f"<td>{html.escape(item['meaning'])}</td><td>{examples}</td>"
             f"<td>{html.escape(item['what_to_do'])}</td></tr>"
         )
-    head = "".join(
-        f"<th>{h}</th>" for h in ("flag", "rows", "meaning", "examples", "what to do")
-    )
+    head = "".join(f"<th>{h}</th>" for h in ("flag", "rows", "meaning", "examples", "what to do"))
     body += f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     return _section("data-quality", body)
 

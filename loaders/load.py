@@ -277,9 +277,7 @@ def _raise_zoneless(rows: pd.DataFrame, names: list[str], tables: list[RawTable]
     )
 
 
-def _check_registry(
-    registry: pd.DataFrame | None, reg_dup: pd.Series, names: list[str]
-) -> bool:
+def _check_registry(registry: pd.DataFrame | None, reg_dup: pd.Series, names: list[str]) -> bool:
     """Return True when at least one valid RMD row loaded (RMD checks then run).
 
     Raises
@@ -519,7 +517,9 @@ def _build_providers(
                 row.setdefault("name", rec.name)
                 row.setdefault("in_rmd", False if have_registry else None)
                 if row.get("country") is None and isinstance(rec.country, str):
-                    row["country"] = normalise_countries(np.array([rec.country], dtype=object))[0][0]
+                    row["country"] = normalise_countries(np.array([rec.country], dtype=object))[0][
+                        0
+                    ]
                 continue
             if row.get("in_rmd") is True:
                 # another filing of the same key: the first filing's fields stay; the key counts

@@ -250,7 +250,9 @@ def load_mapping(path: str | Path | None) -> ColumnMapping:
         normalise_column(k): tuple(normalise_column(c) for c in v) for k, v in combine_raw.items()
     }
     foreign_raw = data.get("foreign_upstream") or []
-    foreign = tuple(str(p) for p in ([foreign_raw] if isinstance(foreign_raw, str) else foreign_raw))
+    foreign = tuple(
+        str(p) for p in ([foreign_raw] if isinstance(foreign_raw, str) else foreign_raw)
+    )
     return ColumnMapping(
         columns=columns,
         responses=responses,

@@ -120,7 +120,9 @@ def derive_roles(hops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     same_next = np.r_[tb[1:] == tb[:-1], False] if len(tb) else np.zeros(0, dtype=bool)
     upstream_foreign = same_next & np.r_[foreign[1:], False] if len(tb) else same_next
     # the hop said its upstream is foreign: it is the point of entry even with no row above it
-    upstream_foreign = upstream_foreign | (_optional_mask(hops, "names_foreign_upstream") & ~foreign)
+    upstream_foreign = upstream_foreign | (
+        _optional_mask(hops, "names_foreign_upstream") & ~foreign
+    )
     top = ~same_next
     responsive = ~hops["response_category"].isin(NONCOOPERATIVE_RESPONSES).to_numpy(dtype=bool)
     names_customer = hops["customer"].notna().to_numpy(dtype=bool)

@@ -150,9 +150,7 @@ def split_zone(value: str) -> tuple[str, str | None, bool]:
     return text, None, bool(_OFFSET.search(text))
 
 
-def localise(
-    wall: pd.Series, zone: str
-) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def localise(wall: pd.Series, zone: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Read naive wall times in ``zone``; return ``(utc, ambiguous, nonexistent)``.
 
     ``zone`` is an IANA name or a fixed offset (``-05:00``). An ambiguous wall time (the repeated

@@ -415,9 +415,11 @@ def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
             present = sorted(set(hops.tolist()))
             missing = next(h for h in range(present[-1] + 2) if h not in present)
             shown = ", ".join(str(h) for h in present)
-            hint = "; if the file numbers the terminating provider 1, set first_hop: 1" if (
-                missing == 0
-            ) else ""
+            hint = (
+                "; if the file numbers the terminating provider 1, set first_hop: 1"
+                if (missing == 0)
+                else ""
+            )
             gap_reason[str(tb)] = (
                 f"traceback {tb} has a gap: hop {missing} is missing (hops present: {shown}){hint}"
             )

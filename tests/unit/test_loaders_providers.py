@@ -94,7 +94,12 @@ def test_foreign_upstream_phrase_marks_upstream_not_the_gateway() -> None:
 
 def test_configurable_foreign_upstream_phrase(tmp_path: Path) -> None:
     path = tmp_path / "hops.csv"
-    path.write_text(HOPS.replace("T1,1,Orbit Voice,Zagreb Tel d.o.o.,Upstream identified", "T1,1,Orbit Voice,Zagreb Tel d.o.o.,Offshore source named"))
+    path.write_text(
+        HOPS.replace(
+            "T1,1,Orbit Voice,Zagreb Tel d.o.o.,Upstream identified",
+            "T1,1,Orbit Voice,Zagreb Tel d.o.o.,Offshore source named",
+        )
+    )
     mapping = tmp_path / "m.yml"
     mapping.write_text("foreign_upstream: [offshore source named]\n")
     result = load_inputs([path], mapping=mapping)

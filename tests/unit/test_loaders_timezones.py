@@ -74,8 +74,9 @@ def test_timezone_option_beats_mapping_beats_header(tmp_path: Path) -> None:
     mapping.write_text("columns:\n  Call Time (CT): call_time\n")
     from_header = load_inputs([path], mapping=mapping)
     assert _times(from_header) == ["2024-01-09 16:00"]
-    assert "read as America/Chicago, named by the column header 'Call Time (CT)'" in (
-        from_header.notes[0]
+    assert (
+        "read as America/Chicago, named by the column header 'Call Time (CT)'"
+        in (from_header.notes[0])
     )
     mapping.write_text("columns:\n  Call Time (CT): call_time\ntimezone: America/Denver\n")
     from_mapping = load_inputs([path], mapping=mapping)
@@ -112,7 +113,9 @@ def test_combine_joins_date_and_time_columns(tmp_path: Path) -> None:
     assert _times(result) == ["2024-03-09 15:22", "2024-07-10 02:05"]
     assert "named by the column header" in result.notes[0]
     mapping.write_text("combine:\n  call_time: [Call Date, Call Clock]\n")
-    with pytest.raises(InputFileError, match="combine call_time: column\\(s\\) call_clock not found"):
+    with pytest.raises(
+        InputFileError, match="combine call_time: column\\(s\\) call_clock not found"
+    ):
         load_inputs([path], mapping=mapping)
     mapping.write_text("combine:\n  call_time: Call Date\n")
     with pytest.raises(InputFileError, match="'combine' must map a canonical column"):
