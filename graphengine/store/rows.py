@@ -343,8 +343,14 @@ def customer_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
 
 
 def with_source_hop(batch: pd.DataFrame) -> pd.DataFrame:
-    """``batch`` with ``source_hop`` (the hop as printed in the source; ``hop`` when absent)."""
-    return batch if "source_hop" in batch else batch.assign(source_hop=batch["hop"])
+    """``batch`` with ``source_hop`` (the hop as printed in the source).
+
+    A frame without it (built by hand, not by the loaders) stores no ``source_hop`` property
+    (null), so that reading it back gives the same frame.
+    """
+    if "source_hop" in batch:
+        return batch
+    return batch.assign(source_hop=pd.Series([None] * len(batch), index=batch.index, dtype=object))
 
 
 def hop_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:

@@ -102,3 +102,21 @@ def test_window_that_selects_nothing_is_an_error_naming_the_data_range() -> None
 def test_dates_in_options_are_iso_only(text: str) -> None:
     with pytest.raises(ConfigError, match=f"--since '{text}' is not an ISO date; use YYYY-MM-DD"):
         Window(since=text)
+
+
+def test_data_quality_counts_every_flag_with_examples_and_advice() -> None:
+    from graphengine.data_quality import flag_summary
+
+    loaders_data = Path(__file__).resolve().parents[1] / "data" / "loaders"
+    hops = load_inputs(
+        [loaders_data / "foreign_layout.csv"], mapping=loaders_data / "foreign_layout.yml"
+    ).hops
+    summary = {q["flag"]: q for q in flag_summary(hops)}
+    assert {k: q["rows"] for k, q in summary.items()} == {
+        "unreadable_calling_number": 2,
+        "unmapped_response": 1,
+    }
+    example = summary["unmapped_response"]["examples"][0]
+    assert (example["traceback_id"], example["hop"]) == ("FX-3", 1)
+    assert example["file"].endswith("foreign_layout.csv") and example["line"] == 9
+    assert "mapping file" in summary["unmapped_response"]["what_to_do"]
