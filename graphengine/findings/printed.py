@@ -65,9 +65,7 @@ def check_window_selects(hops: pd.DataFrame, scoped: pd.DataFrame, window: Resol
     """
     if hops.empty or not scoped.empty:
         return
-    since = "start" if window.since is None else f"{window.since:%Y-%m-%d}"
-    until = "end" if window.until is None else f"{window.until:%Y-%m-%d}"
     raise ConfigError(
-        f"the window {since} to {until} selects no traceback; the data runs from "
+        f"the window {window.spec} selects no traceback; the data runs from "
         f"{data_range(hops)} (adjust --since/--until/--window)"
     )

@@ -92,7 +92,7 @@ def test_window_that_selects_nothing_is_an_error_naming_the_data_range() -> None
     with pytest.raises(ConfigError) as err:
         compute_findings(hops, config=config)
     assert str(err.value) == (
-        "the window 2024-03-08 to 2023-01-01 selects no traceback; the data runs from "
+        "the window start to 2023-01-01 selects no traceback; the data runs from "
         "2024-03-08 to 2024-03-12 (adjust --since/--until/--window)"
     )
     assert compute_findings(hops, config=FindingsConfig(window=Window(until="2024-03-09")))
