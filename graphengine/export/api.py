@@ -48,18 +48,25 @@ from graphengine.export.bundle import (
     zip_folder,
 )
 from graphengine.export.datafiles import write_network_files, write_table
+from graphengine.export.exhibit import build_exhibit
 from graphengine.export.figures import (
     FigureSize,
     TitleBlock,
-    ecosystem_figure,
     neighbourhood_figure,
     path_figure,
     timeline_figure,
 )
 from graphengine.export.fingerprint import dataset_fingerprint
-from graphengine.export.formats import STATIC_FORMATS, ImageJob, write_html, write_static
-from graphengine.export.layout import Coordinates, force_layout, layered_layout
+from graphengine.export.formats import (
+    STATIC_FORMATS,
+    ImageJob,
+    merge_pdfs,
+    write_html_pages,
+    write_static,
+)
+from graphengine.export.layout import Coordinates, layered_layout
 from graphengine.export.redact import REDACTED, find_numbers, redact_hops
+from graphengine.export.stamp import Stamp, add_stamp
 from graphengine.schema import check_hops
 
 __all__ = [
@@ -95,7 +102,9 @@ class ExportSettings:
     zip : bool
         Write ``BUNDLE.zip`` instead of a folder.
     width, height, scale : int, int, float
-        Static image size in CSS pixels, and the pixel ratio of PNGs.
+        Static image size in CSS pixels (US Letter landscape, 11 x 8.5 in at 96 px per inch, by
+        default; a PDF page is 0.75 pt per pixel), and the pixel ratio of PNGs (2 by default).
+        The call-flow exhibits (ecosystem, provider) are always drawn on a Letter page.
     hubs : str
         One of ``HUB_MODES``.
     hub_min_degree : int
@@ -114,9 +123,9 @@ class ExportSettings:
     case_label: str = ""
     redact_called_numbers: bool = False
     zip: bool = False
-    width: int = 1200
-    height: int = 800
-    scale: float = 1.0
+    width: int = 1056
+    height: int = 816
+    scale: float = 2.0
     hubs: str = "fade"
     hub_min_degree: int = 25
     k: int = 2
@@ -228,6 +237,10 @@ class _Content:
     node_key: str
     layout: dict[str, Any]
     timeline: pd.DataFrame | None = None
+    #: figure name -> further pages (HTML: below the figure; PDF: following pages)
+    extra_pages: dict[str, list[go.Figure]] = field(default_factory=dict)
+    #: more data tables: file name under data/ -> frame
+    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _stage(out: Path, settings: ExportSettings) -> tuple[Path, Path]:
@@ -255,27 +268,48 @@ def _write(
     figures_dir = folder / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
     for name, fig in content.figures:
-        (figures_dir / f"{name}.plotly.json").write_text(
-            dump_json(_figure_json(fig)), encoding="utf-8"
-        )
+        pages = [fig, *content.extra_pages.get(name, [])]
+        for i, page in enumerate(pages):
+            suffix = "" if i == 0 else f"-page{i + 1}"
+            (figures_dir / f"{name}{suffix}.plotly.json").write_text(
+                dump_json(_figure_json(page)), encoding="utf-8"
+            )
         if "html" in settings.formats:
-            write_html(fig, figures_dir / f"{name}.html", div_id=f"graphengine-{name}")
+            write_html_pages(pages, figures_dir / f"{name}.html", div_id=f"graphengine-{name}")
     write_network_files(content.nodes, content.edges, folder / "data", key=content.node_key)
     if content.timeline is not None:
         write_table(content.timeline, folder / "data" / "timeline.csv")
+    for file_name, frame in content.extra_tables.items():
+        write_table(frame, folder / "data" / file_name)
     (folder / "layout.json").write_text(dump_json(content.layout), encoding="utf-8")
     _write_settings(folder, settings, provenance)
 
     static_error: ExportError | None = None
-    jobs = [
-        ImageJob(
-            fig, figures_dir / f"{name}.{fmt}", fmt, settings.width, settings.height, settings.scale
-        )
-        for name, fig in content.figures
-        for fmt in settings.static_formats()
-    ]
+    jobs = []
+    merges: list[tuple[Path, list[Path]]] = []
+    for name, fig in content.figures:
+        for fmt in settings.static_formats():
+            jobs.append(
+                ImageJob(
+                    fig,
+                    figures_dir / f"{name}.{fmt}",
+                    fmt,
+                    *_size(fig, settings),
+                    settings.scale if fmt == "png" else 1.0,  # a PDF page stays Letter
+                )
+            )
+        extra = content.extra_pages.get(name, [])
+        if "pdf" in settings.static_formats() and extra:
+            parts = [figures_dir / f"{name}.pdf"]
+            for i, page in enumerate(extra, start=2):
+                part = folder / f".{name}-page{i}.pdf"
+                jobs.append(ImageJob(page, part, "pdf", *_size(page, settings), 1.0))
+                parts.append(part)
+            merges.append((figures_dir / f"{name}.pdf", parts))
     try:
         write_static(jobs)
+        for target, parts in merges:
+            merge_pdfs(parts, target)
     except ExportError as exc:
         static_error = exc  # the HTML and data are still written and sealed
         for job in jobs:
@@ -325,6 +359,23 @@ def _write(
     return bundle
 
 
+def _stamped(stamp: Stamp) -> Any:
+    """Return a function that prints ``stamp`` (page 1 of 1) on a figure and returns it."""
+
+    def apply(fig: go.Figure) -> go.Figure:
+        return add_stamp(fig, stamp, 1, 1)
+
+    return apply
+
+
+def _size(fig: go.Figure, settings: ExportSettings) -> tuple[int, int]:
+    """A figure drawn for a fixed page keeps its size; the others take the settings'."""
+    width, height = fig.layout.width, fig.layout.height
+    if width and height:
+        return int(width), int(height)
+    return settings.width, settings.height
+
+
 def _write_settings(folder: Path, settings: ExportSettings, provenance: Provenance) -> None:
     recorded = {"export": asdict(settings), "analysis": provenance.analysis}
     (folder / "settings.json").write_text(dump_json(recorded), encoding="utf-8")
@@ -351,8 +402,10 @@ def _timeline(
 ) -> tuple[str, go.Figure]:
     """The ``timeline`` figure of a bundle, with the same title block as its diagram."""
     title = TitleBlock(subject, settings.case_label, window, generated, fingerprint)
-    size = FigureSize(width=settings.width, height=settings.height, left=70)
-    return ("timeline", timeline_figure(weeks, title, size=size))
+    size = FigureSize(width=settings.width, height=settings.height, left=70, bottom=110)
+    fig = timeline_figure(weeks, title, size=size)
+    add_stamp(fig, Stamp(settings.case_label, window, fingerprint, generated), 1, 1)
+    return ("timeline", fig)
 
 
 def _window(hops: pd.DataFrame, keys: set[str]) -> str:
@@ -462,26 +515,22 @@ def export_ecosystem(
     # links between two context hubs say nothing about this ecosystem: leave them out
     edges = edges[edges["source"].isin(members) | edges["target"].isin(members)]
     edges = edges.reset_index(drop=True)
-    nodes, edges = _apply_hubs(nodes, edges, hops, hubs, settings.hubs, keep=set())
-    coords = force_layout(list(nodes["provider_key"]), edges, seed=settings.seed)
+    nodes = nodes.assign(hub=nodes["provider_key"].isin(hubs))
+    if settings.hubs == "hide":
+        nodes, edges = tables.restrict(nodes, edges, nodes.loc[~nodes["hub"], "provider_key"])
     window = _window(hops, members)
     generated = _utc_now(generated_at)
+    stamp = Stamp(settings.case_label, window, fingerprint, generated)
     n_tracebacks = hops.loc[hops["provider_key"].isin(members), "traceback_id"].nunique()
     subject = f"Provider ecosystem {wanted}: {len(members)} providers, {n_tracebacks} tracebacks"
     if context:
-        how = {"fade": "faded", "collapse": "collapsed into one node", "show": "shown"}
+        how = {"fade": "dotted", "collapse": "merged per lane", "show": "shown"}
         plural = "s" if context > 1 else ""
         subject += f" (+{context} adjacent hub{plural}, {how[settings.hubs]})"
-    title = TitleBlock(subject, settings.case_label, window, generated, fingerprint)
-    size = FigureSize(width=settings.width, height=settings.height)
+    exhibit = build_exhibit(nodes, edges, hops, title=subject, stamp=stamp, hubs=settings.hubs)
     weeks = tables.weekly_campaigns(hops, members)
     figures = [
-        (
-            "ecosystem",
-            ecosystem_figure(
-                nodes, edges, coords, title, size=size, fade_hubs=settings.hubs == "fade"
-            ),
-        ),
+        ("ecosystem", exhibit.figure),
         _timeline(
             weeks,
             f"Tracebacks per week by campaign: ecosystem {wanted}",
@@ -495,13 +544,18 @@ def export_ecosystem(
         kind="ecosystem",
         subject=wanted,
         figures=figures,
-        nodes=nodes.assign(ecosystem=[members_of.get(k, "") for k in nodes["provider_key"]]),
-        edges=edges,
-        node_key="provider_key",
-        layout=_layout_record(
-            "fruchterman_reingold (igraph), log1p(tracebacks) weights", settings.seed, coords
+        nodes=exhibit.nodes.assign(
+            ecosystem=[members_of.get(k, "") for k in exhibit.nodes["provider_key"]]
         ),
+        edges=exhibit.edges,
+        node_key="provider_key",
+        layout=exhibit.layout,
         timeline=weeks,
+        extra_pages={"ecosystem": [exhibit.footnotes]},
+        extra_tables={
+            "diagram_nodes.csv": exhibit.diagram_nodes,
+            "diagram_edges.csv": exhibit.diagram_edges,
+        },
     )
     return _write(content, Path(out), hops, fingerprint, forms, settings, provenance, generated)
 
@@ -593,7 +647,7 @@ def export_provider(
     name = str(all_nodes.loc[all_nodes["provider_key"] == focus, "name"].iloc[0])
     window = _window(hops, {focus})
     generated = _utc_now(generated_at)
-    size = FigureSize(width=settings.width, height=settings.height)
+    size = FigureSize(width=settings.width, height=settings.height, bottom=90)
     title = TitleBlock(
         f"Neighbourhood of {name}: {settings.k} hop(s) upstream and downstream"
         + (f" (busiest {len(layers)} of {found} providers)" if found > len(layers) else ""),
@@ -603,18 +657,21 @@ def export_provider(
         fingerprint,
     )
     weeks = tables.weekly_campaigns(hops, {focus})
+    stamp = Stamp(settings.case_label, window, fingerprint, generated)
     figures = [
         (
             "neighbourhood",
-            neighbourhood_figure(
-                nodes,
-                edges,
-                coords,
-                layers,
-                focus,
-                title,
-                size=size,
-                fade_hubs=settings.hubs == "fade",
+            _stamped(stamp)(
+                neighbourhood_figure(
+                    nodes,
+                    edges,
+                    coords,
+                    layers,
+                    focus,
+                    title,
+                    size=size,
+                    fade_hubs=settings.hubs == "fade",
+                )
             ),
         ),
         _timeline(
@@ -688,8 +745,10 @@ def export_traceback(
         generated,
         fingerprint,
     )
-    size = FigureSize(width=settings.width, height=settings.height, right=40, top=110, bottom=40)
-    figures = [("traceback", path_figure(nodes, coords, title, details=details, size=size))]
+    size = FigureSize(width=settings.width, height=settings.height, right=40, top=110, bottom=80)
+    path_fig = path_figure(nodes, coords, title, details=details, size=size)
+    stamp = Stamp(settings.case_label, tables.data_window(chain), fingerprint, generated)
+    figures = [("traceback", add_stamp(path_fig, stamp, 1, 1))]
     content = _Content(
         kind="traceback",
         subject=str(traceback_id),

@@ -1,0 +1,391 @@
+"""What a call-flow exhibit draws: providers in lanes, aggregated until the page stays readable.
+
+A Letter page holds about ten boxes per lane with full names at 8 pt (the exact number depends
+on how many lines the names wrap to, and on the links passing through a lane). Above that, the
+exhibit **aggregates instead of shrinking**: each lane keeps its busiest providers (most
+tracebacks) and merges the rest into one box "+K others (N tracebacks)"; hubs merge into one box
+per lane. Links are recounted from the routed hops as distinct tracebacks between the boxes, and
+each keeps the sorted list of its traceback ids. Links inside one merged box are not drawn (they
+stay in ``edges.csv``, which, like ``nodes.csv``, keeps every provider).
+
+Examples
+--------
+>>> others_id(2), hubs_id(3)
+('__others_2__', '__hubs_3__')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from graphengine.export.flow_layout import (
+    LANES,
+    ROLE_LANE,
+    FlowLayout,
+    FlowNode,
+    Geometry,
+    assign_lanes,
+    box_height,
+    box_lines,
+    flow_layout,
+)
+from graphengine.schema import routed_edges
+
+__all__ = ["Diagram", "build_diagram", "edge_ids", "hubs_id", "others_id"]
+
+
+def others_id(lane: int) -> str:
+    """Return the node id of lane ``lane``'s "+K others" box."""
+    return f"__others_{lane}__"
+
+
+def hubs_id(lane: int) -> str:
+    """Return the node id of lane ``lane``'s merged hub box."""
+    return f"__hubs_{lane}__"
+
+
+@dataclass
+class Diagram:
+    """The drawn boxes and links, their layout, and how providers map onto boxes.
+
+    ``nodes`` columns: ``node_id, name, role, lane, tracebacks, kind`` (provider, others, hubs),
+    ``members`` (';'-joined provider keys), ``hub``, ``focus``. ``edges`` columns: ``source,
+    target, tracebacks, traceback_ids`` (';'-joined, sorted). ``drawn_as`` maps every provider
+    key to its box; ``lanes`` every provider key to its lane.
+    """
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    layout: FlowLayout
+    drawn_as: dict[str, str]
+    lanes: dict[str, int]
+    aggregated: bool
+
+
+def edge_ids(hops: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
+    """Return the sorted, ';'-joined traceback ids supporting each row of ``edges`` (same index).
+
+    ``edges`` has ``source`` and ``target`` provider keys; ids come from the routed hops.
+    """
+    routed = routed_edges(hops)[["traceback_id", "upstream_key", "downstream_key"]]
+    grouped = (
+        routed.astype({"traceback_id": str})
+        .drop_duplicates()
+        .groupby(["upstream_key", "downstream_key"], sort=False)["traceback_id"]
+        .agg(lambda s: ";".join(sorted(set(s))))
+    )
+    pairs = list(zip(edges["source"].astype(str), edges["target"].astype(str), strict=True))
+    return pd.Series([grouped.get(p, "") for p in pairs], index=edges.index, dtype=object)
+
+
+def _detail(count: int) -> str:
+    return f"{count:,} traceback{'s' if count != 1 else ''}"
+
+
+def build_diagram(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    hops: pd.DataFrame,
+    *,
+    collapse_hubs: bool,
+    focus: str | None = None,
+    geometry: Geometry | None = None,
+    max_per_lane: int | None = None,
+) -> Diagram:
+    """Choose the boxes and links of an exhibit and lay them out on one page.
+
+    Parameters
+    ----------
+    nodes, edges
+        Provider node table (with ``hub``) and edge table of everything the exhibit is about.
+    hops
+        Canonical hop frame: links are recounted from it as distinct tracebacks.
+    collapse_hubs
+        Merge the hubs of each lane into one box even when everything fits.
+    focus
+        A provider that is always drawn on its own (the subject of a neighbourhood).
+    geometry
+        Page sizes (US Letter landscape by default).
+    max_per_lane
+        Most boxes per lane; by default as many as fit the page.
+
+    Returns
+    -------
+    Diagram
+    """
+    g = geometry or Geometry()
+    keys = [str(k) for k in nodes["provider_key"]]
+    role = dict(zip(keys, nodes["role"].astype(str), strict=True))
+    name = dict(zip(keys, nodes["name"].astype(str), strict=True))
+    hub = {k: bool(v) and k != focus for k, v in zip(keys, nodes["hub"], strict=True)}
+    pairs = set(zip(edges["source"].astype(str), edges["target"].astype(str), strict=True))
+    routed = _routed_units(hops, pairs, hub)
+    # a unit is a provider, or one hub in one lane (a hub carries calls in several roles)
+    unit_of_key: dict[str, str] = {}
+    wanted: dict[str, int] = {}
+    provider_of: dict[str, str] = {}
+    for k in keys:
+        if not hub[k]:
+            unit_of_key[k] = k
+            wanted[k] = ROLE_LANE.get(role[k], 2)
+            provider_of[k] = k
+    for col in ("up_unit", "down_unit"):
+        for unit in routed[col].unique():
+            if unit not in wanted:
+                k, lane_text = unit.rsplit("@", 1)
+                wanted[unit] = int(lane_text)
+                provider_of[unit] = k
+    tb_of: dict[str, set[str]] = {}
+    for unit_col, key_col in (("up_unit", "upstream_key"), ("down_unit", "downstream_key")):
+        del key_col
+        for unit, ids in routed.groupby(unit_col)["traceback_id"]:
+            tb_of.setdefault(str(unit), set()).update(ids)
+    key_ids: dict[str, set[str]] = {}
+    for group, ids in hops.groupby("provider_key")["traceback_id"]:
+        key_ids[str(group)] = set(map(str, ids))
+    for unit, k in provider_of.items():
+        if not hub.get(k, False):
+            tb_of[unit] = set(key_ids.get(k, set()))
+    volume = {u: len(tb_of.get(u, set())) for u in wanted}
+    unit_pairs = list(zip(routed["up_unit"], routed["down_unit"], strict=True))
+    # a link drawn within a lane reads worse than a hop drawn one lane off its role
+    lanes = assign_lanes(
+        _hops_per_lane(hops, routed, provider_of, hub), unit_pairs, flat_penalty=2.0
+    )
+    unit_name = {
+        u: name[k] if u == k else f"{name[k]} (as {LANES[lanes[u]].lower()})"
+        for u, k in provider_of.items()
+    }
+    unit_hub = {u: hub.get(k, False) for u, k in provider_of.items()}
+    routed = routed.rename(columns={"upstream_key": "_uk", "downstream_key": "_dk"}).rename(
+        columns={"up_unit": "upstream_key", "down_unit": "downstream_key"}
+    )
+    del unit_of_key
+    keys = sorted(wanted)
+    name, hub, role = unit_name, unit_hub, {u: role[provider_of[u]] for u in keys}
+
+    by_lane: dict[int, list[str]] = {i: [] for i in range(len(LANES))}
+    tb_series = pd.Series({u: tb_of.get(u, set()) for u in keys}, dtype=object)
+    for k in sorted(keys, key=lambda k: (k != focus, -volume[k], k)):
+        by_lane[lanes[k]].append(k)
+    # first guess of what fits: box heights against the lane height (links need room too)
+    usable = (g.height - g.header) * 0.85
+    cap: dict[int, int] = {}
+    for lane, members in by_lane.items():
+        used, n = 0.0, 0
+        for k in members:
+            used += box_height(box_lines(name[k], _detail(volume[k]), g), g) + g.gap
+            if used > usable:
+                break
+            n += 1
+        cap[lane] = n if n == len(members) else max(1, n - 1)
+        if max_per_lane is not None:
+            cap[lane] = min(cap[lane], max_per_lane)
+    collapse = collapse_hubs
+    while True:
+        aggregated = any(cap[lane] < len(m) for lane, m in by_lane.items())
+        merge_hubs = collapse or aggregated
+        drawn_as: dict[str, str] = {}
+        for lane, members in by_lane.items():
+            singles = [k for k in members if not (merge_hubs and hub[k])]
+            hubs = [k for k in members if merge_hubs and hub[k]]
+            room = cap[lane] - (1 if hubs else 0)
+            kept = (
+                singles
+                if len(singles) <= room
+                else singles[: max(room - 1, 1 if focus in singles else 0)]
+            )
+            for k in singles:
+                drawn_as[k] = k if k in kept else others_id(lane)
+            for k in hubs:
+                drawn_as[k] = hubs_id(lane)
+        diagram_nodes, diagram_edges = _tables(
+            drawn_as, lanes, role, name, volume, hub, tb_series, routed, focus, provider_of
+        )
+        flow_nodes = [
+            FlowNode(
+                node_id=r["node_id"],
+                lane=int(r["lane"]),
+                name=r["name"],
+                detail=r["detail"],
+                tracebacks=int(r["tracebacks"]),
+            )
+            for r in diagram_nodes.to_dict("records")
+        ]
+        layout = flow_layout(
+            flow_nodes,
+            [
+                (s, t, int(w))
+                for s, t, w in zip(
+                    diagram_edges["source"],
+                    diagram_edges["target"],
+                    diagram_edges["tracebacks"],
+                    strict=True,
+                )
+            ],
+            g,
+        )
+        over = sorted(
+            {lanes_of_box for lanes_of_box in _overflowing(layout)},
+        )
+        if not over:
+            break
+        changed = False
+        for lane in over:
+            if cap[lane] > 2:
+                cap[lane] -= 1
+                changed = True
+        if not changed:
+            break  # nothing left to merge: draw what we have (boxes run off the page)
+    boxes_of: dict[str, list[str]] = {}
+    lanes_of: dict[str, int] = {}
+    for unit, box in sorted(drawn_as.items()):
+        k = provider_of[unit]
+        if box not in boxes_of.setdefault(k, []):
+            boxes_of[k].append(box)
+        lanes_of.setdefault(k, lanes[unit])
+    return Diagram(
+        nodes=diagram_nodes.drop(columns="detail"),
+        edges=diagram_edges,
+        layout=layout,
+        drawn_as={k: ";".join(v) for k, v in boxes_of.items()},
+        lanes=lanes_of,
+        aggregated=aggregated,
+    )
+
+
+def _hops_per_lane(
+    hops: pd.DataFrame,
+    routed: pd.DataFrame,
+    provider_of: Mapping[str, str],
+    hub: Mapping[str, bool],
+) -> dict[str, list[float]]:
+    """Hops of each unit per lane of their role: all hops of a provider; a hub unit's own."""
+    lane_of_role = hops["role"].map(lambda r: ROLE_LANE.get(str(r), 2) if not pd.isna(r) else 2)
+    counts = pd.crosstab(hops["provider_key"].astype(str), lane_of_role)
+    out: dict[str, list[float]] = {}
+    for unit, k in provider_of.items():
+        if hub.get(k, False):
+            lane = int(unit.rsplit("@", 1)[1])
+            n = float(((routed["up_unit"] == unit) | (routed["down_unit"] == unit)).sum())
+            out[unit] = [n if i == lane else 0.0 for i in range(len(LANES))]
+        else:
+            row = counts.loc[k] if k in counts.index else pd.Series(dtype=float)
+            out[unit] = [float(row.get(i, 0.0)) for i in range(len(LANES))]  # type: ignore[arg-type]
+    return out
+
+
+def _routed_units(
+    hops: pd.DataFrame, pairs: set[tuple[str, str]], hub: Mapping[str, bool]
+) -> pd.DataFrame:
+    """Routed hops of the exhibit's links, each end named by its unit (hubs split by hop role)."""
+    routed = routed_edges(hops)
+    keep = [p in pairs for p in zip(routed["upstream_key"], routed["downstream_key"], strict=True)]
+    routed = routed[keep].astype({"traceback_id": str})
+    role_at = hops.assign(traceback_id=hops["traceback_id"].astype(str)).set_index(
+        ["traceback_id", "hop"]
+    )["role"]
+    role_at = role_at[~role_at.index.duplicated()]
+
+    def unit(key: str, tb: str, hop: int) -> str:
+        if not hub.get(key, False):
+            return key
+        r = role_at.get((tb, hop))
+        lane = ROLE_LANE.get(str(r), 2) if r is not None and not pd.isna(r) else 2
+        return f"{key}@{lane}"
+
+    ups, downs = [], []
+    for tb, hop, uk, dk in zip(
+        routed["traceback_id"],
+        routed["hop"],
+        routed["upstream_key"],
+        routed["downstream_key"],
+        strict=True,
+    ):
+        ups.append(unit(str(uk), tb, int(hop) + 1))
+        downs.append(unit(str(dk), tb, int(hop)))
+    return routed.assign(up_unit=ups, down_unit=downs)
+
+
+def _overflowing(layout: FlowLayout) -> list[int]:
+    return sorted({layout.lanes[k] for k, b in layout.boxes.items() if b[1] < -0.5})
+
+
+def _tables(
+    drawn_as: Mapping[str, str],
+    lanes: Mapping[str, int],
+    role: Mapping[str, str],
+    name: Mapping[str, str],
+    volume: Mapping[str, int],
+    hub: Mapping[str, bool],
+    tb_of: pd.Series,
+    routed: pd.DataFrame,
+    focus: str | None,
+    provider_of: Mapping[str, str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    members: dict[str, list[str]] = {}
+    for k, node in drawn_as.items():
+        members.setdefault(node, []).append(k)
+    rows = []
+    for node, keys in sorted(members.items()):
+        keys = sorted(keys)
+        ids: set[str] = set()
+        for k in keys:
+            ids |= tb_of.get(k, set())
+        count = len(ids)
+        lane = lanes[keys[0]]
+        if node.startswith("__others_"):
+            kind, label = (
+                "others",
+                f"+{len({provider_of[k] for k in keys})} others ({count:,} tracebacks)",
+            )
+            detail, node_role = "merged: see nodes.csv", "others"
+        elif node.startswith("__hubs_"):
+            n_hubs = len({provider_of[k] for k in keys})
+            kind, label = "hubs", f"{n_hubs} hub provider{'s' if n_hubs > 1 else ''}"
+            detail, node_role = _detail(count), "hub"
+        else:
+            kind, label, detail, node_role = "provider", name[node], _detail(count), role[node]
+        rows.append(
+            {
+                "node_id": node,
+                "name": label,
+                "detail": detail,
+                "role": node_role,
+                "lane": lane,
+                "tracebacks": count,
+                "kind": kind,
+                "members": ";".join(sorted({provider_of[k] for k in keys})),
+                "hub": kind == "hubs" or (kind == "provider" and hub[node]),
+                "focus": node == focus,
+            }
+        )
+    nodes = pd.DataFrame(rows)
+    mapped = pd.DataFrame(
+        {
+            "source": routed["upstream_key"].map(drawn_as),
+            "target": routed["downstream_key"].map(drawn_as),
+            "traceback_id": routed["traceback_id"].astype(str),
+        }
+    )
+    mapped = mapped[mapped["source"] != mapped["target"]]
+    grouped = mapped.groupby(["source", "target"], sort=True)["traceback_id"]
+    edges = pd.DataFrame(
+        {
+            "tracebacks": grouped.nunique().astype("int64"),
+            "traceback_ids": grouped.agg(lambda s: ";".join(sorted(set(s)))),
+        }
+    ).reset_index()
+    if edges.empty:
+        edges = pd.DataFrame(
+            {
+                "source": [],
+                "target": [],
+                "tracebacks": pd.Series([], dtype="int64"),
+                "traceback_ids": [],
+            }
+        )
+    return nodes, edges
