@@ -52,7 +52,6 @@ from graphengine.export.exhibit import build_exhibit
 from graphengine.export.figures import (
     FigureSize,
     TitleBlock,
-    neighbourhood_figure,
     path_figure,
     timeline_figure,
 )
@@ -627,11 +626,9 @@ def export_provider(
     hubs = _hub_set(all_nodes, None)
     layers = tables.neighbourhood(all_edges, focus, settings.k, stop_at=hubs)
     nodes, edges = tables.restrict(all_nodes, all_edges, layers)
-    nodes, edges = _apply_hubs(nodes, edges, hops, hubs, settings.hubs, keep={focus})
-    if settings.hubs == "collapse" and tables.HUB_KEY in set(nodes["provider_key"]):
-        hub_layers = [v for k, v in layers.items() if k in hubs and k != focus]
-        layers = {k: v for k, v in layers.items() if k in set(nodes["provider_key"])}
-        layers[tables.HUB_KEY] = max(hub_layers, key=abs) if hub_layers else 1
+    # hubs are marked here and merged per lane by the exhibit (collapse), or left out (hide)
+    marking = "hide" if settings.hubs == "hide" else "fade"
+    nodes, edges = _apply_hubs(nodes, edges, hops, hubs, marking, keep={focus})
     layers = {k: v for k, v in layers.items() if k in set(nodes["provider_key"])}
     # Keep the links that carry calls one layer to the right (upstream -> focus -> downstream);
     # links within a layer or backwards are other traffic between the neighbours.
@@ -643,37 +640,20 @@ def export_provider(
     found = len(layers)
     layers = tables.trim_layers(layers, edges, settings.max_nodes)
     nodes, edges = tables.restrict(nodes, edges, layers)
-    coords = layered_layout(layers, edges)
     name = str(all_nodes.loc[all_nodes["provider_key"] == focus, "name"].iloc[0])
     window = _window(hops, {focus})
     generated = _utc_now(generated_at)
-    size = FigureSize(width=settings.width, height=settings.height, bottom=90)
-    title = TitleBlock(
-        f"Neighbourhood of {name}: {settings.k} hop(s) upstream and downstream"
-        + (f" (busiest {len(layers)} of {found} providers)" if found > len(layers) else ""),
-        settings.case_label,
-        window,
-        generated,
-        fingerprint,
+    stamp = Stamp(settings.case_label, window, fingerprint, generated)
+    subject = f"Neighbourhood of {name}: {settings.k} hop(s) upstream and downstream" + (
+        f" (busiest {len(layers)} of {found} providers)" if found > len(layers) else ""
+    )
+    hub_mode = "fade" if settings.hubs == "hide" else settings.hubs
+    exhibit = build_exhibit(
+        nodes, edges, hops, title=subject, stamp=stamp, hubs=hub_mode, focus=focus
     )
     weeks = tables.weekly_campaigns(hops, {focus})
-    stamp = Stamp(settings.case_label, window, fingerprint, generated)
     figures = [
-        (
-            "neighbourhood",
-            _stamped(stamp)(
-                neighbourhood_figure(
-                    nodes,
-                    edges,
-                    coords,
-                    layers,
-                    focus,
-                    title,
-                    size=size,
-                    fade_hubs=settings.hubs == "fade",
-                )
-            ),
-        ),
+        ("neighbourhood", exhibit.figure),
         _timeline(
             weeks,
             f"Tracebacks per week by campaign through {name}",
@@ -687,13 +667,16 @@ def export_provider(
         kind="provider",
         subject=focus,
         figures=figures,
-        nodes=nodes.assign(layer=[layers[k] for k in nodes["provider_key"]]),
-        edges=edges,
+        nodes=exhibit.nodes.assign(layer=[layers[k] for k in exhibit.nodes["provider_key"]]),
+        edges=exhibit.edges,
         node_key="provider_key",
-        layout=_layout_record(
-            "sugiyama layers (igraph), left to right", None, coords, layers=layers
-        ),
+        layout={**exhibit.layout, "layers": layers},
         timeline=weeks,
+        extra_pages={"neighbourhood": [exhibit.footnotes]},
+        extra_tables={
+            "diagram_nodes.csv": exhibit.diagram_nodes,
+            "diagram_edges.csv": exhibit.diagram_edges,
+        },
     )
     return _write(content, Path(out), hops, fingerprint, forms, settings, provenance, generated)
 
