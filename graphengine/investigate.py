@@ -60,7 +60,8 @@ class InvestigateOptions:
     top : int
         How many ecosystems (largest traceback volume first) get a diagram and a bundle.
     formats : tuple of str
-        Evidence formats: ``html`` and any of ``png``, ``svg``, ``pdf`` (these need Chromium).
+        Evidence formats: ``html`` and any of ``png``, ``svg``, ``pdf`` (these need Chromium);
+        all four by default, like every bundle.
     findings : FindingsConfig
         Window, thresholds and weights of the findings.
     redact_called_numbers : bool
@@ -73,7 +74,7 @@ class InvestigateOptions:
     method: str = "leiden"
     resolution: float = 1.0
     top: int = 5
-    formats: tuple[str, ...] = ("html", "png")
+    formats: tuple[str, ...] = ("html", "png", "svg", "pdf")
     findings: FindingsConfig = field(default_factory=FindingsConfig)
     redact_called_numbers: bool = False
 
