@@ -38,6 +38,7 @@ from graphengine.ecosystems import DEFAULT_SEED
 from graphengine.errors import ConfigError, ExportError, InputFileError
 from graphengine.findings import Findings, FindingsConfig, compute_findings
 from graphengine.progress import bar
+from graphengine.reprs import key_values_html, short_repr
 
 __all__ = ["InvestigateOptions", "Investigation", "investigate", "MARKER"]
 
@@ -122,6 +123,14 @@ class Investigation:
     generated_utc: str
     options: InvestigateOptions
     warnings: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        facts = {"out_dir": str(self.out_dir), "bundles": len(self.bundles)}
+        return short_repr("Investigation", {**facts, **self.summary()})
+
+    def _repr_html_(self) -> str:
+        facts = {"report": self.report, "bundles": len(self.bundles), **self.summary()}
+        return key_values_html("Investigation", facts)
 
     def summary(self) -> dict[str, Any]:
         """Headline numbers of the data and the findings (JSON-ready)."""

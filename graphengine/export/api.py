@@ -242,6 +242,30 @@ class _Content:
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
+@dataclass
+class _Built:
+    """A bundle's content with the (possibly redacted) hops, fingerprint and time behind it."""
+
+    content: _Content
+    hops: pd.DataFrame
+    fingerprint: str
+    forms: list[str]
+    generated: str
+
+
+def _write_built(built: _Built, out: Path, settings: ExportSettings, prov: Provenance) -> Bundle:
+    return _write(
+        built.content,
+        out,
+        built.hops,
+        built.fingerprint,
+        built.forms,
+        settings,
+        prov,
+        built.generated,
+    )
+
+
 def _stage(out: Path, settings: ExportSettings) -> tuple[Path, Path]:
     """Return (folder to write into, final path) after checking ``out`` is free."""
     final = out.with_suffix(".zip") if settings.zip and out.suffix != ".zip" else out
@@ -453,46 +477,14 @@ def _apply_hubs(
 # --------------------------------------------------------------------------- public API
 
 
-def export_ecosystem(
+def _build_ecosystem(
     hops: pd.DataFrame,
     partition: Any,
     ecosystem_id: int | str,
-    out: str | Path,
-    *,
-    settings: ExportSettings | None = None,
-    provenance: Provenance | None = None,
-    generated_at: dt.datetime | None = None,
-) -> Bundle:
-    """Write the evidence bundle of one ecosystem: diagram, campaign timeline, data, manifest.
-
-    Parameters
-    ----------
-    hops
-        Canonical hop frame.
-    partition
-        ``EcosystemResult`` from :func:`graphengine.ecosystems.detect_ecosystems`, a frame with
-        ``provider_key`` and ``ecosystem`` (optionally ``is_hub``), or ``{key: ecosystem}``.
-    ecosystem_id
-        The ecosystem to draw (compared as text, so ``3`` and ``"3"`` are the same).
-    out
-        Bundle folder (must not exist or be empty); ``.zip`` is added when zipping.
-    settings, provenance
-        See :class:`ExportSettings` and :class:`Provenance`.
-    generated_at
-        Generation time; now (UTC) when omitted.
-
-    Returns
-    -------
-    Bundle
-
-    Raises
-    ------
-    ExportError
-        When the ecosystem is unknown, ``out`` is taken, or static images cannot be rendered
-        (the HTML and data are still written and sealed).
-    """
-    settings = settings or ExportSettings()
-    provenance = provenance or Provenance()
+    settings: ExportSettings,
+    generated_at: dt.datetime | None,
+) -> _Built:
+    """Compute everything the ecosystem bundle holds; nothing is written."""
     hops, fingerprint, forms = _prepare(hops, settings)
     members_of, flagged = _membership(partition)
     wanted = str(ecosystem_id)
@@ -556,7 +548,50 @@ def export_ecosystem(
             "diagram_edges.csv": exhibit.diagram_edges,
         },
     )
-    return _write(content, Path(out), hops, fingerprint, forms, settings, provenance, generated)
+    return _Built(content, hops, fingerprint, forms, generated)
+
+
+def export_ecosystem(
+    hops: pd.DataFrame,
+    partition: Any,
+    ecosystem_id: int | str,
+    out: str | Path,
+    *,
+    settings: ExportSettings | None = None,
+    provenance: Provenance | None = None,
+    generated_at: dt.datetime | None = None,
+) -> Bundle:
+    """Write the evidence bundle of one ecosystem: diagram, campaign timeline, data, manifest.
+
+    Parameters
+    ----------
+    hops
+        Canonical hop frame.
+    partition
+        ``EcosystemResult`` from :func:`graphengine.ecosystems.detect_ecosystems`, a frame with
+        ``provider_key`` and ``ecosystem`` (optionally ``is_hub``), or ``{key: ecosystem}``.
+    ecosystem_id
+        The ecosystem to draw (compared as text, so ``3`` and ``"3"`` are the same).
+    out
+        Bundle folder (must not exist or be empty); ``.zip`` is added when zipping.
+    settings, provenance
+        See :class:`ExportSettings` and :class:`Provenance`.
+    generated_at
+        Generation time; now (UTC) when omitted.
+
+    Returns
+    -------
+    Bundle
+
+    Raises
+    ------
+    ExportError
+        When the ecosystem is unknown, ``out`` is taken, or static images cannot be rendered
+        (the HTML and data are still written and sealed).
+    """
+    settings = settings or ExportSettings()
+    built = _build_ecosystem(hops, partition, ecosystem_id, settings, generated_at)
+    return _write_built(built, Path(out), settings, provenance or Provenance())
 
 
 def export_top_ecosystems(
@@ -598,28 +633,13 @@ def export_top_ecosystems(
     ]
 
 
-def export_provider(
+def _build_provider(
     hops: pd.DataFrame,
     provider: str,
-    out: str | Path,
-    *,
-    settings: ExportSettings | None = None,
-    provenance: Provenance | None = None,
-    generated_at: dt.datetime | None = None,
-) -> Bundle:
-    """Write the bundle of one provider's neighbourhood (``settings.k`` hops up and downstream).
-
-    ``provider`` is a provider key or a printed name (any case). Hubs other than the provider
-    are shown but not expanded. The bundle also holds the campaign timeline of the tracebacks
-    through the provider. See :func:`export_ecosystem` for the other parameters.
-
-    Raises
-    ------
-    ExportError
-        When the provider is unknown (with the closest names), or as :func:`export_ecosystem`.
-    """
-    settings = settings or ExportSettings()
-    provenance = provenance or Provenance()
+    settings: ExportSettings,
+    generated_at: dt.datetime | None,
+) -> _Built:
+    """Compute everything the provider bundle holds; nothing is written."""
     hops, fingerprint, forms = _prepare(hops, settings)
     all_nodes, all_edges = tables.provider_tables(hops, hub_min_degree=settings.hub_min_degree)
     focus = tables.resolve_provider(all_nodes, provider)
@@ -678,30 +698,41 @@ def export_provider(
             "diagram_edges.csv": exhibit.diagram_edges,
         },
     )
-    return _write(content, Path(out), hops, fingerprint, forms, settings, provenance, generated)
+    return _Built(content, hops, fingerprint, forms, generated)
 
 
-def export_traceback(
+def export_provider(
     hops: pd.DataFrame,
-    traceback_id: str,
+    provider: str,
     out: str | Path,
     *,
     settings: ExportSettings | None = None,
     provenance: Provenance | None = None,
     generated_at: dt.datetime | None = None,
 ) -> Bundle:
-    """Write the bundle of one traceback's hop chain, from the customer to the terminating carrier.
+    """Write the bundle of one provider's neighbourhood (``settings.k`` hops up and downstream).
 
-    Each hop shows provider, role, response and attestation; the title carries the call time.
-    See :func:`export_ecosystem` for the parameters.
+    ``provider`` is a provider key or a printed name (any case). Hubs other than the provider
+    are shown but not expanded. The bundle also holds the campaign timeline of the tracebacks
+    through the provider. See :func:`export_ecosystem` for the other parameters.
 
     Raises
     ------
     ExportError
-        When the traceback id is not in ``hops``, or as :func:`export_ecosystem`.
+        When the provider is unknown (with the closest names), or as :func:`export_ecosystem`.
     """
     settings = settings or ExportSettings()
-    provenance = provenance or Provenance()
+    built = _build_provider(hops, provider, settings, generated_at)
+    return _write_built(built, Path(out), settings, provenance or Provenance())
+
+
+def _build_traceback(
+    hops: pd.DataFrame,
+    traceback_id: str,
+    settings: ExportSettings,
+    generated_at: dt.datetime | None,
+) -> _Built:
+    """Compute everything the traceback bundle holds; nothing is written."""
     hops, fingerprint, forms = _prepare(hops, settings)
     nodes, edges = tables.path_tables(hops, traceback_id)
     chain = hops[hops["traceback_id"].astype(str) == str(traceback_id)].sort_values("hop")
@@ -741,4 +772,28 @@ def export_traceback(
         node_key="node_key",
         layout=_layout_record("layered by hop, left to right", None, coords, layers=layers),
     )
-    return _write(content, Path(out), hops, fingerprint, forms, settings, provenance, generated)
+    return _Built(content, hops, fingerprint, forms, generated)
+
+
+def export_traceback(
+    hops: pd.DataFrame,
+    traceback_id: str,
+    out: str | Path,
+    *,
+    settings: ExportSettings | None = None,
+    provenance: Provenance | None = None,
+    generated_at: dt.datetime | None = None,
+) -> Bundle:
+    """Write the bundle of one traceback's hop chain, from the customer to the terminating carrier.
+
+    Each hop shows provider, role, response and attestation; the title carries the call time.
+    See :func:`export_ecosystem` for the parameters.
+
+    Raises
+    ------
+    ExportError
+        When the traceback id is not in ``hops``, or as :func:`export_ecosystem`.
+    """
+    settings = settings or ExportSettings()
+    built = _build_traceback(hops, traceback_id, settings, generated_at)
+    return _write_built(built, Path(out), settings, provenance or Provenance())
