@@ -452,14 +452,26 @@ def _route(
             pts += [(x0, y), (x1, y)]
         pts.append((boxes[t][0], in_port[(t, f"i:{s}")]))
         routes[(s, t)] = pts
-    channels: dict[int, int] = {}
+    # links within a lane run in vertical channels right of the lane; links whose spans do not
+    # overlap share a channel (interval colouring, shortest spans nearest the boxes)
+    channels: dict[int, list[list[tuple[float, float]]]] = {}
+    spans = []
     for s, t in within:
-        lane = lane_of[s]
-        j = channels.get(lane, 0)
-        channels[lane] = j + 1
-        room = max(g.lane_gap - 44.0, 8.0)
-        xc = g.lane_x(lane)[1] + 22.0 + (j * 7.0) % room
         y_s, y_t = out_port[(s, f"o:{t}")], out_port[(t, f"i:{s}")]
+        spans.append((abs(y_s - y_t), s, t, y_s, y_t))
+    room = max(g.lane_gap - 44.0, 8.0)
+    for _, s, t, y_s, y_t in sorted(spans):
+        lane = lane_of[s]
+        lo, hi = min(y_s, y_t) - 8.0, max(y_s, y_t) + 8.0  # room for the count label
+        used = channels.setdefault(lane, [])
+        for j, taken in enumerate(used):
+            if all(hi <= a or lo >= b for a, b in taken):
+                taken.append((lo, hi))
+                break
+        else:
+            used.append([(lo, hi)])
+            j = len(used) - 1
+        xc = g.lane_x(lane)[1] + 22.0 + (j * 9.0) % room
         x_edge = boxes[s][2]
         routes[(s, t)] = [(x_edge, y_s), (xc, y_s), (xc, y_t), (x_edge, y_t)]
     return routes
