@@ -285,28 +285,24 @@ def _routed_units(
     routed = routed_edges(hops)
     keep = [p in pairs for p in zip(routed["upstream_key"], routed["downstream_key"], strict=True)]
     routed = routed[keep].astype({"traceback_id": str})
-    role_at = hops.assign(traceback_id=hops["traceback_id"].astype(str)).set_index(
-        ["traceback_id", "hop"]
-    )["role"]
-    role_at = role_at[~role_at.index.duplicated()]
+    roles = hops[["traceback_id", "hop", "role"]].astype({"traceback_id": str})
+    roles = roles.drop_duplicates(["traceback_id", "hop"])
+    lane_of_role = roles["role"].map(lambda r: ROLE_LANE.get(str(r), 2) if not pd.isna(r) else 2)
+    roles = roles.assign(lane=lane_of_role.astype("int64"))[["traceback_id", "hop", "lane"]]
+    routed = routed.reset_index(drop=True)
+    down = routed.merge(roles, on=["traceback_id", "hop"], how="left")["lane"]
+    up = routed.assign(hop=routed["hop"] + 1).merge(roles, on=["traceback_id", "hop"], how="left")[
+        "lane"
+    ]
 
-    def unit(key: str, tb: str, hop: int) -> str:
-        if not hub.get(key, False):
-            return key
-        r = role_at.get((tb, hop))
-        lane = ROLE_LANE.get(str(r), 2) if r is not None and not pd.isna(r) else 2
-        return f"{key}@{lane}"
+    def units(keys: pd.Series, lanes: pd.Series) -> list[str]:
+        return [
+            f"{k}@{int(lane) if not pd.isna(lane) else 2}" if hub.get(k, False) else k
+            for k, lane in zip(keys.astype(str), lanes, strict=True)
+        ]
 
-    ups, downs = [], []
-    for tb, hop, uk, dk in zip(
-        routed["traceback_id"],
-        routed["hop"],
-        routed["upstream_key"],
-        routed["downstream_key"],
-        strict=True,
-    ):
-        ups.append(unit(str(uk), tb, int(hop) + 1))
-        downs.append(unit(str(dk), tb, int(hop)))
+    ups = units(routed["upstream_key"], up)
+    downs = units(routed["downstream_key"], down)
     return routed.assign(up_unit=ups, down_unit=downs)
 
 
