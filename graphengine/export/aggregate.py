@@ -123,49 +123,25 @@ def build_diagram(
     hub = {k: bool(v) and k != focus for k, v in zip(keys, nodes["hub"], strict=True)}
     pairs = set(zip(edges["source"].astype(str), edges["target"].astype(str), strict=True))
     routed = _routed_units(hops, pairs, hub)
-    # a unit is a provider, or one hub in one lane (a hub carries calls in several roles)
-    unit_of_key: dict[str, str] = {}
-    wanted: dict[str, int] = {}
-    provider_of: dict[str, str] = {}
-    for k in keys:
-        if not hub[k]:
-            unit_of_key[k] = k
-            wanted[k] = ROLE_LANE.get(role[k], 2)
-            provider_of[k] = k
-    for col in ("up_unit", "down_unit"):
-        for unit in routed[col].unique():
-            if unit not in wanted:
-                k, lane_text = unit.rsplit("@", 1)
-                wanted[unit] = int(lane_text)
-                provider_of[unit] = k
-    tb_of: dict[str, set[str]] = {}
-    for unit_col, key_col in (("up_unit", "upstream_key"), ("down_unit", "downstream_key")):
-        del key_col
-        for unit, ids in routed.groupby(unit_col)["traceback_id"]:
-            tb_of.setdefault(str(unit), set()).update(ids)
-    key_ids: dict[str, set[str]] = {}
-    for group, ids in hops.groupby("provider_key")["traceback_id"]:
-        key_ids[str(group)] = set(map(str, ids))
-    for unit, k in provider_of.items():
-        if not hub.get(k, False):
-            tb_of[unit] = set(key_ids.get(k, set()))
-    volume = {u: len(tb_of.get(u, set())) for u in wanted}
+    provider_of = _units(keys, hub, routed)
+    tb_of = _unit_tracebacks(hops, routed, provider_of, hub)
+    volume = {u: len(tb_of.get(u, set())) for u in provider_of}
     unit_pairs = list(zip(routed["up_unit"], routed["down_unit"], strict=True))
     # a link drawn within a lane reads worse than a hop drawn one lane off its role
     lanes = assign_lanes(
         _hops_per_lane(hops, routed, provider_of, hub), unit_pairs, flat_penalty=2.0
     )
-    unit_name = {
+    units = sorted(provider_of)
+    name = {
         u: name[k] if u == k else f"{name[k]} (as {LANES[lanes[u]].lower()})"
         for u, k in provider_of.items()
     }
-    unit_hub = {u: hub.get(k, False) for u, k in provider_of.items()}
-    routed = routed.rename(columns={"upstream_key": "_uk", "downstream_key": "_dk"}).rename(
+    hub = {u: hub.get(k, False) for u, k in provider_of.items()}
+    role = {u: role[provider_of[u]] for u in units}
+    routed = routed.drop(columns=["upstream_key", "downstream_key"]).rename(
         columns={"up_unit": "upstream_key", "down_unit": "downstream_key"}
     )
-    del unit_of_key
-    keys = sorted(wanted)
-    name, hub, role = unit_name, unit_hub, {u: role[provider_of[u]] for u in keys}
+    keys = units
 
     by_lane: dict[int, list[str]] = {i: [] for i in range(len(LANES))}
     tb_series = pd.Series({u: tb_of.get(u, set()) for u in keys}, dtype=object)
@@ -228,9 +204,7 @@ def build_diagram(
             ],
             g,
         )
-        over = sorted(
-            {lanes_of_box for lanes_of_box in _overflowing(layout)},
-        )
+        over = _overflowing(layout)
         if not over:
             break
         changed = False
@@ -304,6 +278,36 @@ def _routed_units(
     ups = units(routed["upstream_key"], up)
     downs = units(routed["downstream_key"], down)
     return routed.assign(up_unit=ups, down_unit=downs)
+
+
+def _units(keys: list[str], hub: Mapping[str, bool], routed: pd.DataFrame) -> dict[str, str]:
+    """Return ``{unit: provider key}``: a provider, or one hub in one lane (``key@lane``)."""
+    provider_of = {k: k for k in keys if not hub[k]}
+    for col in ("up_unit", "down_unit"):
+        for unit in routed[col].unique():
+            if unit not in provider_of:
+                provider_of[str(unit)] = str(unit).rsplit("@", 1)[0]
+    return provider_of
+
+
+def _unit_tracebacks(
+    hops: pd.DataFrame,
+    routed: pd.DataFrame,
+    provider_of: Mapping[str, str],
+    hub: Mapping[str, bool],
+) -> dict[str, set[str]]:
+    """Traceback ids per unit: all of a provider's; for a hub unit, those of its lane's links."""
+    out: dict[str, set[str]] = {}
+    for col in ("up_unit", "down_unit"):
+        for unit, ids in routed.groupby(col)["traceback_id"]:
+            out.setdefault(str(unit), set()).update(ids)
+    by_key: dict[str, set[str]] = {}
+    for key, ids in hops.groupby("provider_key")["traceback_id"]:
+        by_key[str(key)] = set(map(str, ids))
+    for unit, key in provider_of.items():
+        if not hub.get(key, False):
+            out[unit] = set(by_key.get(key, set()))
+    return out
 
 
 def _overflowing(layout: FlowLayout) -> list[int]:

@@ -464,13 +464,11 @@ def _route(
         lane = lane_of[s]
         lo, hi = min(y_s, y_t) - 8.0, max(y_s, y_t) + 8.0  # room for the count label
         used = channels.setdefault(lane, [])
-        for j, taken in enumerate(used):
-            if all(hi <= a or lo >= b for a, b in taken):
-                taken.append((lo, hi))
-                break
-        else:
-            used.append([(lo, hi)])
-            j = len(used) - 1
+        free = [i for i, taken in enumerate(used) if all(hi <= a or lo >= b for a, b in taken)]
+        j = free[0] if free else len(used)
+        if not free:
+            used.append([])
+        used[j].append((lo, hi))
         xc = g.lane_x(lane)[1] + 22.0 + (j * 9.0) % room
         x_edge = boxes[s][2]
         routes[(s, t)] = [(x_edge, y_s), (xc, y_s), (xc, y_t), (x_edge, y_t)]
