@@ -70,15 +70,30 @@ def edge_ids(hops: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
 
     ``edges`` has ``source`` and ``target`` provider keys; ids come from the routed hops.
     """
-    routed = routed_edges(hops)[["traceback_id", "upstream_key", "downstream_key"]]
+    routed = _only_pairs(routed_edges(hops), edges)
     grouped = (
-        routed.astype({"traceback_id": str})
+        routed[["traceback_id", "upstream_key", "downstream_key"]]
+        .astype({"traceback_id": str})
         .drop_duplicates()
         .groupby(["upstream_key", "downstream_key"], sort=False)["traceback_id"]
         .agg(lambda s: ";".join(sorted(set(s))))
     )
     pairs = list(zip(edges["source"].astype(str), edges["target"].astype(str), strict=True))
     return pd.Series([grouped.get(p, "") for p in pairs], index=edges.index, dtype=object)
+
+
+def _only_pairs(routed: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+    """Routed hops whose (upstream, downstream) is a row of ``edges`` (a join, not a loop)."""
+    pairs = pd.DataFrame(
+        {"upstream_key": edges["source"].astype(str), "downstream_key": edges["target"].astype(str)}
+    ).drop_duplicates()
+    routed = routed.astype({"upstream_key": str, "downstream_key": str})
+    return routed.merge(pairs, on=["upstream_key", "downstream_key"], how="inner")
+
+
+def _role_lanes(roles: pd.Series) -> pd.Series:
+    """Lane of each role (:data:`ROLE_LANE`; unknown or missing: intermediate)."""
+    return roles.astype(object).map(ROLE_LANE).fillna(2).astype("int64")
 
 
 def _detail(count: int) -> str:
@@ -121,8 +136,7 @@ def build_diagram(
     role = dict(zip(keys, nodes["role"].astype(str), strict=True))
     name = dict(zip(keys, nodes["name"].astype(str), strict=True))
     hub = {k: bool(v) and k != focus for k, v in zip(keys, nodes["hub"], strict=True)}
-    pairs = set(zip(edges["source"].astype(str), edges["target"].astype(str), strict=True))
-    routed = _routed_units(hops, pairs, hub)
+    routed = _routed_units(hops, edges, hub)
     provider_of = _units(keys, hub, routed)
     tb_of = _unit_tracebacks(hops, routed, provider_of, hub)
     volume = {u: len(tb_of.get(u, set())) for u in provider_of}
@@ -238,8 +252,7 @@ def _hops_per_lane(
     hub: Mapping[str, bool],
 ) -> dict[str, list[float]]:
     """Hops of each unit per lane of their role: all hops of a provider; a hub unit's own."""
-    lane_of_role = hops["role"].map(lambda r: ROLE_LANE.get(str(r), 2) if not pd.isna(r) else 2)
-    counts = pd.crosstab(hops["provider_key"].astype(str), lane_of_role)
+    counts = pd.crosstab(hops["provider_key"].astype(str), _role_lanes(hops["role"]))
     out: dict[str, list[float]] = {}
     for unit, k in provider_of.items():
         if hub.get(k, False):
@@ -252,17 +265,12 @@ def _hops_per_lane(
     return out
 
 
-def _routed_units(
-    hops: pd.DataFrame, pairs: set[tuple[str, str]], hub: Mapping[str, bool]
-) -> pd.DataFrame:
+def _routed_units(hops: pd.DataFrame, edges: pd.DataFrame, hub: Mapping[str, bool]) -> pd.DataFrame:
     """Routed hops of the exhibit's links, each end named by its unit (hubs split by hop role)."""
-    routed = routed_edges(hops)
-    keep = [p in pairs for p in zip(routed["upstream_key"], routed["downstream_key"], strict=True)]
-    routed = routed[keep].astype({"traceback_id": str})
+    routed = _only_pairs(routed_edges(hops), edges).astype({"traceback_id": str})
     roles = hops[["traceback_id", "hop", "role"]].astype({"traceback_id": str})
     roles = roles.drop_duplicates(["traceback_id", "hop"])
-    lane_of_role = roles["role"].map(lambda r: ROLE_LANE.get(str(r), 2) if not pd.isna(r) else 2)
-    roles = roles.assign(lane=lane_of_role.astype("int64"))[["traceback_id", "hop", "lane"]]
+    roles = roles.assign(lane=_role_lanes(roles["role"]))[["traceback_id", "hop", "lane"]]
     routed = routed.reset_index(drop=True)
     down = routed.merge(roles, on=["traceback_id", "hop"], how="left")["lane"]
     up = routed.assign(hop=routed["hop"] + 1).merge(roles, on=["traceback_id", "hop"], how="left")[

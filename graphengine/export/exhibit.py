@@ -75,6 +75,9 @@ def build_exhibit(
     """
     if hubs == "show":
         nodes = nodes.assign(hub=False)
+    # every hop of the exhibit's providers (and so every link among them) is in these tracebacks
+    touching = hops.loc[hops["provider_key"].isin(nodes["provider_key"]), "traceback_id"]
+    hops = hops[hops["traceback_id"].isin(touching.unique())]
     diagram = build_diagram(
         nodes,
         edges,
