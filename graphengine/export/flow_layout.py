@@ -493,7 +493,9 @@ def place_counts(
         return all(box[2] <= x0 - 1 or box[0] >= x1 + 1 for x0, x1 in lanes)
 
     def clash(box: Box) -> bool:
-        return any(_overlap(box, other) for other in placed.values())
+        # keep 2 px between counts, so "51" next to "10" never reads as "5110"
+        wide = (box[0] - 2, box[1] - 1, box[2] + 2, box[3] + 1)
+        return any(_overlap(wide, other) for other in placed.values())
 
     for key in sorted(counts, key=lambda k: (-counts[k], k)):
         pts = layout.routes[key]
