@@ -23,19 +23,16 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
 __all__ = ["main"]
 
 
 def main() -> int:
     """Run the comparison; print one line per mode and the ratio."""
-    from export_fixtures import small_hops, small_partition
-
     from graphengine.export import tables
     from graphengine.export.figures import TitleBlock, ecosystem_figure
     from graphengine.export.formats import ImageJob, write_static
     from graphengine.export.layout import force_layout
+    from tests.helpers.export import small_hops, small_partition
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=6, help="images per mode (default 6)")
@@ -76,7 +73,7 @@ def main() -> int:
 
 def _case(args: argparse.Namespace) -> tuple[object, object, str, str]:
     if args.input is None:
-        from export_fixtures import random_ecosystem_hops
+        from tests.helpers.export import random_ecosystem_hops
 
         hops = random_ecosystem_hops(n_providers=160, n_tracebacks=3000, seed=11, unique_names=True)
         keys = sorted(hops["provider_key"].astype(str).unique())

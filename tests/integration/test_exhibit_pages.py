@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared export fixtures
-from export_fixtures import random_ecosystem_hops  # noqa: E402
-
-from graphengine.export import ExportSettings, export_ecosystem, verify_bundle  # noqa: E402
-from graphengine.export.stamp import SHA_PATTERN  # noqa: E402
+from graphengine.export import ExportSettings, export_ecosystem, verify_bundle
+from graphengine.export.stamp import SHA_PATTERN
+from tests.helpers.export import random_ecosystem_hops
 
 pytestmark = [pytest.mark.chromium, pytest.mark.slow]
 

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared export fixtures
-from export_fixtures import small_hops, small_partition  # noqa: E402
-
-import graphengine as ge  # noqa: E402
-from graphengine.errors import ExportError  # noqa: E402
+import graphengine as ge
+from graphengine.errors import ExportError
+from tests.helpers.export import small_hops, small_partition
 
 T0 = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 HTML = ge.ExportSettings(formats=("html",), case_label="AG-FIG")

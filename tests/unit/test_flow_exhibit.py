@@ -10,28 +10,25 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared export fixtures
-from export_fixtures import random_ecosystem_hops  # noqa: E402
-
-from graphengine import schema  # noqa: E402
-from graphengine.export import ExportSettings, export_ecosystem, verify_bundle  # noqa: E402
-from graphengine.export.flow_layout import assign_lanes  # noqa: E402
-from graphengine.export.stamp import SHA_PATTERN  # noqa: E402
-from graphengine.export.textmetrics import LINE_HEIGHT, text_width  # noqa: E402
+from graphengine import schema
+from graphengine.export import ExportSettings, export_ecosystem, verify_bundle
+from graphengine.export.flow_layout import assign_lanes
+from graphengine.export.stamp import SHA_PATTERN
+from graphengine.export.textmetrics import LINE_HEIGHT, text_width
+from tests.helpers.export import random_ecosystem_hops
 
 csv.field_size_limit(1 << 30)
 
 
 def _demo_case(tmp: Path) -> tuple[pd.DataFrame, object, str]:
     from graphengine.ecosystems import detect_ecosystems
+    from graphengine.synthetic import generate
     from loaders.load import load_inputs
-    from loaders.synthetic import generate
 
     data = generate(tmp / "data", tracebacks=3600, seed=7, show_progress=False)
     del data
