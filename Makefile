@@ -9,7 +9,7 @@ GE := $(BIN)/graphengine
 # The local Neo4j of `make test` (Bolt on 127.0.0.1); its folder is GRAPHENGINE_NEO4J_HOME or .neo4j.
 NEO4J_PORT ?= 7687
 
-.PHONY: help setup venv chromium java-maven neo4j-jars neo4j-start neo4j-stop neo4j-status test test-unit lint format demo bench clean
+.PHONY: help setup venv lab chromium java-maven neo4j-jars neo4j-start neo4j-stop neo4j-status test test-unit lint format demo bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,6 +21,12 @@ $(STAMP): pyproject.toml
 	touch $@
 
 venv: $(STAMP)  ## create .venv and install graphengine with its test extras
+
+# JupyterLab on loopback, port 11600 (10000 + 100 * issue 16); LAB_PORT overrides it.
+LAB_PORT ?= 11600
+lab: venv  ## JupyterLab on the notebooks (installs the `notebook` extra; figures show inline)
+	$(BIN)/python -m pip install --quiet -e '.[test,notebook]'
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser
 
 chromium:  ## install Debian's Chromium when no browser is found (needed for PNG/SVG/PDF export)
 	@if [ -n "$$BROWSER_PATH" ] && [ -x "$$BROWSER_PATH" ]; then echo "browser: $$BROWSER_PATH"; \

@@ -25,6 +25,7 @@ name                        what it does
 ``queries``                 saved Cypher queries: ``queries.run(name, **params)``
 ``export_ecosystem``        evidence bundle of one ecosystem (also provider, traceback)
 ``verify_bundle``           recompute every hash of an evidence bundle
+``figures``                 the same figures as plotly objects, to show inline in a notebook
 ==========================  =====================================================
 
 Examples
@@ -62,6 +63,7 @@ _PUBLIC: dict[str, str] = {
     "export_traceback": "graphengine.export:export_traceback",
     "ExportSettings": "graphengine.export:ExportSettings",
     "verify_bundle": "graphengine.export:verify_bundle",
+    "figures": "graphengine.figures",
 }
 
 __all__ = ["__version__", *_PUBLIC]

@@ -128,9 +128,17 @@ def _add_common(sub: argparse.ArgumentParser, kind: str) -> None:
         metavar="N",
         help="distinct neighbours that make a provider a hub, when the analysis does not flag hubs (default 25)",
     )
-    sub.add_argument("--width", type=int, default=1200, help="image width in pixels (default 1200)")
-    sub.add_argument("--height", type=int, default=800, help="image height in pixels (default 800)")
-    sub.add_argument("--scale", type=float, default=1.0, help="PNG pixel ratio (default 1)")
+    sub.add_argument(
+        "--width",
+        type=int,
+        default=1056,
+        help="image width in CSS pixels (default 1056: US Letter landscape; call-flow exhibits "
+        "always use a Letter page)",
+    )
+    sub.add_argument(
+        "--height", type=int, default=816, help="image height in CSS pixels (default 816)"
+    )
+    sub.add_argument("--scale", type=float, default=2.0, help="PNG pixel ratio (default 2)")
     if kind == "provider":
         sub.add_argument(
             "-k",

@@ -35,9 +35,10 @@ def add_investigation_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        default="html,png",
+        default="html,png,svg,pdf",
         metavar="LIST",
-        help="evidence formats: html and any of png, svg, pdf (default html,png; needs Chromium)",
+        help="evidence formats: html and any of png, svg, pdf (default all four; png/svg/pdf "
+        "need Chromium)",
     )
     parser.add_argument(
         "--redact-called-numbers",

@@ -77,6 +77,14 @@ class EcosystemResult:
             for k, v in zip(self.providers["provider_key"], eco, strict=True)
         }
 
+    def __repr__(self) -> str:
+        p = self.params
+        return (
+            f"EcosystemResult({len(self.ecosystems)} ecosystems over {len(self.providers)} "
+            f"providers; {p.get('method')}/{p.get('objective')}, resolution "
+            f"{p.get('resolution')}, {p.get('runs')} runs, seed {p.get('seed')})"
+        )
+
     def _repr_html_(self) -> str:
         p = self.params
         counts = self.providers["status"].value_counts()

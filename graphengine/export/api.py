@@ -48,18 +48,24 @@ from graphengine.export.bundle import (
     zip_folder,
 )
 from graphengine.export.datafiles import write_network_files, write_table
+from graphengine.export.exhibit import build_exhibit
 from graphengine.export.figures import (
     FigureSize,
     TitleBlock,
-    ecosystem_figure,
-    neighbourhood_figure,
     path_figure,
     timeline_figure,
 )
 from graphengine.export.fingerprint import dataset_fingerprint
-from graphengine.export.formats import STATIC_FORMATS, ImageJob, write_html, write_static
-from graphengine.export.layout import Coordinates, force_layout, layered_layout
+from graphengine.export.formats import (
+    STATIC_FORMATS,
+    ImageJob,
+    merge_pdfs,
+    write_html_pages,
+    write_static,
+)
+from graphengine.export.layout import Coordinates, layered_layout
 from graphengine.export.redact import REDACTED, find_numbers, redact_hops
+from graphengine.export.stamp import Stamp, add_stamp
 from graphengine.schema import check_hops
 
 __all__ = [
@@ -95,7 +101,9 @@ class ExportSettings:
     zip : bool
         Write ``BUNDLE.zip`` instead of a folder.
     width, height, scale : int, int, float
-        Static image size in CSS pixels, and the pixel ratio of PNGs.
+        Static image size in CSS pixels (US Letter landscape, 11 x 8.5 in at 96 px per inch, by
+        default; a PDF page is 0.75 pt per pixel), and the pixel ratio of PNGs (2 by default).
+        The call-flow exhibits (ecosystem, provider) are always drawn on a Letter page.
     hubs : str
         One of ``HUB_DISPLAY_MODES``.
     hub_min_degree : int
@@ -114,9 +122,9 @@ class ExportSettings:
     case_label: str = ""
     redact_called_numbers: bool = False
     zip: bool = False
-    width: int = 1200
-    height: int = 800
-    scale: float = 1.0
+    width: int = 1056
+    height: int = 816
+    scale: float = 2.0
     hubs: str = "fade"
     hub_min_degree: int = 25
     k: int = 2
@@ -230,6 +238,34 @@ class _Content:
     node_key: str
     layout: dict[str, Any]
     timeline: pd.DataFrame | None = None
+    #: figure name -> further pages (HTML: below the figure; PDF: following pages)
+    extra_pages: dict[str, list[go.Figure]] = field(default_factory=dict)
+    #: more data tables: file name under data/ -> frame
+    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+@dataclass
+class _Built:
+    """A bundle's content with the (possibly redacted) hops, fingerprint and time behind it."""
+
+    content: _Content
+    hops: pd.DataFrame
+    fingerprint: str
+    forms: list[str]
+    generated: str
+
+
+def _write_built(built: _Built, out: Path, settings: ExportSettings, prov: Provenance) -> Bundle:
+    return _write(
+        built.content,
+        out,
+        built.hops,
+        built.fingerprint,
+        built.forms,
+        settings,
+        prov,
+        built.generated,
+    )
 
 
 def _stage(out: Path, settings: ExportSettings) -> tuple[Path, Path]:
@@ -257,27 +293,48 @@ def _write(
     figures_dir = folder / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
     for name, fig in content.figures:
-        (figures_dir / f"{name}.plotly.json").write_text(
-            dump_json(_figure_json(fig)), encoding="utf-8"
-        )
+        pages = [fig, *content.extra_pages.get(name, [])]
+        for i, page in enumerate(pages):
+            suffix = "" if i == 0 else f"-page{i + 1}"
+            (figures_dir / f"{name}{suffix}.plotly.json").write_text(
+                dump_json(_figure_json(page)), encoding="utf-8"
+            )
         if "html" in settings.formats:
-            write_html(fig, figures_dir / f"{name}.html", div_id=f"graphengine-{name}")
+            write_html_pages(pages, figures_dir / f"{name}.html", div_id=f"graphengine-{name}")
     write_network_files(content.nodes, content.edges, folder / "data", key=content.node_key)
     if content.timeline is not None:
         write_table(content.timeline, folder / "data" / "timeline.csv")
+    for file_name, frame in content.extra_tables.items():
+        write_table(frame, folder / "data" / file_name)
     (folder / "layout.json").write_text(dump_json(content.layout), encoding="utf-8")
     _write_settings(folder, settings, provenance)
 
     static_error: ExportError | None = None
-    jobs = [
-        ImageJob(
-            fig, figures_dir / f"{name}.{fmt}", fmt, settings.width, settings.height, settings.scale
-        )
-        for name, fig in content.figures
-        for fmt in settings.static_formats()
-    ]
+    jobs = []
+    merges: list[tuple[Path, list[Path]]] = []
+    for name, fig in content.figures:
+        for fmt in settings.static_formats():
+            jobs.append(
+                ImageJob(
+                    fig,
+                    figures_dir / f"{name}.{fmt}",
+                    fmt,
+                    *_size(fig, settings),
+                    settings.scale if fmt == "png" else 1.0,  # a PDF page stays Letter
+                )
+            )
+        extra = content.extra_pages.get(name, [])
+        if "pdf" in settings.static_formats() and extra:
+            parts = [figures_dir / f"{name}.pdf"]
+            for i, page in enumerate(extra, start=2):
+                part = folder / f".{name}-page{i}.pdf"
+                jobs.append(ImageJob(page, part, "pdf", *_size(page, settings), 1.0))
+                parts.append(part)
+            merges.append((figures_dir / f"{name}.pdf", parts))
     try:
         write_static(jobs)
+        for target, parts in merges:
+            merge_pdfs(parts, target)
     except ExportError as exc:
         static_error = exc  # the HTML and data are still written and sealed
         for job in jobs:
@@ -327,6 +384,23 @@ def _write(
     return bundle
 
 
+def _stamped(stamp: Stamp) -> Any:
+    """Return a function that prints ``stamp`` (page 1 of 1) on a figure and returns it."""
+
+    def apply(fig: go.Figure) -> go.Figure:
+        return add_stamp(fig, stamp, 1, 1)
+
+    return apply
+
+
+def _size(fig: go.Figure, settings: ExportSettings) -> tuple[int, int]:
+    """A figure drawn for a fixed page keeps its size; the others take the settings'."""
+    width, height = fig.layout.width, fig.layout.height
+    if width and height:
+        return int(width), int(height)
+    return settings.width, settings.height
+
+
 def _write_settings(folder: Path, settings: ExportSettings, provenance: Provenance) -> None:
     recorded = {"export": asdict(settings), "analysis": provenance.analysis}
     (folder / "settings.json").write_text(dump_json(recorded), encoding="utf-8")
@@ -353,8 +427,10 @@ def _timeline(
 ) -> tuple[str, go.Figure]:
     """The ``timeline`` figure of a bundle, with the same title block as its diagram."""
     title = TitleBlock(subject, settings.case_label, window, generated, fingerprint)
-    size = FigureSize(width=settings.width, height=settings.height, left=70)
-    return ("timeline", timeline_figure(weeks, title, size=size))
+    size = FigureSize(width=settings.width, height=settings.height, left=70, bottom=110)
+    fig = timeline_figure(weeks, title, size=size)
+    add_stamp(fig, Stamp(settings.case_label, window, fingerprint, generated), 1, 1)
+    return ("timeline", fig)
 
 
 def _window(hops: pd.DataFrame, keys: set[str]) -> str:
@@ -403,6 +479,80 @@ def _apply_hubs(
 # --------------------------------------------------------------------------- public API
 
 
+def _build_ecosystem(
+    hops: pd.DataFrame,
+    partition: Any,
+    ecosystem_id: int | str,
+    settings: ExportSettings,
+    generated_at: dt.datetime | None,
+) -> _Built:
+    """Compute everything the ecosystem bundle holds; nothing is written."""
+    hops, fingerprint, forms = _prepare(hops, settings)
+    members_of, flagged = _membership(partition)
+    wanted = str(ecosystem_id)
+    members = {k for k, e in members_of.items() if e == wanted}
+    if not members:
+        known = sorted(set(members_of.values()), key=lambda v: (len(v), v))[:10]
+        raise ExportError(
+            f"ecosystem {wanted!r} is not in the partition; known: {', '.join(known)}"
+        )
+    all_nodes, all_edges = tables.provider_tables(hops, hub_min_degree=settings.hub_min_degree)
+    hubs = _hub_set(all_nodes, flagged)
+    # Hubs outside the ecosystem that exchange traffic with it are drawn as context.
+    touching = set(all_edges.loc[all_edges["source"].isin(members), "target"]) | set(
+        all_edges.loc[all_edges["target"].isin(members), "source"]
+    )
+    keys = members | (touching & hubs if settings.hubs != "hide" else set())
+    context = len(keys - members)
+    nodes, edges = tables.restrict(all_nodes, all_edges, keys)
+    # links between two context hubs say nothing about this ecosystem: leave them out
+    edges = edges[edges["source"].isin(members) | edges["target"].isin(members)]
+    edges = edges.reset_index(drop=True)
+    nodes = nodes.assign(hub=nodes["provider_key"].isin(hubs))
+    if settings.hubs == "hide":
+        nodes, edges = tables.restrict(nodes, edges, nodes.loc[~nodes["hub"], "provider_key"])
+    window = _window(hops, members)
+    generated = _utc_now(generated_at)
+    stamp = Stamp(settings.case_label, window, fingerprint, generated)
+    n_tracebacks = hops.loc[hops["provider_key"].isin(members), "traceback_id"].nunique()
+    subject = f"Provider ecosystem {wanted}: {len(members)} providers, {n_tracebacks} tracebacks"
+    if context:
+        how = {"fade": "dotted", "collapse": "merged per lane", "show": "shown"}
+        plural = "s" if context > 1 else ""
+        subject += f" (+{context} adjacent hub{plural}, {how[settings.hubs]})"
+    exhibit = build_exhibit(nodes, edges, hops, title=subject, stamp=stamp, hubs=settings.hubs)
+    weeks = tables.weekly_campaigns(hops, members)
+    figures = [
+        ("ecosystem", exhibit.figure),
+        _timeline(
+            weeks,
+            f"Tracebacks per week by campaign: ecosystem {wanted}",
+            settings,
+            window,
+            generated,
+            fingerprint,
+        ),
+    ]
+    content = _Content(
+        kind="ecosystem",
+        subject=wanted,
+        figures=figures,
+        nodes=exhibit.nodes.assign(
+            ecosystem=[members_of.get(k, "") for k in exhibit.nodes["provider_key"]]
+        ),
+        edges=exhibit.edges,
+        node_key="provider_key",
+        layout=exhibit.layout,
+        timeline=weeks,
+        extra_pages={"ecosystem": [exhibit.footnotes]},
+        extra_tables={
+            "diagram_nodes.csv": exhibit.diagram_nodes,
+            "diagram_edges.csv": exhibit.diagram_edges,
+        },
+    )
+    return _Built(content, hops, fingerprint, forms, generated)
+
+
 def export_ecosystem(
     hops: pd.DataFrame,
     partition: Any,
@@ -442,70 +592,8 @@ def export_ecosystem(
         (the HTML and data are still written and sealed).
     """
     settings = settings or ExportSettings()
-    provenance = provenance or Provenance()
-    hops, fingerprint, forms = _prepare(hops, settings)
-    members_of, flagged = _membership(partition)
-    wanted = str(ecosystem_id)
-    members = {k for k, e in members_of.items() if e == wanted}
-    if not members:
-        known = sorted(set(members_of.values()), key=lambda v: (len(v), v))[:10]
-        raise ExportError(
-            f"ecosystem {wanted!r} is not in the partition; known: {', '.join(known)}"
-        )
-    all_nodes, all_edges = tables.provider_tables(hops, hub_min_degree=settings.hub_min_degree)
-    hubs = _hub_set(all_nodes, flagged)
-    # Hubs outside the ecosystem that exchange traffic with it are drawn as context.
-    touching = set(all_edges.loc[all_edges["source"].isin(members), "target"]) | set(
-        all_edges.loc[all_edges["target"].isin(members), "source"]
-    )
-    keys = members | (touching & hubs if settings.hubs != "hide" else set())
-    context = len(keys - members)
-    nodes, edges = tables.restrict(all_nodes, all_edges, keys)
-    # links between two context hubs say nothing about this ecosystem: leave them out
-    edges = edges[edges["source"].isin(members) | edges["target"].isin(members)]
-    edges = edges.reset_index(drop=True)
-    nodes, edges = _apply_hubs(nodes, edges, hops, hubs, settings.hubs, keep=set())
-    coords = force_layout(list(nodes["provider_key"]), edges, seed=settings.seed)
-    window = _window(hops, members)
-    generated = _utc_now(generated_at)
-    n_tracebacks = hops.loc[hops["provider_key"].isin(members), "traceback_id"].nunique()
-    subject = f"Provider ecosystem {wanted}: {len(members)} providers, {n_tracebacks} tracebacks"
-    if context:
-        how = {"fade": "faded", "collapse": "collapsed into one node", "show": "shown"}
-        plural = "s" if context > 1 else ""
-        subject += f" (+{context} adjacent hub{plural}, {how[settings.hubs]})"
-    title = TitleBlock(subject, settings.case_label, window, generated, fingerprint)
-    size = FigureSize(width=settings.width, height=settings.height)
-    weeks = tables.weekly_campaigns(hops, members)
-    figures = [
-        (
-            "ecosystem",
-            ecosystem_figure(
-                nodes, edges, coords, title, size=size, fade_hubs=settings.hubs == "fade"
-            ),
-        ),
-        _timeline(
-            weeks,
-            f"Tracebacks per week by campaign: ecosystem {wanted}",
-            settings,
-            window,
-            generated,
-            fingerprint,
-        ),
-    ]
-    content = _Content(
-        kind="ecosystem",
-        subject=wanted,
-        figures=figures,
-        nodes=nodes.assign(ecosystem=[members_of.get(k, "") for k in nodes["provider_key"]]),
-        edges=edges,
-        node_key="provider_key",
-        layout=_layout_record(
-            "fruchterman_reingold (igraph), log1p(tracebacks) weights", settings.seed, coords
-        ),
-        timeline=weeks,
-    )
-    return _write(content, Path(out), hops, fingerprint, forms, settings, provenance, generated)
+    built = _build_ecosystem(hops, partition, ecosystem_id, settings, generated_at)
+    return _write_built(built, Path(out), settings, provenance or Provenance())
 
 
 def export_top_ecosystems(
@@ -547,6 +635,74 @@ def export_top_ecosystems(
     ]
 
 
+def _build_provider(
+    hops: pd.DataFrame,
+    provider: str,
+    settings: ExportSettings,
+    generated_at: dt.datetime | None,
+) -> _Built:
+    """Compute everything the provider bundle holds; nothing is written."""
+    hops, fingerprint, forms = _prepare(hops, settings)
+    all_nodes, all_edges = tables.provider_tables(hops, hub_min_degree=settings.hub_min_degree)
+    focus = tables.resolve_provider(all_nodes, provider)
+    hubs = _hub_set(all_nodes, None)
+    layers = tables.neighbourhood(all_edges, focus, settings.k, stop_at=hubs)
+    nodes, edges = tables.restrict(all_nodes, all_edges, layers)
+    # hubs are marked here and merged per lane by the exhibit (collapse), or left out (hide)
+    marking = "hide" if settings.hubs == "hide" else "fade"
+    nodes, edges = _apply_hubs(nodes, edges, hops, hubs, marking, keep={focus})
+    layers = {k: v for k, v in layers.items() if k in set(nodes["provider_key"])}
+    # Keep the links that carry calls one layer to the right (upstream -> focus -> downstream);
+    # links within a layer or backwards are other traffic between the neighbours.
+    step = [
+        layers.get(t, 0) - layers.get(s, 0) == 1
+        for s, t in zip(edges["source"], edges["target"], strict=True)
+    ]
+    edges = edges[step].reset_index(drop=True)
+    found = len(layers)
+    layers = tables.trim_layers(layers, edges, settings.max_nodes)
+    nodes, edges = tables.restrict(nodes, edges, layers)
+    name = str(all_nodes.loc[all_nodes["provider_key"] == focus, "name"].iloc[0])
+    window = _window(hops, {focus})
+    generated = _utc_now(generated_at)
+    stamp = Stamp(settings.case_label, window, fingerprint, generated)
+    subject = f"Neighbourhood of {name}: {settings.k} hop(s) upstream and downstream" + (
+        f" (busiest {len(layers)} of {found} providers)" if found > len(layers) else ""
+    )
+    hub_mode = "fade" if settings.hubs == "hide" else settings.hubs
+    exhibit = build_exhibit(
+        nodes, edges, hops, title=subject, stamp=stamp, hubs=hub_mode, focus=focus
+    )
+    weeks = tables.weekly_campaigns(hops, {focus})
+    figures = [
+        ("neighbourhood", exhibit.figure),
+        _timeline(
+            weeks,
+            f"Tracebacks per week by campaign through {name}",
+            settings,
+            window,
+            generated,
+            fingerprint,
+        ),
+    ]
+    content = _Content(
+        kind="provider",
+        subject=focus,
+        figures=figures,
+        nodes=exhibit.nodes.assign(layer=[layers[k] for k in exhibit.nodes["provider_key"]]),
+        edges=exhibit.edges,
+        node_key="provider_key",
+        layout={**exhibit.layout, "layers": layers},
+        timeline=weeks,
+        extra_pages={"neighbourhood": [exhibit.footnotes]},
+        extra_tables={
+            "diagram_nodes.csv": exhibit.diagram_nodes,
+            "diagram_edges.csv": exhibit.diagram_edges,
+        },
+    )
+    return _Built(content, hops, fingerprint, forms, generated)
+
+
 def export_provider(
     hops: pd.DataFrame,
     provider: str,
@@ -568,102 +724,17 @@ def export_provider(
         When the provider is unknown (with the closest names), or as :func:`export_ecosystem`.
     """
     settings = settings or ExportSettings()
-    provenance = provenance or Provenance()
-    hops, fingerprint, forms = _prepare(hops, settings)
-    all_nodes, all_edges = tables.provider_tables(hops, hub_min_degree=settings.hub_min_degree)
-    focus = tables.resolve_provider(all_nodes, provider)
-    hubs = _hub_set(all_nodes, None)
-    layers = tables.neighbourhood(all_edges, focus, settings.k, stop_at=hubs)
-    nodes, edges = tables.restrict(all_nodes, all_edges, layers)
-    nodes, edges = _apply_hubs(nodes, edges, hops, hubs, settings.hubs, keep={focus})
-    if settings.hubs == "collapse" and tables.HUB_KEY in set(nodes["provider_key"]):
-        hub_layers = [v for k, v in layers.items() if k in hubs and k != focus]
-        layers = {k: v for k, v in layers.items() if k in set(nodes["provider_key"])}
-        layers[tables.HUB_KEY] = max(hub_layers, key=abs) if hub_layers else 1
-    layers = {k: v for k, v in layers.items() if k in set(nodes["provider_key"])}
-    # Keep the links that carry calls one layer to the right (upstream -> focus -> downstream);
-    # links within a layer or backwards are other traffic between the neighbours.
-    step = [
-        layers.get(t, 0) - layers.get(s, 0) == 1
-        for s, t in zip(edges["source"], edges["target"], strict=True)
-    ]
-    edges = edges[step].reset_index(drop=True)
-    found = len(layers)
-    layers = tables.trim_layers(layers, edges, settings.max_nodes)
-    nodes, edges = tables.restrict(nodes, edges, layers)
-    coords = layered_layout(layers, edges)
-    name = str(all_nodes.loc[all_nodes["provider_key"] == focus, "name"].iloc[0])
-    window = _window(hops, {focus})
-    generated = _utc_now(generated_at)
-    size = FigureSize(width=settings.width, height=settings.height)
-    title = TitleBlock(
-        f"Neighbourhood of {name}: {settings.k} hop(s) upstream and downstream"
-        + (f" (busiest {len(layers)} of {found} providers)" if found > len(layers) else ""),
-        settings.case_label,
-        window,
-        generated,
-        fingerprint,
-    )
-    weeks = tables.weekly_campaigns(hops, {focus})
-    figures = [
-        (
-            "neighbourhood",
-            neighbourhood_figure(
-                nodes,
-                edges,
-                coords,
-                layers,
-                focus,
-                title,
-                size=size,
-                fade_hubs=settings.hubs == "fade",
-            ),
-        ),
-        _timeline(
-            weeks,
-            f"Tracebacks per week by campaign through {name}",
-            settings,
-            window,
-            generated,
-            fingerprint,
-        ),
-    ]
-    content = _Content(
-        kind="provider",
-        subject=focus,
-        figures=figures,
-        nodes=nodes.assign(layer=[layers[k] for k in nodes["provider_key"]]),
-        edges=edges,
-        node_key="provider_key",
-        layout=_layout_record(
-            "sugiyama layers (igraph), left to right", None, coords, layers=layers
-        ),
-        timeline=weeks,
-    )
-    return _write(content, Path(out), hops, fingerprint, forms, settings, provenance, generated)
+    built = _build_provider(hops, provider, settings, generated_at)
+    return _write_built(built, Path(out), settings, provenance or Provenance())
 
 
-def export_traceback(
+def _build_traceback(
     hops: pd.DataFrame,
     traceback_id: str,
-    out: str | Path,
-    *,
-    settings: ExportSettings | None = None,
-    provenance: Provenance | None = None,
-    generated_at: dt.datetime | None = None,
-) -> Bundle:
-    """Write the bundle of one traceback's hop chain, from the customer to the terminating carrier.
-
-    Each hop shows provider, role, response and attestation; the title carries the call time.
-    See :func:`export_ecosystem` for the parameters.
-
-    Raises
-    ------
-    ExportError
-        When the traceback id is not in ``hops``, or as :func:`export_ecosystem`.
-    """
-    settings = settings or ExportSettings()
-    provenance = provenance or Provenance()
+    settings: ExportSettings,
+    generated_at: dt.datetime | None,
+) -> _Built:
+    """Compute everything the traceback bundle holds; nothing is written."""
     hops, fingerprint, forms = _prepare(hops, settings)
     nodes, edges = tables.path_tables(hops, traceback_id)
     chain = hops[hops["traceback_id"].astype(str) == str(traceback_id)].sort_values("hop")
@@ -690,8 +761,10 @@ def export_traceback(
         generated,
         fingerprint,
     )
-    size = FigureSize(width=settings.width, height=settings.height, right=40, top=110, bottom=40)
-    figures = [("traceback", path_figure(nodes, coords, title, details=details, size=size))]
+    size = FigureSize(width=settings.width, height=settings.height, right=40, top=110, bottom=80)
+    path_fig = path_figure(nodes, coords, title, details=details, size=size)
+    stamp = Stamp(settings.case_label, tables.data_window(chain), fingerprint, generated)
+    figures = [("traceback", add_stamp(path_fig, stamp, 1, 1))]
     content = _Content(
         kind="traceback",
         subject=str(traceback_id),
@@ -701,4 +774,28 @@ def export_traceback(
         node_key="node_key",
         layout=_layout_record("layered by hop, left to right", None, coords, layers=layers),
     )
-    return _write(content, Path(out), hops, fingerprint, forms, settings, provenance, generated)
+    return _Built(content, hops, fingerprint, forms, generated)
+
+
+def export_traceback(
+    hops: pd.DataFrame,
+    traceback_id: str,
+    out: str | Path,
+    *,
+    settings: ExportSettings | None = None,
+    provenance: Provenance | None = None,
+    generated_at: dt.datetime | None = None,
+) -> Bundle:
+    """Write the bundle of one traceback's hop chain, from the customer to the terminating carrier.
+
+    Each hop shows provider, role, response and attestation; the title carries the call time.
+    See :func:`export_ecosystem` for the parameters.
+
+    Raises
+    ------
+    ExportError
+        When the traceback id is not in ``hops``, or as :func:`export_ecosystem`.
+    """
+    settings = settings or ExportSettings()
+    built = _build_traceback(hops, traceback_id, settings, generated_at)
+    return _write_built(built, Path(out), settings, provenance or Provenance())

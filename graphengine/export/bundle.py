@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from graphengine import __version__
+from graphengine.reprs import key_values_html, short_repr
 
 __all__ = [
     "MANIFEST",
@@ -72,6 +73,22 @@ class Bundle:
     def manifest_sha256(self) -> str:
         """SHA-256 of ``manifest.json`` as written: record it in the case file."""
         return hashlib.sha256(dump_json(self.manifest).encode("utf-8")).hexdigest()
+
+    def _facts(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "kind": self.manifest.get("kind"),
+            "subject": self.manifest.get("subject"),
+            "files": len(self.files),
+            "created_utc": self.manifest.get("created_utc"),
+            "manifest_sha256": self.manifest_sha256,
+        }
+
+    def __repr__(self) -> str:
+        return short_repr("Bundle", self._facts())
+
+    def _repr_html_(self) -> str:
+        return key_values_html("Evidence bundle", self._facts())
 
 
 def sha256_file(path: Path) -> str:

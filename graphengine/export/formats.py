@@ -32,10 +32,19 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from graphengine.errors import ExportError
 
-__all__ = ["STATIC_FORMATS", "ImageJob", "find_browser", "write_html", "write_static"]
+__all__ = [
+    "STATIC_FORMATS",
+    "ImageJob",
+    "find_browser",
+    "merge_pdfs",
+    "write_html",
+    "write_html_pages",
+    "write_static",
+]
 
 STATIC_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 
@@ -68,6 +77,58 @@ def write_html(figure: go.Figure, path: Path, *, div_id: str) -> Path:
         config={"displaylogo": False, "responsive": True},
     )
     return path
+
+
+def write_html_pages(figures: Sequence[go.Figure], path: Path, *, div_id: str) -> Path:
+    """Write one or more figures into one self-contained, offline HTML page; return ``path``.
+
+    A single figure is written exactly as :func:`write_html` does. Further figures (an
+    exhibit's footnote page) follow below it, sharing the one inlined plotly.js; div ids are
+    fixed (``div_id``, ``div_id-page2``, ...) so a re-run writes the same bytes.
+    """
+    if len(figures) == 1:
+        return write_html(figures[0], path, div_id=div_id)
+    config = {"displaylogo": False, "responsive": True}
+    parts = [
+        pio.to_html(
+            fig,
+            include_plotlyjs=(i == 0),
+            include_mathjax=False,
+            full_html=False,
+            div_id=div_id if i == 0 else f"{div_id}-page{i + 1}",
+            config=config,
+        )
+        for i, fig in enumerate(figures)
+    ]
+    page = (
+        '<!DOCTYPE html>\n<html>\n<head><meta charset="utf-8" /></head>\n<body>\n'
+        + "\n".join(f'<div class="page">{part}</div>' for part in parts)
+        + "\n</body>\n</html>\n"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def merge_pdfs(parts: Sequence[Path], target: Path) -> Path:
+    """Concatenate the one-page PDFs ``parts`` (in order) into ``target``; delete the others.
+
+    ``target`` may be one of ``parts``. Metadata dates are left out so the merge adds no
+    clock of its own.
+    """
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(str(part))
+    writer.add_metadata({"/Producer": "graphengine"})
+    tmp = target.with_name(target.name + ".merging")
+    with tmp.open("wb") as handle:
+        writer.write(handle)
+    for part in parts:
+        if part != target:
+            part.unlink(missing_ok=True)
+    tmp.replace(target)
+    return target
 
 
 def find_browser() -> str | None:

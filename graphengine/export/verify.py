@@ -25,6 +25,7 @@ from typing import Any
 
 from graphengine.errors import ExportError
 from graphengine.export.bundle import MANIFEST, sha256_file
+from graphengine.reprs import key_values_html, short_repr
 
 __all__ = ["VerifyReport", "verify_bundle"]
 
@@ -57,6 +58,15 @@ class VerifyReport:
     def ok(self) -> bool:
         """True when every listed file is present and unchanged and nothing was added."""
         return not (self.altered or self.missing or self.extra)
+
+    def __repr__(self) -> str:
+        return short_repr("VerifyReport", {"path": str(self.path), "result": self.summary()})
+
+    def _repr_html_(self) -> str:
+        return key_values_html(
+            "Bundle verification",
+            {"path": self.path, "result": self.summary(), "manifest_sha256": self.manifest_sha256},
+        )
 
     def summary(self) -> str:
         """Return ``"verified N files"`` or ``"FAILED: altered X; missing Y; extra Z"``."""

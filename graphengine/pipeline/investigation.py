@@ -12,6 +12,7 @@ from graphengine.ecosystems import DEFAULT_SEED
 from graphengine.errors import ConfigError
 from graphengine.findings import Findings, FindingsConfig
 from graphengine.pipeline.analysis import AnalysisResult
+from graphengine.reprs import key_values_html, short_repr
 
 __all__ = ["InvestigateOptions", "Investigation"]
 
@@ -29,7 +30,8 @@ class InvestigateOptions:
     top : int
         How many ecosystems (largest traceback volume first) get a diagram and a bundle.
     formats : tuple of str
-        Evidence formats: ``html`` and any of ``png``, ``svg``, ``pdf`` (these need Chromium).
+        Evidence formats: ``html`` and any of ``png``, ``svg``, ``pdf`` (these need Chromium);
+        all four by default, like every bundle.
     findings : FindingsConfig
         Window, thresholds and weights of the findings.
     redact_called_numbers : bool
@@ -44,7 +46,7 @@ class InvestigateOptions:
     objective: str = "modularity"
     hub_handling: str = "detach"
     top: int = 5
-    formats: tuple[str, ...] = ("html", "png")
+    formats: tuple[str, ...] = ("html", "png", "svg", "pdf")
     findings: FindingsConfig = field(default_factory=FindingsConfig)
     redact_called_numbers: bool = False
 
@@ -92,6 +94,14 @@ class Investigation:
     generated_utc: str
     options: InvestigateOptions
     warnings: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        facts = {"out_dir": str(self.out_dir), "bundles": len(self.bundles)}
+        return short_repr("Investigation", {**facts, **self.summary()})
+
+    def _repr_html_(self) -> str:
+        facts = {"report": self.report, "bundles": len(self.bundles), **self.summary()}
+        return key_values_html("Investigation", facts)
 
     def summary(self) -> dict[str, Any]:
         """Headline numbers of the data and the findings (JSON-ready)."""

@@ -6,8 +6,11 @@ inlined once; each ecosystem diagram is the figure of that ecosystem's evidence 
 back from the bundle's ``figures/ecosystem.plotly.json``, so the report shows exactly what was
 sealed as evidence.
 
-Every value is HTML-escaped. Long lists of traceback ids are shortened on screen (the full
-lists are in ``targets.csv`` and ``findings.json``).
+Every value is HTML-escaped. Every table holds all its rows and can be sorted by any column and
+filtered (``graphengine/report_assets/tables.js``, inlined); sections fold. Long lists of
+traceback ids are shortened on screen (the full lists are in ``targets.csv`` and
+``findings.json``; a cell still sorts by its full list). Each ecosystem and each target links
+to its evidence bundle when one was written.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from graphengine import __version__
 from graphengine.pipeline.data_quality import flag_summary
 from graphengine.pipeline.display_names import display_frame, name_map
 from graphengine.pipeline.investigation import Investigation
+from graphengine.report_assets import asset, interactive_table, section
 
 __all__ = ["render_report", "write_report", "SECTIONS"]
 
@@ -44,7 +48,6 @@ SECTIONS: dict[str, str] = {
 _IDS_SHOWN = 8
 #: column headers shown to a person: provider columns hold display names, not keys
 _HEADERS = {"provider_key": "provider", "downstream_key": "downstream provider"}
-_ROWS_SHOWN = 50
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;color:#1b1f24;background:#fff}
@@ -89,22 +92,20 @@ def _ids(value: Any) -> str:
     return html.escape(shown + more)
 
 
-def _table(frame: pd.DataFrame, columns: list[str], id_columns: tuple[str, ...] = ()) -> str:
-    """Return an HTML table of the first rows of ``frame`` (escaped), with a row count note."""
-    if frame.empty:
-        return "<p><i>None found.</i></p>"
-    cols = [c for c in columns if c in frame.columns]
-    head = "".join(f"<th>{html.escape(_HEADERS.get(c, c))}</th>" for c in cols)
-    rows = []
-    for record in frame[cols].head(_ROWS_SHOWN).itertuples(index=False):
-        cells = [_ids(v) if c in id_columns else _esc(v) for c, v in zip(cols, record, strict=True)]
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    more = (
-        f"<p class='lesson'>Showing {_ROWS_SHOWN} of {len(frame)} rows.</p>"
-        if len(frame) > _ROWS_SHOWN
-        else ""
+def _table(
+    frame: pd.DataFrame,
+    columns: list[str],
+    id_columns: tuple[str, ...] = (),
+    links: dict[str, Any] | None = None,
+) -> str:
+    """Return every row of ``frame`` as a sortable, filterable table (escaped)."""
+    return interactive_table(
+        frame,
+        columns,
+        formatters={c: _ids for c in id_columns},
+        links=links or {},
+        headers=_HEADERS,
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
 def _named(inv: Investigation, frame: pd.DataFrame) -> pd.DataFrame:
@@ -118,7 +119,7 @@ def _kpis(pairs: list[tuple[str, Any]]) -> str:
 
 
 def _section(anchor: str, body: str) -> str:
-    return f"<section id='{anchor}'><h2>{html.escape(SECTIONS[anchor])}</h2>{body}</section>"
+    return section(anchor, SECTIONS[anchor], body)
 
 
 def _summary(inv: Investigation) -> str:
@@ -193,6 +194,26 @@ def _data_quality(inv: Investigation) -> str:
     return _section("data-quality", body)
 
 
+def _bundle_href(inv: Investigation, bundle: Path) -> str:
+    """Relative link from the report to a bundle: its diagram's HTML when written."""
+    page = bundle / "figures" / "ecosystem.html"
+    target = page if page.is_file() else bundle
+    return target.relative_to(inv.out_dir).as_posix()
+
+
+def _bundle_link(inv: Investigation) -> Any:
+    """Return ``ecosystem id -> link to its bundle`` (``None`` when it has none)."""
+    hrefs = {b.name.removeprefix("ecosystem-"): _bundle_href(inv, b) for b in inv.bundles}
+
+    def link(value: Any) -> str | None:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return None
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        return hrefs.get(text)
+
+    return link
+
+
 def _figure_html(bundle: Path, div_id: str) -> str:
     source = bundle / "figures" / "ecosystem.plotly.json"
     if not source.is_file():
@@ -235,13 +256,15 @@ def _ecosystems(inv: Investigation) -> str:
             "chokepoints",
             "mean_stability",
         ],
+        links={"ecosystem": _bundle_link(inv)},
     )
     for bundle in inv.bundles:
         eco = bundle.name.removeprefix("ecosystem-")
         rel = bundle.relative_to(inv.out_dir)
         body += (
-            f"<h3>Ecosystem {html.escape(eco)}</h3><p>Evidence bundle: "
-            f"<code>{html.escape(str(rel))}</code> (verify with "
+            f"<h3 id='ecosystem-{html.escape(eco)}'>Ecosystem {html.escape(eco)}</h3>"
+            f"<p>Evidence bundle: <a href='{html.escape(_bundle_href(inv, bundle), quote=True)}'>"
+            f"<code>{html.escape(str(rel))}</code></a> (verify with "
             f"<code>graphengine evidence verify {html.escape(str(rel))}</code>).</p>"
         )
         body += _figure_html(bundle, f"ecosystem-{eco}")
@@ -363,6 +386,7 @@ def _targets(inv: Investigation) -> str:
             "traceback_ids",
         ],
         ("traceback_ids",),
+        links={"ecosystem": _bundle_link(inv)},
     )
     return _section("targets", body)
 
@@ -423,12 +447,13 @@ def render_report(inv: Investigation) -> str:
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>graphengine investigation report: {html.escape(case)}</title>"
-        f"<style>{_CSS}</style>"
+        f"<style>{_CSS}{asset('tables.css')}</style>"
         f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
         f"<header><h1>Investigation report: {html.escape(case)}</h1>"
         f"<p>Generated {html.escape(inv.generated_utc)} by graphengine {html.escape(__version__)}"
         "</p></header>"
-        f"<nav>{nav}</nav><main>{''.join(sections)}</main></body></html>\n"
+        f"<nav>{nav}</nav><main>{''.join(sections)}</main>"
+        f"<script type='text/javascript'>{asset('tables.js')}</script></body></html>\n"
     )
 
 

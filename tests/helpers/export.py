@@ -238,14 +238,23 @@ def small_partition() -> pd.DataFrame:
     )
 
 
+_PLACES = [
+    "Albany", "Boise", "Camden", "Dayton", "Eugene", "Fresno", "Galveston", "Helena", "Ithaca",
+    "Joliet", "Kenosha", "Laredo", "Macon", "Norwalk", "Odessa", "Peoria", "Quincy", "Reno",
+    "Salem", "Tulsa", "Utica", "Vallejo", "Waco", "Yonkers",
+]  # fmt: skip
+_REGIONS = {"f": "Overseas", "g": "Gateway", "o": "Origin", "m": "Midland", "t": "Terminal"}
+
+
 def random_ecosystem_hops(
-    n_providers: int = 60, n_tracebacks: int = 400, seed: int = 7
+    n_providers: int = 60, n_tracebacks: int = 400, seed: int = 7, *, unique_names: bool = False
 ) -> pd.DataFrame:
     """Return a seeded random ecosystem of ``n_providers`` providers (legibility checks).
 
     Shaped like a real one: foreign sources (``f_*``) each feed one or two gateways, gateways
     and originating providers hand calls to a few fixed intermediates, which reach six
-    terminating carriers (``t_*``). Names have realistic lengths.
+    terminating carriers (``t_*``). Names have realistic lengths; random names can collide
+    (they then name one provider), unless ``unique_names`` adds a distinct place name to each.
     """
     rng = random.Random(seed)
     words = [
@@ -291,10 +300,15 @@ def random_ecosystem_hops(
     names = {}
     for key in sorted(k for ks in groups.values() for k in ks):
         names[key] = f"{rng.choice(words)} {rng.choice(words)} {rng.choice(kinds)}"
+        if unique_names:
+            kind, number = key.split("_")
+            place = _PLACES[int(number) % len(_PLACES)]
+            names[key] = f"{place} {names[key]} of {_REGIONS[kind]} {int(number) // len(_PLACES)}"
         if key.startswith("f_"):
             names[key] += " Ltd"
     feeds = {f: rng.sample(groups["g"], rng.randint(1, 2)) for f in groups["f"]}
-    onward = {k: rng.sample(groups["m"], rng.randint(1, 3)) for k in groups["g"] + groups["o"]}
+    reach = 8 if unique_names else 3  # the big fixture: every intermediate carries calls
+    onward = {k: rng.sample(groups["m"], rng.randint(1, reach)) for k in groups["g"] + groups["o"]}
     next_mid = {m: rng.sample([x for x in groups["m"] if x != m], 2) for m in groups["m"]}
     rows = []
     for i in range(n_tracebacks):

@@ -187,3 +187,61 @@ def test_report_opens_in_headless_chromium_without_console_errors(first, tmp_pat
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1400, 2200)
     assert len(data) > 50_000  # a page of tables and diagrams, not a blank canvas
+
+
+_SORT_PROBE = """
+<script>
+window.addEventListener("load", function () {
+  // Drive the report's own tables.js like a reader: sort the targets table by score both
+  // ways, then filter it, and record what the page shows.
+  var table = document.querySelector("#targets table.ge-table");
+  var heads = Array.prototype.map.call(table.tHead.rows[0].cells, function (c) { return c.textContent; });
+  var col = heads.indexOf("score"), keyCol = heads.indexOf("provider_key");
+  function column(i) {
+    return Array.prototype.map.call(table.tBodies[0].rows, function (r) { return r.cells[i].textContent; });
+  }
+  var out = {before: column(col)};
+  table.tHead.rows[0].cells[col].click();
+  out.ascending = column(col);
+  table.tHead.rows[0].cells[col].click();
+  out.descending = column(col);
+  var key = table.tBodies[0].rows[0].cells[keyCol].textContent;
+  var box = table.parentNode.previousElementSibling;
+  box.value = key;
+  box.dispatchEvent(new Event("input"));
+  out.filter = key;
+  out.visible = Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden; })
+    .map(function (r) { return r.cells[keyCol].textContent; });
+  out.count = table.parentNode.nextElementSibling.textContent;
+  out.rows = table.tBodies[0].rows.length;
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+@pytest.mark.chromium
+def test_report_tables_sort_and_filter_in_headless_chromium(first, tmp_path) -> None:
+    text = first.report.read_text(encoding="utf-8")
+    end = text.rindex("</body>")  # plotly.js itself contains the string "</body>"
+    page = text[:end] + _SORT_PROBE + text[end:]
+    probe = first.report.with_name("report-probe.html")
+    probe.write_text(page, encoding="utf-8")
+    try:
+        dom = _chromium("--dump-dom", probe.resolve().as_uri(), cwd=tmp_path)
+    finally:
+        probe.unlink()
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom.stdout, re.S)
+    assert found, "the probe did not run"
+    out = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    targets = first.findings.targets
+    assert out["rows"] == len(targets)  # every row is in the page, none cut
+    scores = [float(v) for v in out["ascending"]]
+    assert scores == sorted(scores) and len(scores) == len(targets)
+    assert [float(v) for v in out["descending"]] == sorted(scores, reverse=True)
+    assert out["visible"] and all(out["filter"] in v for v in out["visible"])
+    assert out["count"] == f"Showing {len(out['visible'])} of {len(targets)} rows"

@@ -45,10 +45,13 @@ def _eco(out: Path, settings: ExportSettings = HTML_ONLY, when: dt.datetime = T0
 def test_fresh_bundle_verifies_and_lists_every_file(tmp_path):
     bundle = _eco(tmp_path / "b")
     assert bundle.files == [
+        "data/diagram_edges.csv",
+        "data/diagram_nodes.csv",
         "data/edges.csv",
         "data/network.graphml",
         "data/nodes.csv",
         "data/timeline.csv",
+        "figures/ecosystem-page2.plotly.json",
         "figures/ecosystem.html",
         "figures/ecosystem.plotly.json",
         "figures/timeline.html",
@@ -57,7 +60,7 @@ def test_fresh_bundle_verifies_and_lists_every_file(tmp_path):
         "settings.json",
     ]
     report = verify_bundle(tmp_path / "b")
-    assert report.ok and report.summary() == "verified 10 files"
+    assert report.ok and report.summary() == "verified 13 files"
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert manifest["case_label"] == "AG-UNIT-1"
     assert manifest["created_utc"] == "2026-11-28T12:00:00Z"
@@ -93,13 +96,13 @@ def test_verify_names_altered_missing_and_extra_files(tmp_path, capsys):
 def test_cli_verify_passes_on_fresh_bundle(tmp_path, capsys):
     _eco(tmp_path / "b")
     assert main(["evidence", "verify", str(tmp_path / "b")]) == 0
-    assert capsys.readouterr().out.startswith("verified 10 files\n")
+    assert capsys.readouterr().out.startswith("verified 13 files\n")
 
 
 def test_zip_bundle_verifies_and_detects_changes(tmp_path):
     bundle = _eco(tmp_path / "b", ExportSettings(formats=("html",), zip=True))
     assert bundle.path == tmp_path / "b.zip" and not (tmp_path / "b").exists()
-    assert verify_bundle(bundle.path).summary() == "verified 10 files"
+    assert verify_bundle(bundle.path).summary() == "verified 13 files"
     # rewrite the zip with one CSV byte changed
     tampered = tmp_path / "t.zip"
     with zipfile.ZipFile(bundle.path) as src, zipfile.ZipFile(tampered, "w") as dst:
@@ -140,13 +143,13 @@ def test_same_export_twice_differs_only_in_timestamp(tmp_path):
     assert html_a.replace("2026-11-28T12:00:00Z", "") == html_b.replace("2026-11-28T12:05:09Z", "")
 
 
-def test_different_seed_moves_the_layout(tmp_path):
+def test_call_flow_layout_does_not_depend_on_the_seed(tmp_path):
     _eco(tmp_path / "a")
     _eco(tmp_path / "b", ExportSettings(formats=("html",), seed=7))
     a = json.loads((tmp_path / "a" / "layout.json").read_text())
     b = json.loads((tmp_path / "b" / "layout.json").read_text())
-    assert a["seed"] == 42 and b["seed"] == 7
-    assert a["coordinates"] != b["coordinates"]
+    assert a["seed"] is None and a == b  # lanes and crossing reduction use no randomness
+    assert a["lane_of"]["voipmax"] == 0 and a["lane_of"]["connexum"] == 1
 
 
 def _all_forms() -> list[str]:
@@ -219,8 +222,10 @@ def test_csv_neutralises_formula_names_and_graphml_loads(tmp_path):
 def test_hub_modes(tmp_path):
     for mode in ("collapse", "hide"):
         _eco(tmp_path / mode, ExportSettings(formats=("html",), hubs=mode))
-    collapsed = (tmp_path / "collapse" / "data" / "nodes.csv").read_text()
-    assert "__hubs__" in collapsed and "2 hub providers" in collapsed
+    collapsed = (tmp_path / "collapse" / "data" / "diagram_nodes.csv").read_text()
+    assert "__hubs_3__" in collapsed and "2 hub providers" in collapsed
+    every = (tmp_path / "collapse" / "data" / "nodes.csv").read_text()
+    assert "phoneco" in every and "bigcarrier" in every  # the data keeps every provider
     hidden = (tmp_path / "hide" / "data" / "nodes.csv").read_text()
     assert "phoneco" not in hidden and "bigcarrier" not in hidden and "transitone" in hidden
 

@@ -1,0 +1,103 @@
+"""Static assets of the HTML report (inlined, so the report works offline) and its tables.
+
+``tables.js`` (about 100 lines of plain JavaScript, written for graphengine, no third-party
+code) makes every ``<table class="ge-table">`` sortable by any column and filterable; the
+filter box shows "Showing N of M rows". Every row is in the page: nothing is cut.
+
+Examples
+--------
+>>> import pandas as pd
+>>> html = interactive_table(pd.DataFrame({"a": [2, 1]}), ["a"])
+>>> html.count("<tr>"), "ge-table" in html
+(3, True)
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["asset", "interactive_table", "section"]
+
+
+def asset(name: str) -> str:
+    """Return the text of a bundled asset (``tables.js`` or ``tables.css``)."""
+    return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return str(value)
+
+
+def interactive_table(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    formatters: Mapping[str, Callable[[Any], str]] | None = None,
+    links: Mapping[str, Callable[[Any], str | None]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> str:
+    """Return every row of ``frame`` as a sortable, filterable HTML table (escaped).
+
+    Parameters
+    ----------
+    frame
+        The rows; all of them are written.
+    columns
+        Columns to show, in order (missing ones are skipped).
+    formatters
+        Column -> function returning the *escaped HTML* of a cell (e.g. shortened id lists);
+        the cell still sorts by its full value.
+    links
+        Column -> function returning a relative URL for a cell, or ``None`` for no link.
+    headers
+        Column -> the header a person reads (e.g. ``provider`` for ``provider_key``, whose cells
+        hold display names); other columns show their own name.
+
+    Returns
+    -------
+    str
+        ``<div class="ge-wrap">`` with the table, then a row-count line.
+    """
+    if frame.empty:
+        return "<p><i>None found.</i></p>"
+    formatters = formatters or {}
+    links = links or {}
+    cols = [c for c in columns if c in frame.columns]
+    labels = headers or {}
+    head = "".join(f"<th scope='col'>{html_lib.escape(labels.get(c, c))}</th>" for c in cols)
+    rows = []
+    for record in frame[cols].itertuples(index=False):
+        cells = []
+        for col, value in zip(cols, record, strict=True):
+            text = _cell_text(value)
+            shown = formatters[col](value) if col in formatters else html_lib.escape(text)
+            url = links[col](value) if col in links else None
+            if url:
+                shown = f"<a href='{html_lib.escape(url, quote=True)}'>{shown}</a>"
+            sort = f" data-sort='{html_lib.escape(text, quote=True)}'" if col in formatters else ""
+            cells.append(f"<td{sort}>{shown}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f"<div class='ge-wrap'><table class='ge-table'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f"<p class='ge-count'>{len(frame)} rows</p>"
+    )
+
+
+def section(anchor: str, heading: str, body: str) -> str:
+    """Return a collapsible report section (open by default)."""
+    return (
+        f"<section id='{anchor}'><details class='ge-section' open><summary>"
+        f"<h2>{html_lib.escape(heading)}</h2></summary>{body}</details></section>"
+    )
