@@ -101,18 +101,26 @@ SET p.aliases = COLLECT {
 REMOVE p._LOCK_
 """
 
-#: ids: [str]. Returns the content hash stored on each traceback that already exists and how
-#: many edges it has (outgoing, ROUTED and CUSTOMER_OF by traceback id), so the loader can skip
-#: unchanged tracebacks (idempotent and resumable re-loads) and rewrite those whose edges were
-#: duplicated by an older version (:mod:`graphengine.store.locking`).
-READ_TRACEBACK_HASHES = """
-UNWIND $ids AS id
-MATCH (t:Traceback {id: id})
-RETURN t.id AS id, t.content_hash AS content_hash,
+# what the loader compares per traceback (graphengine.store.locking.EDGE_COUNTS); `hop IS NOT
+# NULL` lets the planner seek the (traceback_id, hop) index instead of scanning every ROUTED edge
+_TRACEBACK_STATE = """
+RETURN id, t.content_hash AS content_hash,
        COUNT { (t)-->() } AS out_edges,
        COUNT { ()-[r:ROUTED]->() WHERE r.traceback_id = id AND r.hop IS NOT NULL } AS routed,
        COUNT { ()-[c:CUSTOMER_OF {traceback_id: id}]->() } AS customer_of
 """
+
+#: ids: [str]. Returns the content hash stored on each traceback that already exists and how
+#: many edges it has (outgoing, ROUTED and CUSTOMER_OF by traceback id), so the loader can skip
+#: unchanged tracebacks (idempotent and resumable re-loads) and rewrite those whose edges were
+#: duplicated by an older version (:mod:`graphengine.store.locking`).
+READ_TRACEBACK_HASHES = (
+    """
+UNWIND $ids AS id
+MATCH (t:Traceback {id: id})
+"""
+    + _TRACEBACK_STATE
+)
 
 #: ids: [str], sorted. Takes the write lock on every Traceback of a batch (creating the ones
 #: that are new) before anything else of the batch is written, and returns what
@@ -120,15 +128,14 @@ RETURN t.id AS id, t.content_hash AS content_hash,
 #: transaction commits, then sees its content and skips it (``SET n._LOCK_`` is Neo4j's own
 #: idiom for taking a write lock in Cypher; UNLOCK_NODES removes the property again in the
 #: same transaction, so it is never committed).
-LOCK_TRACEBACKS = """
+LOCK_TRACEBACKS = (
+    """
 UNWIND $ids AS id
 MERGE (t:Traceback {id: id})
 SET t._LOCK_ = true
-RETURN id, t.content_hash AS content_hash,
-       COUNT { (t)-->() } AS out_edges,
-       COUNT { ()-[r:ROUTED]->() WHERE r.traceback_id = id AND r.hop IS NOT NULL } AS routed,
-       COUNT { ()-[c:CUSTOMER_OF {traceback_id: id}]->() } AS customer_of
 """
+    + _TRACEBACK_STATE
+)
 
 #: keys: [str], sorted: every provider a batch writes edges to. Taking all their write locks
 #: up front, in key order, means two loads never hold provider locks in opposite orders (a
