@@ -11,9 +11,12 @@ oversized field              ``field '{col}' is {n} characters long (limit 1000)
 missing required field       ``missing required field '{col}'`` (traceback_id, hop, call_time)
 provider name                ``provider name is empty`` / ``provider name has no letters or
                              digits: '{value}'``
-hop                          ``hop is not a whole number: '{value}'`` / ``hop is negative: {n}`` /
+hop                          ``hop is not a whole number: '{value}'`` (also non-ASCII digits) /
+                             ``hop is larger than 1000: '{value}'`` / ``hop is negative: {n}`` /
                              ``hop is below first_hop {b}: {n}`` (mapping ``first_hop``)
-time                         ``call_time cannot be read as a date and time: '{value}'``
+time                         ``call_time '{value}' is ambiguous (...)`` (``03/04/2025``) /
+                             ``call_time is outside what a timestamp can hold (...)`` /
+                             ``call_time cannot be read as a date and time: '{value}'``
 attestation                  ``attestation must be A, B or C, got '{value}'``
 ===========================  ===================================================================
 
@@ -30,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from loaders import bounds
 from loaders.identity import has_name_characters
 from loaders.safe_csv import is_formula_like
 
@@ -60,6 +64,7 @@ FLAG_DOCS: dict[str, str] = {
     "unknown_role": "the role was not one of the known roles; it was derived instead",
     "unreadable_country": "provider_country was not a two-letter code; treated as non-U.S.",
     "ambiguous_provider": "the name matches registry entries with different FRNs; not merged",
+    "implausible_call_time": "call_time is before 2000 or after 2049 (loaders/bounds.py)",
 }
 
 #: Text columns checked for size and formula injection.
@@ -173,6 +178,8 @@ def parse_times(text: pd.Series | np.ndarray) -> tuple[pd.Series, np.ndarray]:
 
 
 def _hop_value(text: str) -> int | None:
+    if not bounds.ascii_number(text):
+        return None  # float() would read other scripts' digits ("١") as numbers
     try:
         number = float(text)
     except ValueError:
@@ -232,6 +239,18 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
     bad_hop = (text["hop"] != "") & ~whole
     if bad_hop.any():
         _set(reason, column, bad_hop, "hop", "hop is not a whole number: '" + text["hop"] + "'")
+    huge = whole & np.array(
+        [v is not None and v > bounds.MAX_HOP for v in hop_value], dtype=bool
+    ).reshape(n)
+    if huge.any():
+        _set(
+            reason,
+            column,
+            huge,
+            "hop",
+            f"hop is larger than {bounds.MAX_HOP}: '" + text["hop"] + "'",
+        )
+        whole = whole & ~huge  # keep the value out of the 64-bit column
     hop_int = np.where(whole, hop_value, -1).astype(np.int64)
     negative = whole & (hop_int < 0)
     if negative.any():
@@ -259,7 +278,22 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
         _set(reason, column, below, "hop", msg)
     hop_int = np.where(whole & ~negative, hop_int - base, hop_int)
 
-    times, naive = parse_times(text["call_time"])
+    ambiguous = bounds.ambiguous_dates(text["call_time"])
+    if ambiguous.any():
+        msg = (
+            "call_time '"
+            + text["call_time"]
+            + "' is ambiguous (day and month could be swapped); write it as YYYY-MM-DD"
+        )
+        _set(reason, column, ambiguous, "call_time", msg)
+    times, naive, huge_time = bounds.safe_parse_times(text["call_time"], parse_times)
+    if huge_time.any():
+        msg = (
+            "call_time is outside what a timestamp can hold (1677-09-22 to 2262-04-11): '"
+            + text["call_time"]
+            + "'"
+        )
+        _set(reason, column, huge_time, "call_time", msg)
     bad_time = (text["call_time"] != "") & times.isna().to_numpy()
     if bad_time.any():
         msg = "call_time cannot be read as a date and time: '" + text["call_time"] + "'"
@@ -273,6 +307,7 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
 
     flags = pd.Series(np.full(n, "", dtype=object), index=staged.index, dtype=object)
     flags = add_flag(flags, naive & ~bad_time, "naive_time_assumed_utc")
+    flags = add_flag(flags, bounds.implausible_times(times), bounds.IMPLAUSIBLE_TIME_FLAG)
     for col in TEXT_COLUMNS:
         flags = add_flag(flags, columns[col].apply(is_formula_like, bool), f"formula_in_{col}")
 
