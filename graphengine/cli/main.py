@@ -58,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        # the driver logs every retry as a warning; the error that ends a command says it all
+        logging.getLogger("neo4j").setLevel(logging.ERROR)
     try:
         return int(args.func(args) or 0)
     except GraphengineError as exc:

@@ -35,6 +35,7 @@ from graphengine.store import locking as L
 from graphengine.store import rows as R
 from graphengine.store import statements as S
 from graphengine.store.connection import session_database
+from graphengine.store.failures import INTERRUPTIONS, load_failure
 from graphengine.store.read import graph_counts
 from graphengine.store.run import read, write
 from neo4j import Driver, ManagedTransaction
@@ -211,6 +212,9 @@ def load_frames(
         When a frame does not follow the canonical schema.
     ConfigError
         When ``batch_size`` is smaller than 1.
+    Neo4jUnavailable
+        When the server stops answering or ends a transaction during the load (one line with
+        the URI; re-running the same load resumes it).
 
     Examples
     --------
@@ -223,6 +227,21 @@ def load_frames(
     schema.check_hops(hops)
     if providers is not None:
         schema.check_providers(providers)
+    try:
+        return _load(driver, hops, providers, batch_size, progress, database)
+    except INTERRUPTIONS as exc:
+        uri = getattr(driver, "_graphengine_uri", None) or "the server"
+        raise load_failure(exc, uri) from None
+
+
+def _load(
+    driver: Driver,
+    hops: pd.DataFrame,
+    providers: pd.DataFrame | None,
+    batch_size: int,
+    progress: bool,
+    database: str | None,
+) -> LoadReport:
     started = time.perf_counter()
     report = LoadReport(hops=len(hops), tracebacks=int(hops["traceback_id"].nunique()))
     clock = _Clock(report.timings)
