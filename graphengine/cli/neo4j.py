@@ -61,6 +61,10 @@ def register(subparsers: Any) -> None:
         description="Stop the local server cleanly (SIGTERM, then SIGKILL after 90 s). "
         + _HOME_HELP,
     )
+    _port_option(
+        stop,
+        "stop the server only if it listens on this port (a guard when several homes run)",
+    )
     stop.set_defaults(func=run_stop)
 
     status = actions.add_parser(
@@ -116,6 +120,15 @@ def run_start(args: argparse.Namespace) -> int:
 def run_stop(args: argparse.Namespace) -> int:
     """Stop the server; say whether it was running."""
     home = neo4j_local.home_dir()
+    port = getattr(args, "port", None)
+    if port:
+        server = neo4j_local.running_server(home)
+        if server is not None and server.port != port:
+            raise ConfigError(
+                f"the Neo4j of home {home} listens on port {server.port}, not {port}; nothing "
+                "was stopped (set GRAPHENGINE_NEO4J_HOME to the home of the server on "
+                f"port {port})"
+            )
     pids = neo4j_local.stop(home)
     if pids:
         print(f"Neo4j stopped (pid {', '.join(map(str, pids))})", file=sys.stderr)
