@@ -535,6 +535,7 @@ def start(
         _write_conf(home, port)
         password = _local_password(home)
         _set_initial_password(java, lib, home, password)
+        restrict_permissions(home)  # the folders just made above
         heap = os.environ.get("GRAPHENGINE_NEO4J_HEAP", "1g")
         command = [
             java,

@@ -59,8 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     if not args.verbose:
-        # the driver logs every retry as a warning; the error that ends a command says it all
-        logging.getLogger("neo4j").setLevel(logging.ERROR)
+        # the driver logs every retry and every lost connection itself; the one-line error
+        # that ends the command says it all (-v shows the driver's log)
+        logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     try:
         return int(args.func(args) or 0)
     except GraphengineError as exc:
