@@ -281,9 +281,10 @@ def check_signature(
         raise ExportError(f"{SIGNATURE} is not valid JSON ({exc})") from None
     if not isinstance(record, dict) or record.get("format") != _SIGNATURE_FORMAT:
         raise ExportError(f"{SIGNATURE} is not a graphengine manifest signature")
-    fields = {k: record.get(k) for k in ("manifest_sha256", "key_id", "signed_at", "signer")}
-    if not all(isinstance(v, str) for v in fields.values()):
+    names = ("manifest_sha256", "key_id", "signed_at", "signer")
+    if not all(isinstance(record.get(k), str) for k in names):
         raise ExportError(f"{SIGNATURE} lacks one of manifest_sha256, key_id, signed_at, signer")
+    fields: dict[str, str] = {k: str(record[k]) for k in names}
     if fields["key_id"] != key.key_id:
         raise ExportError(
             f"{SIGNATURE} was made with key {fields['key_id']}, not with the given key "

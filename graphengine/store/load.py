@@ -256,11 +256,10 @@ def _load(
     clock.lap("providers")
 
     hashes = R.content_hashes(hops)
-    expected = L.expected_edges(hops)
+    expected = L.edge_lookup(L.expected_edges(hops))
+    hash_of = {str(k): str(v) for k, v in hashes.items()}
     # a first look without locks: most re-loads end here; the batches decide again under lock
-    ahead = L.plan_batch(
-        _existing(driver, database, [str(i) for i in hashes.index]), hashes, expected
-    )
+    ahead = L.plan_batch(_existing(driver, database, list(hash_of)), hash_of, expected)
     unchanged = set(ahead.skip)
     report.tracebacks_unchanged = len(unchanged)
     todo = hops[~hops["traceback_id"].isin(unchanged)]
@@ -271,7 +270,7 @@ def _load(
         total=len(todo), desc="loading hops", unit="hops", disable=None if progress else True
     ) as pbar:
         for batch in R.batches(todo, batch_size):
-            written, plan = _write_batch(driver, database, batch, hashes, expected)
+            written, plan = _write_batch(driver, database, batch, hashes, hash_of, expected)
             for name, n in written.items():
                 _add(report.written, name, n)
             report.tracebacks_written += written["Traceback"]
@@ -321,7 +320,8 @@ def _write_batch(
     database: str | None,
     batch: pd.DataFrame,
     hashes: pd.Series,
-    expected: pd.DataFrame,
+    hash_of: dict[str, str],
+    expected: dict[str, tuple[int, ...]],
 ) -> tuple[dict[str, int], L.BatchPlan]:
     ids = sorted(str(i) for i in pd.unique(batch["traceback_id"]))
     prepared = _BatchRows(batch, hashes)
@@ -329,7 +329,7 @@ def _write_batch(
 
     def work(tx: ManagedTransaction) -> tuple[_BatchRows, L.BatchPlan]:
         # lock every traceback first, then decide from what is committed (locking.py)
-        plan = L.plan_batch(tx.run(S.LOCK_TRACEBACKS, ids=ids).data(), hashes, expected)
+        plan = L.plan_batch(tx.run(S.LOCK_TRACEBACKS, ids=ids).data(), hash_of, expected)
         rows = prepared
         if plan.skip:  # another load wrote some of them meanwhile
             rows = _BatchRows(batch[~batch["traceback_id"].isin(plan.skip)], hashes)

@@ -41,7 +41,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["EDGE_COUNTS", "BatchPlan", "expected_edges", "plan_batch", "provider_keys"]
+__all__ = [
+    "EDGE_COUNTS",
+    "BatchPlan",
+    "edge_lookup",
+    "expected_edges",
+    "plan_batch",
+    "provider_keys",
+]
 
 #: the edge counts compared per traceback (columns of :func:`expected_edges`, fields of
 #: ``LOCK_TRACEBACKS`` / ``READ_TRACEBACK_HASHES``).
@@ -111,15 +118,17 @@ class BatchPlan:
     write: list[str] = field(default_factory=list)
 
 
-def _matches(found: Mapping[str, Any], expected: pd.DataFrame, tb: str) -> bool:
-    if tb not in expected.index:
-        return False
-    row = expected.loc[tb]
-    return all(int(found.get(c) or 0) == int(row[c]) for c in EDGE_COUNTS)
+def edge_lookup(expected: pd.DataFrame) -> dict[str, tuple[int, ...]]:
+    """Return :func:`expected_edges` as ``{traceback_id: (out_edges, routed, customer_of)}``,
+    the form :func:`plan_batch` looks up (a dict: one frame lookup per traceback is slow)."""
+    cols = [expected[c].to_numpy(dtype="int64").tolist() for c in EDGE_COUNTS]
+    return dict(zip(expected.index.astype(str), zip(*cols, strict=True), strict=True))
 
 
 def plan_batch(
-    found: Iterable[Mapping[str, Any]], hashes: pd.Series, expected: pd.DataFrame
+    found: Iterable[Mapping[str, Any]],
+    hashes: Mapping[str, Any],
+    expected: Mapping[str, tuple[int, ...]],
 ) -> BatchPlan:
     """Decide per traceback whether to skip, replace or write it, from what the graph holds.
 
@@ -129,9 +138,10 @@ def plan_batch(
         Records of ``LOCK_TRACEBACKS`` or ``READ_TRACEBACK_HASHES``: ``id``, ``content_hash``
         and the :data:`EDGE_COUNTS`.
     hashes
-        This load's content hash per traceback id (:func:`graphengine.store.rows.content_hashes`).
+        This load's content hash per traceback id (:func:`graphengine.store.rows.content_hashes`,
+        as a dict).
     expected
-        :func:`expected_edges` of this load's hops.
+        :func:`edge_lookup` of this load's hops.
 
     Returns
     -------
@@ -143,10 +153,10 @@ def plan_batch(
     for rec in found:
         tb = str(rec["id"])
         stored = rec.get("content_hash")
-        edges = sum(int(rec.get(c) or 0) for c in EDGE_COUNTS)
-        if stored is not None and stored == hashes.get(tb) and _matches(rec, expected, tb):
+        counts = tuple(int(rec.get(c) or 0) for c in EDGE_COUNTS)
+        if stored is not None and stored == hashes.get(tb) and counts == expected.get(tb):
             plan.skip.append(tb)
-        elif stored is not None or edges:
+        elif stored is not None or any(counts):
             plan.replace.append(tb)
         else:
             plan.write.append(tb)
