@@ -132,8 +132,8 @@ def test_a_server_killed_mid_load_gives_one_line_and_the_rerun_resumes(
     home, port, env = private_server
     if not (home / "password").exists():
         pytest.fail("the fresh-start test must run first (it starts the server)")
-    data = generate(tmp_path / "syn", tracebacks=1500, seed=15, show_progress=False)
-    args = ["load", str(data.hops), "--batch-size", "100", "--quarantine", str(tmp_path / "q.csv")]
+    data = generate(tmp_path / "syn", tracebacks=500, seed=15, show_progress=False)
+    args = ["load", str(data.hops), "--batch-size", "25", "--quarantine", str(tmp_path / "q.csv")]
     with _driver(home, port) as driver:
         store.clear_database(driver)
         child = subprocess.Popen(
@@ -169,7 +169,7 @@ def test_a_server_killed_mid_load_gives_one_line_and_the_rerun_resumes(
     assert resumed.returncode == 0, resumed.stderr
     with _driver(home, port) as driver:
         after_resume = store.graph_counts(driver), store.graph_fingerprint(driver)
-        assert after_resume[0]["Traceback"] == 1500
+        assert after_resume[0]["Traceback"] == 500
         store.clear_database(driver)
         assert _ge(env, *args).returncode == 0
         assert (store.graph_counts(driver), store.graph_fingerprint(driver)) == after_resume
