@@ -38,7 +38,7 @@ from graphengine.store.connection import session_database
 from graphengine.store.failures import INTERRUPTIONS, load_failure
 from graphengine.store.read import graph_counts
 from graphengine.store.run import read, write
-from neo4j import Driver, ManagedTransaction
+from neo4j import Driver, ManagedTransaction, Record
 
 __all__ = ["LoadReport", "ensure_schema", "load_frames", "refresh_sends_to", "DEFAULT_BATCH_SIZE"]
 
@@ -128,13 +128,12 @@ def ensure_schema(driver: Driver, *, database: str | None = None) -> None:
         session.run(S.AWAIT_INDEXES, timeout=300).consume()
 
 
-def _existing(driver: Driver, database: str | None, ids: list[str]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+def _existing(driver: Driver, database: str | None, ids: list[str]) -> list[Record]:
+    found: list[Record] = []
     for start in range(0, len(ids), _LOOKUP_CHUNK):
         chunk = ids[start : start + _LOOKUP_CHUNK]
-        found.extend(
-            rec.data() for rec in read(driver, S.READ_TRACEBACK_HASHES, database, ids=chunk)
-        )
+        # records are mappings already: no per-record dict copy
+        found.extend(read(driver, S.READ_TRACEBACK_HASHES, database, ids=chunk))
     return found
 
 
@@ -329,7 +328,11 @@ def _write_batch(
 
     def work(tx: ManagedTransaction) -> tuple[_BatchRows, L.BatchPlan]:
         # lock every traceback first, then decide from what is committed (locking.py)
-        plan = L.plan_batch(tx.run(S.LOCK_TRACEBACKS, ids=ids).data(), hash_of, expected)
+        claimed = tx.run(S.LOCK_TRACEBACKS, ids=ids).data()
+        locked = [r["id"] for r in claimed if r["existed"]]
+        found = tx.run(S.READ_TRACEBACK_HASHES, ids=locked).data() if locked else []
+        fresh = [{"id": r["id"]} for r in claimed if not r["existed"]]
+        plan = L.plan_batch([*found, *fresh], hash_of, expected)
         rows = prepared
         if plan.skip:  # another load wrote some of them meanwhile
             rows = _BatchRows(batch[~batch["traceback_id"].isin(plan.skip)], hashes)
@@ -354,7 +357,7 @@ def _write_batch(
             tx.run(S.CREATE_OF_CAMPAIGN, cols=rows.of_campaign).consume()
         if rows.links["id"]:
             tx.run(S.CREATE_CUSTOMER_LINKS, cols=rows.links).consume()
-        tx.run(S.UNLOCK_NODES, ids=ids, keys=providers, names=rows.campaigns).consume()
+        tx.run(S.UNLOCK_NODES, ids=locked, keys=providers, names=rows.campaigns).consume()
         return rows, plan
 
     rows, plan = _write(driver, database, work)

@@ -7,8 +7,8 @@ lock on every Traceback node of the batch (``LOCK_TRACEBACKS``: ``MERGE`` the no
 the same traceback waits on that lock until the first one commits, and then reads what was
 committed. :func:`plan_batch` decides from that committed state, inside the transaction:
 
-* the stored content hash equals this load's and the traceback has exactly the edges this
-  content gives (:func:`expected_edges`): **skip** it, the other load already wrote it;
+* the stored content hash equals this load's and the traceback has exactly as many outgoing
+  edges as this content gives (:func:`expected_edges`): **skip** it, it is already written;
 * the traceback exists with other content, or with more or fewer edges (duplicates left by an
   older version that let concurrent loads race): **replace** it (delete its edges, write again);
 * otherwise it is new: **write** it.
@@ -51,44 +51,40 @@ __all__ = [
 ]
 
 #: the edge counts compared per traceback (columns of :func:`expected_edges`, fields of
-#: ``LOCK_TRACEBACKS`` / ``READ_TRACEBACK_HASHES``).
-EDGE_COUNTS: tuple[str, ...] = ("out_edges", "routed", "customer_of")
+#: ``READ_TRACEBACK_HASHES``).
+EDGE_COUNTS: tuple[str, ...] = ("out_edges",)
 
 
 def expected_edges(hops: pd.DataFrame) -> pd.DataFrame:
-    """Return, per traceback id, how many edges the store writes for it.
+    """Return, per traceback id, how many outgoing edges the store writes for it.
 
-    Columns: ``out_edges`` (HOP edges plus OF_CAMPAIGN when its lowest hop names a campaign plus
-    FROM_CUSTOMER when a hop names a customer), ``routed`` (ROUTED edges: hops whose next hop is
-    present) and ``customer_of`` (0 or 1), all ``int64``, indexed by ``traceback_id``.
+    Column ``out_edges`` (``int64``, indexed by ``traceback_id``): its HOP edges, plus
+    OF_CAMPAIGN when its lowest hop names a campaign, plus FROM_CUSTOMER when a hop names a
+    customer. A traceback whose edges were written twice (two racing loads of an older version
+    wrote HOP, ROUTED and the customer edges together, in one transaction) has more.
     """
     if hops.empty:
         return pd.DataFrame(
             {c: pd.Series([], dtype="int64") for c in EDGE_COUNTS},
             index=pd.Index([], dtype="string", name="traceback_id"),
         )
-    ids = hops["traceback_id"].astype("string").to_numpy(dtype=object)
-    hop = hops["hop"].to_numpy(dtype=np.int64)
-    frame = pd.DataFrame({"tb": ids, "hop": hop})
-    keys = pd.MultiIndex.from_arrays([ids, hop])
-    above = pd.MultiIndex.from_arrays([ids, hop + 1])
-    frame["has_up"] = above.isin(keys)
-    frame["customer"] = hops["customer_key"].notna().to_numpy()
-    order = np.lexsort((hop, ids))
-    lowest = frame.iloc[order].drop_duplicates("tb", keep="first")
-    # OF_CAMPAIGN comes from the campaign of the traceback's lowest hop
-    has_campaign = pd.Series(
-        hops["campaign"].notna().to_numpy()[lowest.index.to_numpy()], index=lowest["tb"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "tb": hops["traceback_id"].astype("string").to_numpy(dtype=object),
+            "hop": hops["hop"].to_numpy(dtype=np.int64),
+            "campaign": hops["campaign"].notna().to_numpy(),
+            "customer": hops["customer_key"].notna().to_numpy(),
+        }
     )
     grouped = frame.groupby("tb", sort=True)
+    # OF_CAMPAIGN comes from the campaign of the traceback's lowest hop
+    lowest = frame.loc[grouped["hop"].idxmin().to_numpy()].set_index("tb")["campaign"]
     customer = grouped["customer"].any()
     out = pd.DataFrame(
         {
             "out_edges": grouped.size()
-            + has_campaign.reindex(customer.index).astype(np.int64)
-            + customer.astype(np.int64),
-            "routed": grouped["has_up"].sum().astype(np.int64),
-            "customer_of": customer.astype(np.int64),
+            + lowest.reindex(customer.index).astype(np.int64)
+            + customer.astype(np.int64)
         }
     )
     out.index = out.index.astype("string").rename("traceback_id")
@@ -119,7 +115,7 @@ class BatchPlan:
 
 
 def edge_lookup(expected: pd.DataFrame) -> dict[str, tuple[int, ...]]:
-    """Return :func:`expected_edges` as ``{traceback_id: (out_edges, routed, customer_of)}``,
+    """Return :func:`expected_edges` as ``{traceback_id: (out_edges,)}``,
     the form :func:`plan_batch` looks up (a dict: one frame lookup per traceback is slow)."""
     cols = [expected[c].to_numpy(dtype="int64").tolist() for c in EDGE_COUNTS]
     return dict(zip(expected.index.astype(str), zip(*cols, strict=True), strict=True))

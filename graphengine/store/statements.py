@@ -101,17 +101,14 @@ SET p.aliases = COLLECT {
 REMOVE p._LOCK_
 """
 
-# what the loader compares per traceback (graphengine.store.locking.EDGE_COUNTS); `hop IS NOT
-# NULL` lets the planner seek the (traceback_id, hop) index instead of scanning every ROUTED edge
+# what the loader compares per traceback (graphengine.store.locking.EDGE_COUNTS): the number of
+# outgoing edges is read from the node's degree, so the check costs next to nothing
 _TRACEBACK_STATE = """
-RETURN id, t.content_hash AS content_hash,
-       COUNT { (t)-->() } AS out_edges,
-       COUNT { ()-[r:ROUTED]->() WHERE r.traceback_id = id AND r.hop IS NOT NULL } AS routed,
-       COUNT { ()-[c:CUSTOMER_OF {traceback_id: id}]->() } AS customer_of
+RETURN id, t.content_hash AS content_hash, COUNT { (t)-->() } AS out_edges
 """
 
 #: ids: [str]. Returns the content hash stored on each traceback that already exists and how
-#: many edges it has (outgoing, ROUTED and CUSTOMER_OF by traceback id), so the loader can skip
+#: many outgoing edges it has (HOP, OF_CAMPAIGN, FROM_CUSTOMER), so the loader can skip
 #: unchanged tracebacks (idempotent and resumable re-loads) and rewrite those whose edges were
 #: duplicated by an older version (:mod:`graphengine.store.locking`).
 READ_TRACEBACK_HASHES = (
@@ -122,20 +119,20 @@ MATCH (t:Traceback {id: id})
     + _TRACEBACK_STATE
 )
 
-#: ids: [str], sorted. Takes the write lock on every Traceback of a batch (creating the ones
-#: that are new) before anything else of the batch is written, and returns what
-#: READ_TRACEBACK_HASHES returns. A concurrent load of the same traceback waits here until this
-#: transaction commits, then sees its content and skips it (``SET n._LOCK_`` is Neo4j's own
-#: idiom for taking a write lock in Cypher; UNLOCK_NODES removes the property again in the
-#: same transaction, so it is never committed).
-LOCK_TRACEBACKS = (
-    """
+#: ids: [str], sorted. Takes the write lock on every Traceback of a batch before anything else
+#: of the batch is written, and says which ones already existed (only those need
+#: READ_TRACEBACK_HASHES, run next in the same transaction). A new one is created, and so
+#: locked, by MERGE (the unique constraint makes a concurrent MERGE of the same id wait); an
+#: existing one is locked by ``SET t._LOCK_``, Neo4j's own idiom for taking a write lock in
+#: Cypher. A concurrent load of the same traceback waits here until this transaction commits,
+#: then sees its content and skips it. UNLOCK_NODES removes the property again in the same
+#: transaction, so it is never committed.
+LOCK_TRACEBACKS = """
 UNWIND $ids AS id
 MERGE (t:Traceback {id: id})
-SET t._LOCK_ = true
+ON MATCH SET t._LOCK_ = true
+RETURN id, t._LOCK_ IS NOT NULL AS existed
 """
-    + _TRACEBACK_STATE
-)
 
 #: keys: [str], sorted: every provider a batch writes edges to. Taking all their write locks
 #: up front, in key order, means two loads never hold provider locks in opposite orders (a
