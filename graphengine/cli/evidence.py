@@ -62,6 +62,7 @@ def register(subparsers: Any) -> None:
 
 def keygen(args: argparse.Namespace) -> int:
     """Run ``graphengine evidence keygen``; print the two paths and the key id."""
+    # why: graphengine.export loads plotly, which takes seconds; --help needs none of it
     from graphengine.export.signing import keygen as make
 
     pair = make(args.path, signer=args.signer)
@@ -73,6 +74,7 @@ def keygen(args: argparse.Namespace) -> int:
 
 def verify(args: argparse.Namespace) -> int:
     """Run ``graphengine evidence verify``; return 0 when the bundle is intact, else 1."""
+    # why: graphengine.export loads plotly, which takes seconds; --help needs none of it
     from graphengine.export.signing import SIGNATURE, load_public_key
     from graphengine.export.verify import verify_bundle
 

@@ -39,7 +39,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from graphengine.errors import ExportError
-from graphengine.export.bundle import MANIFEST
+from graphengine.export.bundle import MANIFEST, sha256_file
 from graphengine.export.signing import (
     SIGNATURE,
     Anchor,
@@ -175,8 +175,6 @@ def _read_zip(path: Path) -> tuple[bytes, dict[str, bytes | Path]]:
 
 def _digest(member: bytes | Path) -> tuple[str, int]:
     if isinstance(member, Path):
-        from graphengine.export.bundle import sha256_file
-
         return sha256_file(member), member.stat().st_size
     return hashlib.sha256(member).hexdigest(), len(member)
 

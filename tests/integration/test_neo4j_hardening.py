@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from graphengine import store
-from graphengine.config import Neo4jSettings, Secret
 from graphengine.store.connection import connect
-from loaders.synthetic import generate
+from graphengine.store.settings import Neo4jSettings, Secret
+from graphengine.synthetic import generate
 
 pytestmark = pytest.mark.neo4j
 

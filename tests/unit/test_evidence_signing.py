@@ -6,21 +6,18 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared export fixtures
-from export_fixtures import small_hops, small_partition  # noqa: E402
-
-from graphengine.cli.main import main  # noqa: E402
-from graphengine.errors import ExportError  # noqa: E402
-from graphengine.export import ExportSettings, Provenance, export_ecosystem  # noqa: E402
-from graphengine.export.bundle import dump_json  # noqa: E402
-from graphengine.export.signing import keygen  # noqa: E402
-from graphengine.export.verify import verify_bundle  # noqa: E402
+from graphengine.cli.main import main
+from graphengine.errors import ExportError
+from graphengine.export import ExportSettings, Provenance, export_ecosystem
+from graphengine.export.bundle import dump_json
+from graphengine.export.signing import keygen
+from graphengine.export.verify import verify_bundle
+from tests.helpers.export import small_hops, small_partition
 
 SIGNER = "Example State AG, Robocall Unit"
 
