@@ -23,6 +23,7 @@ from graphengine import schema
 from graphengine.csvsafe import write_csv_safely
 from graphengine.errors import InputFileError
 from graphengine.progress import bar
+from loaders.conflicts import reject_conflicts
 from loaders.distinct import map_unique
 from loaders.identity import (
     Identity,
@@ -225,6 +226,9 @@ def load_inputs(
     steps.set_postfix_str("provider identity and tracebacks", refresh=False)
     ident = build_identity(seen_names.unique().tolist(), registry=reg_ok, aliases=alias_frame)
     rows["provider_key"] = ident.resolve(rows["provider"])
+    # rows of one traceback that disagree on its call time or campaign are quarantined, whole
+    rows = reject_conflicts(rows, names)
+    good = rows["_reason"].isna()
 
     # exact duplicates (same traceback, hop and provider) are dropped, not rejected
     dup = good & rows.duplicated(["traceback_id", "_hop", "provider_key"], keep="first") & good

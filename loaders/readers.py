@@ -12,6 +12,7 @@ read as delimited text (comma, tab, semicolon or pipe, whichever the header uses
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -20,6 +21,7 @@ import json
 import re
 import warnings
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,7 +195,27 @@ def _header(target: Path, names: list[str]) -> list[str]:
     return cleaned
 
 
+#: the csv module's per-field limit while reading (its default, 131,072 characters, refused a
+#: whole file for one long quoted cell). Long fields are read and then quarantined row by row
+#: by :data:`loaders.validate.MAX_FIELD_CHARS`; this only bounds one field to the file's size.
+_CSV_FIELD_LIMIT = 2**31 - 1
+
+
+@contextlib.contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _read_delimited(target: Path, text: str, digest: str) -> RawTable:
+    with _field_limit(_CSV_FIELD_LIMIT):
+        return _read_delimited_checked(target, text, digest)
+
+
+def _read_delimited_checked(target: Path, text: str, digest: str) -> RawTable:
     first_line = text.split("\n", 1)[0]
     delimiter = _sniff_delimiter(first_line)
     fast = _read_delimited_fast(target, text, digest, delimiter)

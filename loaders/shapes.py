@@ -159,7 +159,11 @@ def detect_shape(table: RawTable, frame: pd.DataFrame) -> str:
     elif "frn" in cols:
         shape, required = "registry", REGISTRY_REQUIRED_COLUMNS
     else:
-        found = ", ".join(str(c) for c in list(frame.columns)[:12])
+        # a file with no line end has its whole content as "header": quote names, but briefly
+        found = ", ".join(
+            str(c) if len(str(c)) <= 60 else f"{str(c)[:57]}... ({len(str(c)):,} characters)"
+            for c in list(frame.columns)[:12]
+        )
         raise InputFileError(
             f"{table.path}: cannot tell the input shape from its columns ({found}); expected a hop "
             "table (traceback_id, hop, provider, call_time), a path table (traceback_id, path, "

@@ -11,9 +11,12 @@ oversized field              ``field '{col}' is {n} characters long (limit 1000)
 missing required field       ``missing required field '{col}'`` (traceback_id, hop, call_time)
 provider name                ``provider name is empty`` / ``provider name has no letters or
                              digits: '{value}'``
-hop                          ``hop is not a whole number: '{value}'`` / ``hop is negative: {n}`` /
+hop                          ``hop is not a whole number: '{value}'`` (also non-ASCII digits) /
+                             ``hop is larger than 1000: '{value}'`` / ``hop is negative: {n}`` /
                              ``hop is below first_hop {b}: {n}`` (mapping ``first_hop``)
-time                         ``call_time cannot be read as a date and time: '{value}'``
+time                         ``call_time '{value}' is ambiguous (...)`` (``03/04/2025``) /
+                             ``call_time is outside what a timestamp can hold (...)`` /
+                             ``call_time cannot be read as a date and time: '{value}'``
 attestation                  ``attestation must be A, B or C, got '{value}'``
 ===========================  ===================================================================
 
@@ -31,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from graphengine.csvsafe import is_formula_like
+from loaders import bounds
 from loaders.distinct import map_unique
 from loaders.identity import has_name_characters
 from loaders.timezones import localise, split_zone
@@ -62,6 +66,7 @@ FLAG_DOCS: dict[str, str] = {
     "unknown_role": "the role was not one of the known roles; it was derived instead",
     "unreadable_country": "provider_country was not a two-letter code; treated as non-U.S.",
     "ambiguous_provider": "the name matches registry entries with different FRNs; not merged",
+    "implausible_call_time": "call_time is before 2000 or after 2049 (loaders/bounds.py)",
 }
 
 #: Text columns checked for size and formula injection.
@@ -195,7 +200,44 @@ def parse_call_times(
     return times, zoneless, ambiguous, skipped
 
 
+_OVERFLOW = (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime)
+
+
+def _safe_call_times(
+    values: np.ndarray, zones: np.ndarray
+) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`parse_call_times`, but a value a timestamp cannot hold (year 1 or 9999) does not
+    crash the whole file: return its five arrays plus ``out_of_range`` (those rows get NaT).
+
+    The fast path parses everything at once; only when that overflows is each distinct
+    (value, zone) pair tried alone to find the offenders (see :mod:`loaders.bounds`).
+    """
+    try:
+        return (*parse_call_times(values, zones), np.zeros(len(values), dtype=bool))
+    except _OVERFLOW:
+        pass
+    values = np.asarray(values, dtype=object)
+    zones = np.asarray(zones, dtype=object)
+    verdict: dict[tuple[object, object], bool] = {}
+    bad = np.zeros(len(values), dtype=bool)
+    for i, pair in enumerate(zip(values, zones, strict=True)):
+        if pair not in verdict:
+            try:
+                parse_call_times(
+                    np.array([pair[0]], dtype=object), np.array([pair[1]], dtype=object)
+                )
+                verdict[pair] = False
+            except _OVERFLOW:
+                verdict[pair] = True
+        bad[i] = verdict[pair]
+    cleaned = values.copy()
+    cleaned[bad] = ""
+    return (*parse_call_times(cleaned, zones), bad)
+
+
 def _hop_value(text: str) -> int | None:
+    if not bounds.ascii_number(text):
+        return None  # float() would read other scripts' digits ("١") as numbers
     try:
         number = float(text)
     except ValueError:
@@ -256,6 +298,18 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
     bad_hop = (text["hop"] != "") & ~whole
     if bad_hop.any():
         _set(reason, column, bad_hop, "hop", "hop is not a whole number: '" + text["hop"] + "'")
+    huge = whole & np.array(
+        [v is not None and v > bounds.MAX_HOP for v in hop_value], dtype=bool
+    ).reshape(n)
+    if huge.any():
+        _set(
+            reason,
+            column,
+            huge,
+            "hop",
+            f"hop is larger than {bounds.MAX_HOP}: '" + text["hop"] + "'",
+        )
+        whole = whole & ~huge  # keep the value out of the 64-bit column
     hop_int = np.where(whole, hop_value, -1).astype(np.int64)
     negative = whole & (hop_int < 0)
     if negative.any():
@@ -284,10 +338,25 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
     source_hop = hop_int.copy()  # the number as printed in the file, kept for every report
     hop_int = np.where(whole & ~negative, hop_int - base, hop_int)
 
+    swapped = bounds.ambiguous_dates(text["call_time"])
+    if swapped.any():
+        msg = (
+            "call_time '"
+            + text["call_time"]
+            + "' is ambiguous (day and month could be swapped); write it as YYYY-MM-DD"
+        )
+        _set(reason, column, swapped, "call_time", msg)
     zones = (
         staged["_zone"].to_numpy(dtype=object) if "_zone" in staged else np.full(n, None, object)
     )
-    times, zoneless, ambiguous, skipped = parse_call_times(text["call_time"], zones)
+    times, zoneless, ambiguous, skipped, huge_time = _safe_call_times(text["call_time"], zones)
+    if huge_time.any():
+        msg = (
+            "call_time is outside what a timestamp can hold (1677-09-22 to 2262-04-11): '"
+            + text["call_time"]
+            + "'"
+        )
+        _set(reason, column, huge_time, "call_time", msg)
     if skipped.any():
         msg = (
             "call_time '"
@@ -308,6 +377,7 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
 
     flags = pd.Series(np.full(n, "", dtype=object), index=staged.index, dtype=object)
     flags = add_flag(flags, ambiguous, "ambiguous_local_time")
+    flags = add_flag(flags, bounds.implausible_times(times), bounds.IMPLAUSIBLE_TIME_FLAG)
     for col in TEXT_COLUMNS:
         flags = add_flag(flags, columns[col].apply(is_formula_like, bool), f"formula_in_{col}")
 

@@ -110,6 +110,13 @@ def _add_common(sub: argparse.ArgumentParser, kind: str) -> None:
     )
     sub.add_argument("--zip", action="store_true", help="write BUNDLE.zip instead of a folder")
     sub.add_argument(
+        "--sign",
+        type=Path,
+        metavar="KEY",
+        help="sign the manifest with this private key (from `graphengine evidence keygen`); "
+        "writes manifest.sig",
+    )
+    sub.add_argument(
         "--seed",
         type=int,
         default=42,
@@ -215,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
         case_label=args.case,
         redact_called_numbers=args.redact_called_numbers,
         zip=args.zip,
+        sign=args.sign,
         width=args.width,
         height=args.height,
         scale=args.scale,

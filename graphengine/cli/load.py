@@ -117,6 +117,12 @@ def run(args: argparse.Namespace) -> int:
     }
     if result.hops.empty:
         _print(summary, None, args.format)
+        if not summary["read"]:
+            raise GraphengineError(
+                "nothing could be loaded: "
+                + ", ".join(str(f) for f in args.files)
+                + " hold a header but no data rows"
+            )
         raise GraphengineError(
             "nothing could be loaded: every row was rejected"
             + (f" (see {quarantine})" if quarantine else "")

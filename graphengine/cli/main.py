@@ -59,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        # the driver logs every retry and every lost connection itself; the one-line error
+        # that ends the command says it all (-v shows the driver's log)
+        logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     try:
         return int(args.func(args) or 0)
     except GraphengineError as exc:

@@ -63,6 +63,10 @@ def register(subparsers: Any) -> None:
         description="Stop the local server cleanly (SIGTERM, then SIGKILL after 90 s). "
         + _HOME_HELP,
     )
+    _port_option(
+        stop,
+        "stop the server only if it listens on this port (a guard when several homes run)",
+    )
     stop.set_defaults(func=run_stop)
 
     status = actions.add_parser(
@@ -118,6 +122,15 @@ def run_start(args: argparse.Namespace) -> int:
 def run_stop(args: argparse.Namespace) -> int:
     """Stop the server; say whether it was running."""
     home = home_dir()
+    port = getattr(args, "port", None)
+    if port:
+        server = local_server.running_server(home)
+        if server is not None and server.port != port:
+            raise ConfigError(
+                f"the Neo4j of home {home} listens on port {server.port}, not {port}; nothing "
+                "was stopped (set GRAPHENGINE_NEO4J_HOME to the home of the server on "
+                f"port {port})"
+            )
     pids = local_server.stop(home)
     if pids:
         print(f"Neo4j stopped (pid {', '.join(map(str, pids))})", file=sys.stderr)

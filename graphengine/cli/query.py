@@ -94,7 +94,7 @@ def register(subparsers: Any) -> None:
     )
     p_run.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=DEFAULT_TIMEOUT,
         metavar="S",
         help=f"abort the query after S seconds (default {DEFAULT_TIMEOUT:g}; 0: server default)",
@@ -104,6 +104,27 @@ def register(subparsers: Any) -> None:
     )
     add_queries_option(p_run)
     p_run.set_defaults(func=cmd_run)
+
+
+def _seconds(text: str) -> float:
+    """argparse type of ``--timeout``: a finite number of seconds from 0 to one day.
+
+    Examples
+    --------
+    >>> _seconds("2.5")
+    2.5
+    """
+    from graphengine.queries.runner import MAX_TIMEOUT
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 <= value <= MAX_TIMEOUT):  # nan fails every comparison
+        raise argparse.ArgumentTypeError(
+            f"expected seconds from 0 to {MAX_TIMEOUT:g} (0: server default), got {text!r}"
+        )
+    return value
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:

@@ -65,6 +65,7 @@ from graphengine.export.formats import (
 )
 from graphengine.export.layout import Coordinates, layered_layout
 from graphengine.export.redact import REDACTED, find_numbers, redact_hops
+from graphengine.export.signing import load_private_key, sign_manifest
 from graphengine.export.stamp import Stamp, add_stamp
 from graphengine.schema import check_hops
 
@@ -100,6 +101,9 @@ class ExportSettings:
         Remove every called number from every file of the bundle.
     zip : bool
         Write ``BUNDLE.zip`` instead of a folder.
+    sign : Path or None
+        Private key file (:func:`graphengine.export.signing.keygen`) to sign the manifest with
+        (``manifest.sig``); not recorded in ``settings.json``.
     width, height, scale : int, int, float
         Static image size in CSS pixels (US Letter landscape, 11 x 8.5 in at 96 px per inch, by
         default; a PDF page is 0.75 pt per pixel), and the pixel ratio of PNGs (2 by default).
@@ -122,6 +126,7 @@ class ExportSettings:
     case_label: str = ""
     redact_called_numbers: bool = False
     zip: bool = False
+    sign: Path | None = None
     width: int = 1056
     height: int = 816
     scale: float = 2.0
@@ -132,6 +137,8 @@ class ExportSettings:
     seed: int = 42
 
     def __post_init__(self) -> None:
+        if self.sign is not None:
+            load_private_key(self.sign)  # a wrong key file fails before any work is done
         unknown = [f for f in self.formats if f not in FORMATS]
         if unknown:
             raise ExportError(
@@ -375,6 +382,8 @@ def _write(
         shutil.rmtree(folder)
         raise ExportError("redaction failed: a called number is in the command line or input paths")
     bundle = write_manifest(folder, manifest_fields)
+    if settings.sign is not None:
+        sign_manifest(folder, load_private_key(settings.sign))
     if settings.zip:
         zip_folder(folder, final)
         shutil.rmtree(folder.parent)
@@ -402,7 +411,8 @@ def _size(fig: go.Figure, settings: ExportSettings) -> tuple[int, int]:
 
 
 def _write_settings(folder: Path, settings: ExportSettings, provenance: Provenance) -> None:
-    recorded = {"export": asdict(settings), "analysis": provenance.analysis}
+    export_settings = {k: v for k, v in asdict(settings).items() if k != "sign"}
+    recorded = {"export": export_settings, "analysis": provenance.analysis}
     (folder / "settings.json").write_text(dump_json(recorded), encoding="utf-8")
     if provenance.cypher:
         query_dir = folder / "query"

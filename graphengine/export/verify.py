@@ -1,5 +1,18 @@
 """``evidence verify``: recompute every hash of a bundle (folder or ``.zip``) against its manifest.
 
+What is checked, in order (docs/evidence.md says what each proves and what it does not):
+
+1. The container: a zip with two members of one name, an absolute or ``..`` path, or a link is
+   refused outright, as is a folder holding a link (an extractor would see other bytes than
+   the ones checked).
+2. The manifest: valid JSON, a non-empty ``files`` map whose every entry is a safe relative path
+   with a 64-hex ``sha256`` and a whole ``bytes`` count; anything else is refused.
+3. Every listed file: present, same size, same SHA-256; no unlisted file.
+4. With a public key: ``manifest.sig`` is a valid Ed25519 signature over the SHA-256 of the
+   exact manifest bytes, so every manifest field (case label, subject, dataset hashes, file
+   list) is signed content (:mod:`graphengine.export.signing`).
+5. With an anchor (the platform's audit trail, later): the manifest SHA-256 is recorded there.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -18,16 +31,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from graphengine.errors import ExportError
 from graphengine.export.bundle import MANIFEST, sha256_file
+from graphengine.export.signing import (
+    SIGNATURE,
+    Anchor,
+    PublicKey,
+    SignatureCheck,
+    check_signature,
+)
 from graphengine.reprs import key_values_html, short_repr
 
 __all__ = ["VerifyReport", "verify_bundle"]
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass
@@ -41,10 +65,20 @@ class VerifyReport:
     verified : list of str
         Files whose SHA-256 and size match the manifest.
     altered, missing, extra : list of str
-        Files whose content changed, that the manifest lists but are gone, and that are present
-        but not in the manifest.
+        Files whose content or size changed, that the manifest lists but are gone, and that are
+        present but not in the manifest.
     manifest_sha256 : str
         SHA-256 of ``manifest.json`` itself, to compare with the value recorded at export time.
+    signature : SignatureCheck or None
+        Who signed and when, when a public key was given and the signature is valid.
+    signature_error : str
+        Why the signature was refused (a key was given), else ``""``.
+    signed : bool
+        Whether the bundle carries ``manifest.sig`` at all.
+    anchor : str or None
+        Where the audit trail records the manifest, when an anchor was given and knows it.
+    anchor_error : str
+        Why anchoring failed (an anchor was given), else ``""``.
     """
 
     path: Path
@@ -53,11 +87,19 @@ class VerifyReport:
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     manifest_sha256: str = ""
+    signature: SignatureCheck | None = None
+    signature_error: str = ""
+    signed: bool = False
+    anchor: str | None = None
+    anchor_error: str = ""
 
     @property
     def ok(self) -> bool:
-        """True when every listed file is present and unchanged and nothing was added."""
-        return not (self.altered or self.missing or self.extra)
+        """True when every listed file is present and unchanged, nothing was added, and the
+        signature and anchor (when asked for) hold."""
+        return not (
+            self.altered or self.missing or self.extra or self.signature_error or self.anchor_error
+        )
 
     def __repr__(self) -> str:
         return short_repr("VerifyReport", {"path": str(self.path), "result": self.summary()})
@@ -81,13 +123,28 @@ class VerifyReport:
             )
             if names
         ]
+        parts += [e for e in (self.signature_error, self.anchor_error) if e]
         return "FAILED: " + "; ".join(parts)
+
+
+def _safe_name(name: str) -> bool:
+    """A bundle-relative POSIX path: not absolute, no ``..``, no backslash or drive letter."""
+    if not name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return False
+    return all(
+        part not in ("", ".", "..") for part in PurePosixPath(name).parts
+    ) and not name.endswith("/")
 
 
 def _read_folder(folder: Path) -> tuple[bytes, dict[str, bytes | Path]]:
     manifest = folder / MANIFEST
     if not manifest.is_file():
         raise ExportError(f"{folder} has no {MANIFEST}; is it an evidence bundle?")
+    links = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_symlink())
+    if manifest.is_symlink() or links:
+        raise ExportError(
+            f"{folder}: refused, the bundle holds links ({', '.join(links) or MANIFEST})"
+        )
     members: dict[str, bytes | Path] = {
         p.relative_to(folder).as_posix(): p
         for p in sorted(folder.rglob("*"))
@@ -96,43 +153,97 @@ def _read_folder(folder: Path) -> tuple[bytes, dict[str, bytes | Path]]:
     return manifest.read_bytes(), members
 
 
+def _check_zip_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse member names an extractor could resolve to other bytes than the ones checked."""
+    seen: set[str] = set()
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            raise ExportError(f"{path}: refused, the zip holds two members named {name!r}")
+        seen.add(name)
+        if not info.is_dir() and not _safe_name(name):
+            raise ExportError(f"{path}: refused, member {name!r} is an absolute or parent path")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise ExportError(f"{path}: refused, member {name!r} is a link")
+
+
 def _read_zip(path: Path) -> tuple[bytes, dict[str, bytes | Path]]:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [i.filename for i in archive.infolist() if not i.is_dir()]
+            infos = archive.infolist()
+            _check_zip_members(path, infos)
+            names = [i.filename for i in infos if not i.is_dir()]
             if MANIFEST not in names:
                 raise ExportError(f"{path} has no {MANIFEST}; is it an evidence bundle?")
             members: dict[str, bytes | Path] = {
                 n: archive.read(n) for n in sorted(names) if n != MANIFEST
             }
             return archive.read(MANIFEST), members
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise ExportError(f"{path} is not a readable zip file ({exc})") from None
 
 
-def _digest(member: bytes | Path) -> str:
+def _digest(member: bytes | Path) -> tuple[str, int]:
     if isinstance(member, Path):
-        return sha256_file(member)
-    return hashlib.sha256(member).hexdigest()
+        return sha256_file(member), member.stat().st_size
+    return hashlib.sha256(member).hexdigest(), len(member)
 
 
-def verify_bundle(path: str | Path) -> VerifyReport:
-    """Recompute the SHA-256 of every file of a bundle and compare with its manifest.
+def _listed_files(bundle: Path, raw: bytes) -> dict[str, dict[str, Any]]:
+    """Parse the manifest and return its ``files`` map, refusing anything malformed."""
+    where = f"{bundle}/{MANIFEST}"
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ExportError(f"{where} is not a valid manifest ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise ExportError(f"{where} is not a valid manifest (not a JSON object)")
+    listed = manifest.get("files")
+    if not isinstance(listed, dict):
+        raise ExportError(f"{where} is not a valid manifest (no 'files' map)")
+    if not listed:
+        raise ExportError(f"{where} lists no files: there is nothing to verify")
+    for name, entry in listed.items():
+        if not _safe_name(name) or name in (MANIFEST, SIGNATURE):
+            raise ExportError(f"{where}: file name {name!r} is not a bundle-relative path")
+        if not isinstance(entry, dict):
+            raise ExportError(f"{where}: the entry of {name!r} is not an object")
+        sha, size = entry.get("sha256"), entry.get("bytes")
+        if not isinstance(sha, str) or not _SHA256.match(sha):
+            raise ExportError(f"{where}: the entry of {name!r} has no 64-hex 'sha256'")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ExportError(f"{where}: the entry of {name!r} has no whole 'bytes' count")
+    return listed
+
+
+def verify_bundle(
+    path: str | Path, *, key: PublicKey | None = None, anchor: Anchor | None = None
+) -> VerifyReport:
+    """Recompute the SHA-256 and size of every file of a bundle and compare with its manifest.
 
     Parameters
     ----------
     path
         The bundle folder or its ``.zip``.
+    key
+        A trusted public key (:func:`graphengine.export.signing.load_public_key`); when given,
+        ``manifest.sig`` must be a valid signature by it.
+    anchor
+        The audit-trail hook (:data:`graphengine.export.signing.Anchor`); when given, the
+        manifest SHA-256 must be recorded there. Nothing provides one yet (the platform will).
 
     Returns
     -------
     VerifyReport
-        ``report.ok`` is True when nothing was altered, removed or added.
+        ``report.ok`` is True when nothing was altered, removed or added and the signature and
+        anchor asked for hold.
 
     Raises
     ------
     ExportError
-        When ``path`` does not exist, has no manifest, or the manifest is not valid JSON.
+        When ``path`` does not exist, has no manifest, the manifest or its ``files`` map is
+        malformed or empty, or the container is refused (duplicate, absolute or parent member
+        names, links).
     """
     bundle = Path(path)
     if bundle.is_dir():
@@ -141,18 +252,32 @@ def verify_bundle(path: str | Path) -> VerifyReport:
         raw, members = _read_zip(bundle)
     else:
         raise ExportError(f"bundle {bundle} does not exist")
-    try:
-        manifest: dict[str, Any] = json.loads(raw.decode("utf-8"))
-        listed: dict[str, dict[str, Any]] = manifest["files"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ExportError(f"{bundle}/{MANIFEST} is not a valid manifest ({exc})") from None
+    listed = _listed_files(bundle, raw)
     report = VerifyReport(path=bundle, manifest_sha256=hashlib.sha256(raw).hexdigest())
+    signature = members.pop(SIGNATURE, None)
+    report.signed = signature is not None
     for name in sorted(listed):
         if name not in members:
             report.missing.append(name)
-        elif _digest(members[name]) != listed[name].get("sha256"):
+            continue
+        digest, size = _digest(members[name])
+        if digest != listed[name]["sha256"] or size != listed[name]["bytes"]:
             report.altered.append(name)
         else:
             report.verified.append(name)
     report.extra = sorted(set(members) - set(listed))
+    if key is not None:
+        if signature is None:
+            report.signature_error = f"no {SIGNATURE}: the bundle is not signed"
+        else:
+            try:
+                report.signature = check_signature(
+                    raw, signature.read_bytes() if isinstance(signature, Path) else signature, key
+                )
+            except ExportError as exc:
+                report.signature_error = str(exc)
+    if anchor is not None:
+        report.anchor = anchor(report.manifest_sha256)
+        if report.anchor is None:
+            report.anchor_error = f"manifest {report.manifest_sha256} is not in the audit trail"
     return report

@@ -67,7 +67,14 @@ def _load_folder(folder: Path, source: str) -> Iterable[QuerySpec]:
         hint = f" (named in {ENV_VAR})" if folder in _env_dirs() else ""
         raise QueryError(f"query folder {folder}{hint} does not exist or is not a folder")
     for path in sorted(folder.glob("*.cypher")):
-        yield parse_file(path, source=source)
+        if source == "saved":
+            yield parse_file(path, source=source)  # a broken saved file is a bug: fail loudly
+            continue
+        try:
+            yield parse_file(path, source=source)
+        except QueryError as exc:
+            # one broken file of a user's folder must not block every other query
+            log.warning("skipped a query file that cannot be used: %s", exc)
 
 
 def saved_queries() -> list[QuerySpec]:

@@ -5,8 +5,14 @@ Safety is layered:
 1. Parameter values are validated against the header and always sent as Cypher parameters,
    never spliced into the text, so a hostile value is only ever data.
 2. A keyword scan refuses a query file whose Cypher contains a write clause (CREATE, MERGE,
-   SET, DELETE, ...) with a clear message before anything is sent.
-3. The query runs in a READ transaction (``session.execute_read`` with READ access mode), so
+   SET, DELETE, ...) or a server command (SHOW, TERMINATE, ``CALL dbms.``...; see
+   :func:`graphengine.queries.readonly.keyword_violation`) with a clear message before anything
+   is sent.
+3. The server plans the query with ``EXPLAIN`` and it is refused unless the plan is read-only
+   (query type ``r``, no server command, only allow-listed procedures;
+   :func:`graphengine.queries.readonly.check_plan`). This decides from the server, not from
+   keywords.
+4. The query runs in a READ transaction (``session.execute_read`` with READ access mode), so
    the server itself refuses any write the scan did not see; that refusal is translated into
    the same kind of one-line message.
 
@@ -30,11 +36,13 @@ import neo4j
 from graphengine.errors import Neo4jUnavailable, QueryError
 from graphengine.queries.header import QuerySpec, strip_strings_and_comments
 from graphengine.queries.params import bind
+from graphengine.queries.readonly import PlanRefusal, check_plan, keyword_violation
 from graphengine.store.connection import connect, execute_read
 
 __all__ = [
     "DEFAULT_LIMIT",
     "DEFAULT_TIMEOUT",
+    "MAX_TIMEOUT",
     "QueryResult",
     "check_read_only",
     "execute",
@@ -44,6 +52,9 @@ __all__ = [
 DEFAULT_LIMIT = 1000
 #: seconds before the server aborts the transaction; ``timeout=None`` or ``0`` removes it.
 DEFAULT_TIMEOUT = 60.0
+#: the longest timeout accepted (one day): the driver sends it in milliseconds, and ``inf``,
+#: ``nan`` or ``1e300`` cannot be sent at all.
+MAX_TIMEOUT = 86_400.0
 
 # Clauses that write. The scan runs on the text with strings, backticked names and comments
 # blanked out, and ignores property names (``n.set``), labels and types (``:Set``) and map
@@ -66,6 +77,13 @@ def check_read_only(spec: QuerySpec) -> None:
     stripped = strip_strings_and_comments(spec.cypher)
     m = _WRITE_CLAUSES.search(stripped)
     if m is None:
+        command = keyword_violation(spec.cypher)
+        if command is not None:
+            where = f"{spec.path}: " if spec.path else ""
+            raise QueryError(
+                f"{where}query {spec.name!r} contains {command!r}, a server command; saved "
+                "queries may only read the graph"
+            )
         return
     header_lines = spec.text.count("\n", 0, spec.text.find(spec.cypher)) if spec.text else 0
     lineno = header_lines + stripped.count("\n", 0, m.start()) + 1
@@ -182,7 +200,8 @@ def execute(
         Neo4j database name (default: ``NEO4J_DATABASE`` of the settings the driver was
         opened with, or the server default).
     check_writes
-        Run the keyword scan first (tests turn it off to show the server's own refusal).
+        Run the keyword scan and the ``EXPLAIN`` plan check first (tests turn both off to show
+        the READ transaction's own refusal).
 
     Returns
     -------
@@ -203,8 +222,11 @@ def execute(
     timeout = timeout or None
     if limit is not None and limit < 0:
         raise QueryError(f"limit must be a number of rows >= 0 (0: no limit), got {limit}")
-    if timeout is not None and timeout < 0:
-        raise QueryError(f"timeout must be a number of seconds >= 0 (0: no timeout), got {timeout}")
+    if timeout is not None and not (0 <= timeout <= MAX_TIMEOUT):  # also refuses nan
+        raise QueryError(
+            f"timeout must be a number of seconds from 0 to {MAX_TIMEOUT:g} (0: no timeout), "
+            f"got {timeout}"
+        )
 
     own_driver = driver is None
     if driver is None:
@@ -224,7 +246,15 @@ def execute(
 
     tx_fn = neo4j.unit_of_work(timeout=timeout)(work) if timeout else work
     try:
+        if check_writes:
+            check_plan(driver, spec.cypher, bound, database=database)
         keys, rows, truncated = execute_read(driver, tx_fn, database=database)
+    except PlanRefusal as exc:
+        where = f"{spec.path}: " if spec.path else ""
+        raise QueryError(
+            f"{where}query {spec.name!r} was refused before it ran: {exc}; saved queries may "
+            "only read the graph"
+        ) from None
     except ServiceUnavailable as exc:
         raise Neo4jUnavailable(
             f"Neo4j stopped answering while running query {spec.name!r} ({exc}); "

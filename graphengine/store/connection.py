@@ -31,6 +31,10 @@ T = TypeVar("T")
 
 #: seconds to wait for a TCP connection before calling the server unreachable.
 CONNECTION_TIMEOUT = 10.0
+#: seconds the driver keeps retrying a failed transaction (deadlocks, a lost connection)
+#: before giving up; the driver's default (30 s per transaction) made a dead server look like a
+#: hang followed by a wall of retry warnings.
+MAX_RETRY_SECONDS = 15.0
 
 
 def unavailable_error(exc: BaseException, settings: Neo4jSettings) -> Neo4jUnavailable:
@@ -103,6 +107,7 @@ def connect(settings: Neo4jSettings | None = None, *, verify: bool = True) -> ne
             settings.uri,
             auth=settings.auth,
             connection_timeout=CONNECTION_TIMEOUT,
+            max_transaction_retry_time=MAX_RETRY_SECONDS,
             notifications_min_severity="OFF",
         )
     except (ConfigurationError, ValueError) as exc:
@@ -116,6 +121,7 @@ def connect(settings: Neo4jSettings | None = None, *, verify: bool = True) -> ne
             raise unavailable_error(exc, settings) from None
     # Remember the database so the helpers below need no second argument.
     driver._graphengine_database = settings.database  # type: ignore[attr-defined]
+    driver._graphengine_uri = settings.uri  # type: ignore[attr-defined]
     return driver
 
 

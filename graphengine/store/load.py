@@ -31,12 +31,14 @@ import pandas as pd
 from graphengine import schema
 from graphengine.errors import ConfigError, GraphengineError
 from graphengine.progress import bar
+from graphengine.store import locking as L
 from graphengine.store import rows as R
 from graphengine.store import statements as S
 from graphengine.store.connection import session_database
+from graphengine.store.failures import INTERRUPTIONS, load_failure
 from graphengine.store.read import graph_counts
 from graphengine.store.run import read, write
-from neo4j import Driver, ManagedTransaction
+from neo4j import Driver, ManagedTransaction, Record
 
 __all__ = ["LoadReport", "ensure_schema", "load_frames", "refresh_sends_to", "DEFAULT_BATCH_SIZE"]
 
@@ -126,12 +128,12 @@ def ensure_schema(driver: Driver, *, database: str | None = None) -> None:
         session.run(S.AWAIT_INDEXES, timeout=300).consume()
 
 
-def _existing_hashes(driver: Driver, database: str | None, ids: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
+def _existing(driver: Driver, database: str | None, ids: list[str]) -> list[Record]:
+    found: list[Record] = []
     for start in range(0, len(ids), _LOOKUP_CHUNK):
         chunk = ids[start : start + _LOOKUP_CHUNK]
-        for rec in read(driver, S.READ_TRACEBACK_HASHES, database, ids=chunk):
-            found[rec["id"]] = rec["content_hash"]
+        # records are mappings already: no per-record dict copy
+        found.extend(read(driver, S.READ_TRACEBACK_HASHES, database, ids=chunk))
     return found
 
 
@@ -141,18 +143,17 @@ def refresh_sends_to(driver: Driver, *, database: str | None = None) -> int:
     Safe to call at any time: it does nothing when no provider is marked.
     """
     done = 0
-    previous: list[str] | None = None
     while True:
         keys = [r["key"] for r in read(driver, S.STALE_UPSTREAMS, database, limit=_SENDS_TO_CHUNK)]
         if not keys:
             return done
-        if keys == previous:  # pragma: no cover - would mean a provider without a key
+        refreshed = write(driver, S.RECOMPUTE_SENDS_TO, database, keys=keys)[0]["refreshed"]
+        if not refreshed:  # pragma: no cover - would mean a provider without a key
             raise GraphengineError(
                 "could not clear the SendsToStale mark on providers " + ", ".join(keys[:5])
             )
-        write(driver, S.RECOMPUTE_SENDS_TO, database, keys=keys)
+        # a concurrent load may mark the same providers again; they are rebuilt again
         done += len(keys)
-        previous = keys
 
 
 class _Clock:
@@ -210,6 +211,9 @@ def load_frames(
         When a frame does not follow the canonical schema.
     ConfigError
         When ``batch_size`` is smaller than 1.
+    Neo4jUnavailable
+        When the server stops answering or ends a transaction during the load (one line with
+        the URI; re-running the same load resumes it).
 
     Examples
     --------
@@ -222,6 +226,21 @@ def load_frames(
     schema.check_hops(hops)
     if providers is not None:
         schema.check_providers(providers)
+    try:
+        return _load(driver, hops, providers, batch_size, progress, database)
+    except INTERRUPTIONS as exc:
+        uri = getattr(driver, "_graphengine_uri", None) or "the server"
+        raise load_failure(exc, uri) from None
+
+
+def _load(
+    driver: Driver,
+    hops: pd.DataFrame,
+    providers: pd.DataFrame | None,
+    batch_size: int,
+    progress: bool,
+    database: str | None,
+) -> LoadReport:
     started = time.perf_counter()
     report = LoadReport(hops=len(hops), tracebacks=int(hops["traceback_id"].nunique()))
     clock = _Clock(report.timings)
@@ -236,25 +255,32 @@ def load_frames(
     clock.lap("providers")
 
     hashes = R.content_hashes(hops)
-    existing = _existing_hashes(driver, database, [str(i) for i in hashes.index])
-    unchanged = {i for i, h in existing.items() if h == hashes.get(i)}
-    replaced = {i for i in existing if i not in unchanged}
+    expected = L.edge_lookup(L.expected_edges(hops))
+    hash_of = {str(k): str(v) for k, v in hashes.items()}
+    # a first look without locks: most re-loads end here; the batches decide again under lock
+    ahead = L.plan_batch(_existing(driver, database, list(hash_of)), hash_of, expected)
+    unchanged = set(ahead.skip)
     report.tracebacks_unchanged = len(unchanged)
     todo = hops[~hops["traceback_id"].isin(unchanged)]
     clock.lap("fingerprints")
 
+    replaced = 0
     with bar(
         total=len(todo), desc="loading hops", unit="hops", disable=None if progress else True
     ) as pbar:
         for batch in R.batches(todo, batch_size):
-            written = _write_batch(driver, database, batch, hashes, replaced)
+            written, plan = _write_batch(driver, database, batch, hashes, hash_of, expected)
             for name, n in written.items():
                 _add(report.written, name, n)
             report.tracebacks_written += written["Traceback"]
+            report.tracebacks_unchanged += len(plan.skip)
+            replaced += len(plan.replace)
             report.hops_written += written["HOP"]
             pbar.update(len(batch))
-    report.tracebacks_replaced = len(replaced & set(todo["traceback_id"]))
+    report.tracebacks_replaced = replaced
     clock.lap("batches")
+    # SENDS_TO edges duplicated by an older version are rebuilt with the stale ones
+    write(driver, S.MARK_DUPLICATE_SENDS_TO, database)
     report.providers_refreshed = refresh_sends_to(driver, database=database)
     clock.lap("sends_to")
     report.graph = graph_counts(driver, database=database)
@@ -263,49 +289,76 @@ def load_frames(
     return report
 
 
+class _BatchRows:
+    """The parameter columns of one batch (built once, rebuilt only when tracebacks drop out)."""
+
+    def __init__(self, batch: pd.DataFrame, hashes: pd.Series) -> None:
+        self.tracebacks = R.traceback_rows(batch, hashes)
+        self.campaigns = R.campaign_names(batch)
+        self.customers = R.customer_rows(batch)
+        self.hops = R.hop_rows(batch)
+        self.routed = R.routed_rows(batch)
+        self.of_campaign = R.of_campaign_rows(batch)
+        self.links = R.customer_link_rows(batch)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "Traceback": len(self.tracebacks["id"]),
+            "Campaign": len(self.campaigns),
+            "Customer": len(self.customers["key"]),
+            "HOP": len(self.hops["id"]),
+            "ROUTED": len(self.routed["up"]),
+            "OF_CAMPAIGN": len(self.of_campaign["id"]),
+            "FROM_CUSTOMER": len(self.links["id"]),
+            "CUSTOMER_OF": len(self.links["id"]),
+        }
+
+
 def _write_batch(
     driver: Driver,
     database: str | None,
     batch: pd.DataFrame,
     hashes: pd.Series,
-    replaced: set[str],
-) -> dict[str, int]:
-    ids = [str(i) for i in pd.unique(batch["traceback_id"])]
-    stale = [i for i in ids if i in replaced]
-    tracebacks = R.traceback_rows(batch, hashes)
-    campaigns = R.campaign_names(batch)
-    customers = R.customer_rows(batch)
-    hop_rows = R.hop_rows(batch)
-    routed = R.routed_rows(batch)
-    of_campaign = R.of_campaign_rows(batch)
-    links = R.customer_link_rows(batch)
+    hash_of: dict[str, str],
+    expected: dict[str, tuple[int, ...]],
+) -> tuple[dict[str, int], L.BatchPlan]:
+    ids = sorted(str(i) for i in pd.unique(batch["traceback_id"]))
+    prepared = _BatchRows(batch, hashes)
+    providers = L.provider_keys(batch)
 
-    def work(tx: ManagedTransaction) -> None:
+    def work(tx: ManagedTransaction) -> tuple[_BatchRows, L.BatchPlan]:
+        # lock every traceback first, then decide from what is committed (locking.py)
+        claimed = tx.run(S.LOCK_TRACEBACKS, ids=ids).data()
+        locked = [r["id"] for r in claimed if r["existed"]]
+        found = tx.run(S.READ_TRACEBACK_HASHES, ids=locked).data() if locked else []
+        fresh = [{"id": r["id"]} for r in claimed if not r["existed"]]
+        plan = L.plan_batch([*found, *fresh], hash_of, expected)
+        rows = prepared
+        if plan.skip:  # another load wrote some of them meanwhile
+            rows = _BatchRows(batch[~batch["traceback_id"].isin(plan.skip)], hashes)
         # old edges first, then nodes, then relationships
-        if stale:
-            tx.run(S.DELETE_TRACEBACK_EDGES, ids=stale).consume()
-        tx.run(S.MERGE_TRACEBACKS, cols=tracebacks).consume()
-        if campaigns:
-            tx.run(S.MERGE_CAMPAIGNS, names=campaigns).consume()
-        if customers["key"]:
-            tx.run(S.MERGE_CUSTOMERS, cols=customers).consume()
-        tx.run(S.CREATE_HOPS, cols=hop_rows).consume()
-        if routed["up"]:
-            tx.run(S.CREATE_ROUTED, cols=routed).consume()
-            tx.run(S.MARK_SENDS_TO_STALE, keys=R.upstream_keys(routed)).consume()
-        if of_campaign["id"]:
-            tx.run(S.CREATE_OF_CAMPAIGN, cols=of_campaign).consume()
-        if links["id"]:
-            tx.run(S.CREATE_CUSTOMER_LINKS, cols=links).consume()
+        if plan.replace:
+            tx.run(S.DELETE_TRACEBACK_EDGES, ids=plan.replace).consume()
+        # every provider's lock, in key order, before any edge touches one (locking.py)
+        tx.run(S.LOCK_PROVIDERS, keys=providers).consume()
+        if rows.routed["up"]:
+            tx.run(S.MARK_SENDS_TO_STALE, keys=R.upstream_keys(rows.routed)).consume()
+        if rows.tracebacks["id"]:
+            tx.run(S.MERGE_TRACEBACKS, cols=rows.tracebacks).consume()
+        if rows.campaigns:
+            tx.run(S.MERGE_CAMPAIGNS, names=rows.campaigns).consume()
+        if rows.customers["key"]:
+            tx.run(S.MERGE_CUSTOMERS, cols=rows.customers).consume()
+        if rows.hops["id"]:
+            tx.run(S.CREATE_HOPS, cols=rows.hops).consume()
+        if rows.routed["up"]:
+            tx.run(S.CREATE_ROUTED, cols=rows.routed).consume()
+        if rows.of_campaign["id"]:
+            tx.run(S.CREATE_OF_CAMPAIGN, cols=rows.of_campaign).consume()
+        if rows.links["id"]:
+            tx.run(S.CREATE_CUSTOMER_LINKS, cols=rows.links).consume()
+        tx.run(S.UNLOCK_NODES, ids=locked, keys=providers, names=rows.campaigns).consume()
+        return rows, plan
 
-    _write(driver, database, work)
-    return {
-        "Traceback": len(tracebacks["id"]),
-        "Campaign": len(campaigns),
-        "Customer": len(customers["key"]),
-        "HOP": len(hop_rows["id"]),
-        "ROUTED": len(routed["up"]),
-        "OF_CAMPAIGN": len(of_campaign["id"]),
-        "FROM_CUSTOMER": len(links["id"]),
-        "CUSTOMER_OF": len(links["id"]),
-    }
+    rows, plan = _write(driver, database, work)
+    return rows.counts(), plan

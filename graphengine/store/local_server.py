@@ -54,6 +54,7 @@ __all__ = [
     "Neo4jStartError",
     "last_port",
     "log_tail",
+    "restrict_permissions",
     "running_server",
     "server_processes",
     "start",
@@ -66,6 +67,10 @@ DEFAULT_PORT = 7687
 DEFAULT_TIMEOUT = 180.0
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+
+#: umask of the server and its admin tool: the store (victims' numbers included), auth.ini and
+#: logs are readable by the owner only (files 0600, folders 0700).
+PRIVATE_UMASK = 0o077
 
 # The flags of Neo4j's shipped configuration that the server needs on Java 17.
 JVM_FLAGS = (
@@ -285,21 +290,50 @@ def _set_initial_password(java: str, lib: Path, home: Path, password: str) -> No
     if (home / "data" / "dbms" / "auth.ini").exists():
         return
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
-    # The password is an argument of this short-lived local command (Neo4j's own tool reads
-    # it no other way); it is never logged.
-    done = subprocess.run(
-        # "--" ends the options: a password that starts with "-" is still a password.
-        [java, "-cp", f"{lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", "--", password],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # The password never goes on a command line, where `ps` shows it to every local user: it
+    # goes in an argument file (mode 0600, deleted right after) that the admin tool's option
+    # parser (picocli) expands from "@path". "--" ends the options, so a password starting
+    # with "-" is still a password; the quotes and backslash escapes keep spaces and quotes.
+    args_file = home / "run" / f"initial-password.{os.getpid()}.args"
+    args_file.parent.mkdir(parents=True, exist_ok=True)
+    quoted = '"' + password.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    fd = os.open(args_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"--\n{quoted}\n")
+        done = subprocess.run(
+            [java, "-cp", f"{lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", f"@{args_file}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            umask=PRIVATE_UMASK,
+        )
+    finally:
+        args_file.unlink(missing_ok=True)
     if done.returncode != 0:
         detail = (done.stdout + done.stderr).replace(password, "***").strip().splitlines()
         raise ConfigError(
             "neo4j-admin dbms set-initial-password failed: " + (detail[-1] if detail else "")
         )
+
+
+def restrict_permissions(home: Path) -> None:
+    """Make ``home`` and everything in it private to its owner: folders 0700, files 0600.
+
+    New files are created that way by :data:`PRIVATE_UMASK`; this repairs a home made by an
+    older version (0755 folders, 0644 store files). Links are left alone.
+    """
+    os.chmod(home, 0o700)
+    for root, dirs, files in os.walk(home):
+        for name in dirs:
+            path = Path(root) / name
+            if not path.is_symlink():
+                os.chmod(path, 0o700)
+        for name in files:
+            path = Path(root) / name
+            if not path.is_symlink():
+                os.chmod(path, 0o600)
 
 
 # --------------------------------------------------------------------------- start / stop
@@ -342,6 +376,7 @@ def start(
     home = (home or home_dir()).resolve()
     port = port or default_port()
     home.mkdir(parents=True, exist_ok=True)
+    restrict_permissions(home)
     with _locked(home):
         current = running_server(home)
         if current is not None:
@@ -356,6 +391,7 @@ def start(
         _write_conf(home, port)
         password = _local_password(home)
         _set_initial_password(java, lib, home, password)
+        restrict_permissions(home)  # the folders just made above
         heap = os.environ.get("GRAPHENGINE_NEO4J_HEAP", "1g")
         command = [
             java,
@@ -378,6 +414,7 @@ def start(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 cwd=home,
+                umask=PRIVATE_UMASK,
             )
         state = {"pid": process.pid, "port": port, "version": neo4j_version()}
         _state_file(home).write_text(json.dumps(state), encoding="utf-8")

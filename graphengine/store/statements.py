@@ -28,6 +28,10 @@ __all__ = [
     "AWAIT_INDEXES",
     "MERGE_PROVIDERS",
     "READ_TRACEBACK_HASHES",
+    "LOCK_TRACEBACKS",
+    "LOCK_PROVIDERS",
+    "UNLOCK_NODES",
+    "MARK_DUPLICATE_SENDS_TO",
     "MERGE_TRACEBACKS",
     "MERGE_CAMPAIGNS",
     "MERGE_CUSTOMERS",
@@ -79,6 +83,7 @@ AWAIT_INDEXES = "CALL db.awaitIndexes($timeout)"
 MERGE_PROVIDERS = """
 UNWIND $rows AS row
 MERGE (p:Provider {key: row.key})
+SET p._LOCK_ = true
 SET p.aliases = COLLECT {
       UNWIND coalesce(p.aliases, []) + coalesce(row.aliases, []) AS alias
       WITH DISTINCT alias WHERE alias IS NOT NULL
@@ -93,14 +98,57 @@ SET p.aliases = COLLECT {
     p.intermediate_provider_choice =
         coalesce(row.intermediate_provider_choice, p.intermediate_provider_choice),
     p.rmd_removed_on = coalesce(row.rmd_removed_on, p.rmd_removed_on)
+REMOVE p._LOCK_
 """
 
-#: ids: [str]. Returns the content hash stored on each traceback that already exists, so the
-#: loader can skip unchanged tracebacks (idempotent and resumable re-loads).
-READ_TRACEBACK_HASHES = """
+# what the loader compares per traceback (graphengine.store.locking.EDGE_COUNTS): the number of
+# outgoing edges is read from the node's degree, so the check costs next to nothing
+_TRACEBACK_STATE = """
+RETURN id, t.content_hash AS content_hash, COUNT { (t)-->() } AS out_edges
+"""
+
+#: ids: [str]. Returns the content hash stored on each traceback that already exists and how
+#: many outgoing edges it has (HOP, OF_CAMPAIGN, FROM_CUSTOMER), so the loader can skip
+#: unchanged tracebacks (idempotent and resumable re-loads) and rewrite those whose edges were
+#: duplicated by an older version (:mod:`graphengine.store.locking`).
+READ_TRACEBACK_HASHES = (
+    """
 UNWIND $ids AS id
 MATCH (t:Traceback {id: id})
-RETURN t.id AS id, t.content_hash AS content_hash
+"""
+    + _TRACEBACK_STATE
+)
+
+#: ids: [str], sorted. Takes the write lock on every Traceback of a batch before anything else
+#: of the batch is written, and says which ones already existed (only those need
+#: READ_TRACEBACK_HASHES, run next in the same transaction). A new one is created, and so
+#: locked, by MERGE (the unique constraint makes a concurrent MERGE of the same id wait); an
+#: existing one is locked by ``SET t._LOCK_``, Neo4j's own idiom for taking a write lock in
+#: Cypher. A concurrent load of the same traceback waits here until this transaction commits,
+#: then sees its content and skips it. UNLOCK_NODES removes the property again in the same
+#: transaction, so it is never committed.
+LOCK_TRACEBACKS = """
+UNWIND $ids AS id
+MERGE (t:Traceback {id: id})
+ON MATCH SET t._LOCK_ = true
+RETURN id, t._LOCK_ IS NOT NULL AS existed
+"""
+
+#: keys: [str], sorted: every provider a batch writes edges to. Taking all their write locks
+#: up front, in key order, means two loads never hold provider locks in opposite orders (a
+#: deadlock Neo4j would otherwise break by retrying one of them).
+LOCK_PROVIDERS = """
+UNWIND $keys AS key
+MATCH (p:Provider {key: key})
+SET p._LOCK_ = true
+"""
+
+#: ids, keys, names: [str]. Removes the ``_LOCK_`` property LOCK_TRACEBACKS, LOCK_PROVIDERS and
+#: MERGE_CAMPAIGNS set, in the same transaction, so it is never committed.
+UNLOCK_NODES = """
+CALL () { UNWIND $ids AS id MATCH (t:Traceback {id: id}) REMOVE t._LOCK_ }
+CALL () { UNWIND $keys AS key MATCH (p:Provider {key: key}) REMOVE p._LOCK_ }
+CALL () { UNWIND $names AS name MATCH (c:Campaign {name: name}) REMOVE c._LOCK_ }
 """
 
 #: cols: {id, call_time_s, call_time_ns, campaign, calling_number, calling_number_e164, called_number,
@@ -122,10 +170,12 @@ SET t.call_time = CASE WHEN $cols.call_time_s[i] IS NULL THEN null
     t.content_hash = $cols.content_hash[i]
 """
 
-#: names: [str]
+#: names: [str], sorted. Each campaign is write-locked (``_LOCK_``, removed by UNLOCK_NODES in
+#: the same transaction) so that two loads take campaign locks in the same order.
 MERGE_CAMPAIGNS = """
 UNWIND $names AS name
-MERGE (:Campaign {name: name})
+MERGE (c:Campaign {name: name})
+SET c._LOCK_ = true
 """
 
 #: cols: {key, name}
@@ -145,7 +195,9 @@ DELETE_TRACEBACK_EDGES = """
 UNWIND $ids AS id
 MATCH (t:Traceback {id: id})
 CALL (id) {
-  OPTIONAL MATCH (u:Provider)-[r:ROUTED {traceback_id: id}]->(:Provider)
+  // `hop IS NOT NULL` lets the planner seek the (traceback_id, hop) index
+  OPTIONAL MATCH (u:Provider)-[r:ROUTED]->(:Provider)
+  WHERE r.traceback_id = id AND r.hop IS NOT NULL
   SET u:SendsToStale
   DELETE r
 }
@@ -240,6 +292,8 @@ LIMIT $limit
 RECOMPUTE_SENDS_TO = """
 UNWIND $keys AS key
 MATCH (u:Provider {key: key})
+SET u._LOCK_ = true
+WITH u
 CALL (u) {
   OPTIONAL MATCH (u)-[s:SENDS_TO]->()
   DELETE s
@@ -257,7 +311,19 @@ CALL (u) {
       s.first_seen = first_seen,
       s.last_seen = last_seen
 }
-REMOVE u:SendsToStale
+REMOVE u:SendsToStale, u._LOCK_
+RETURN count(u) AS refreshed
+"""
+
+#: Marks every provider with two SENDS_TO edges to the same provider (left by a version of
+#: graphengine that let concurrent loads race) so that refresh_sends_to rebuilds it.
+MARK_DUPLICATE_SENDS_TO = """
+MATCH (u:Provider)-[s:SENDS_TO]->(d:Provider)
+WITH u, d, count(s) AS n
+WHERE n > 1
+WITH DISTINCT u
+SET u:SendsToStale
+RETURN count(u) AS marked
 """
 
 # --- counts, write-back, reads -------------------------------------------------------------
@@ -351,6 +417,10 @@ ALL_STATEMENTS: dict[str, str] = {
     "AWAIT_INDEXES": AWAIT_INDEXES,
     "MERGE_PROVIDERS": MERGE_PROVIDERS,
     "READ_TRACEBACK_HASHES": READ_TRACEBACK_HASHES,
+    "LOCK_TRACEBACKS": LOCK_TRACEBACKS,
+    "LOCK_PROVIDERS": LOCK_PROVIDERS,
+    "UNLOCK_NODES": UNLOCK_NODES,
+    "MARK_DUPLICATE_SENDS_TO": MARK_DUPLICATE_SENDS_TO,
     "MERGE_TRACEBACKS": MERGE_TRACEBACKS,
     "MERGE_CAMPAIGNS": MERGE_CAMPAIGNS,
     "MERGE_CUSTOMERS": MERGE_CUSTOMERS,

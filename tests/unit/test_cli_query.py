@@ -132,3 +132,25 @@ def test_missing_user_folder_is_named(capsys, monkeypatch, tmp_path: Path):
         f"graphengine: error: query folder {missing} (named in GRAPHENGINE_QUERIES) does not "
         "exist or is not a folder\n"
     )
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e300", "-1", "soon"])
+def test_a_timeout_that_is_not_a_finite_number_of_seconds_is_one_line(capsys, value):
+    """Issue 15 item 9: `--timeout inf|nan|1e300` gave a traceback."""
+    with pytest.raises(SystemExit) as done:
+        main(["query", "run", "traceback_path", "-p", "traceback_id=x", "--timeout", value])
+    assert done.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        "graphengine query run: error: argument --timeout: expected seconds from 0 to 86400 "
+        f"(0: server default), got '{value}'"
+    )
+    assert "Traceback" not in "\n".join(err)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e300])
+def test_the_api_refuses_a_timeout_it_cannot_send(value):
+    spec = queries.get("traceback_path")
+    with pytest.raises(QueryError) as err:
+        queries.execute(spec, {"traceback_id": "x"}, timeout=value)
+    assert str(err.value).startswith("timeout must be a number of seconds from 0 to 86400")

@@ -153,11 +153,16 @@ def test_header_errors_name_the_file_and_line(text: str, message: str):
     assert str(err.value) == message
 
 
-def test_a_new_saved_query_without_header_fails(tmp_path: Path):
+def test_a_query_file_without_header_is_reported_and_skipped(tmp_path: Path, caplog):
+    """Issue 15: one broken file in a user folder does not block the other queries."""
     (tmp_path / "new_question.cypher").write_text("MATCH (p:Provider) RETURN p.key AS key\n")
-    with pytest.raises(QueryError) as err:
-        queries.list_queries(tmp_path)
-    assert str(err.value).startswith(f"{tmp_path / 'new_question.cypher'}:1: a query file must")
+    names = [q.name for q in queries.list_queries(tmp_path)]
+    assert "traceback_path" in names and "new_question" not in names
+    assert [r.getMessage() for r in caplog.records] == [
+        "skipped a query file that cannot be used: "
+        f"{tmp_path / 'new_question.cypher'}:1: a query file must start with a "
+        "'// name: ...' header block"
+    ]
 
 
 K = Param("k", "int", required=False, default=2, low=1, high=6)
