@@ -78,6 +78,9 @@ _HOURS = np.array(
     dtype=float,
 )
 _HOURS_CUM = tuple(np.cumsum(_HOURS).tolist())
+_NOISE_WORDS = tuple(
+    sorted({w.strip(".,:;?!").lower() for s in NOISE_SENTENCES for w in s.split() if "{" not in w})
+)
 
 
 @dataclass(frozen=True)
@@ -709,7 +712,8 @@ def _report(
 def _render(plan: _Plan | None, d: int, days: int, r: random.Random) -> str:
     """Fill one script variant's slots (or draw a one-off noise message)."""
     if plan is None:
-        template = " ".join(r.sample(NOISE_SENTENCES, r.randrange(1, 3)))
+        # A one-off message: words of ordinary calls in a random order, so no two share a script.
+        template = " ".join(r.choices(_NOISE_WORDS, k=r.randrange(10, 30))) + "."
     else:
         nv = len(plan.script.variants)
         template = r.choices(plan.script.variants, weights=(0.6, 0.3, 0.1)[:nv])[0]
