@@ -117,7 +117,7 @@ def _process_chunk(state: CampaignState, chunk: Prepared) -> None:
         lookups = _Lookups(state)
         text = _text_matches(state, lookups, chunk)
         for i in range(len(chunk)):
-            cid, score = text.get(i, (None, 0.0))
+            cid, score = text.get(i, (None, None))
             if cid is None:
                 cid = _link_match(state, lookups, chunk, i)
             if cid is None:
@@ -230,20 +230,26 @@ def _text_matches(
 
 
 def _link_match(state: CampaignState, lookups: _Lookups, chunk: Prepared, i: int) -> str | None:
-    """The campaign that owns this report's callback number, or else its specific label."""
+    """The campaign that owns this report's callback number, or else its specific label.
+
+    The label only speaks for a report whose text is too short to match (or absent): a report
+    with text that matches no campaign is more likely a new script than a mislabelled old one.
+    """
     p = state.params
     for num in chunk.callbacks[i]:
         owner = _owner(lookups.callbacks.get(num), 2, 0.8)
         if owner is not None:
             return owner
-    if chunk.label_key[i]:
+    if chunk.label_key[i] and len(chunk.sets[i]) < p.verify.min_shared:
         return _owner(lookups.labels.get(chunk.label_key[i]), p.label_min_reports, p.label_purity)
     return None
 
 
 def _add_member(
-    state: CampaignState, c: Campaign, chunk: Prepared, i: int, score: float
+    state: CampaignState, c: Campaign, chunk: Prepared, i: int, score: float | None
 ) -> Exemplar | None:
+    """Add row ``i`` to ``c``; a text match scoring below the novelty bar becomes an exemplar
+    (``score`` None: joined by a callback or label link, never an exemplar)."""
     rid = chunk.report_id[i]
     t = int(chunk.call_time[i])
     state.members[rid] = c.campaign_id
@@ -261,7 +267,7 @@ def _add_member(
     c.neighbour += int(chunk.neighbour[i])
     if chunk.tokens[i]:
         c.languages[chunk.language[i]] += 1
-    if chunk.sets[i] and score < state.params.exemplar_novelty:
+    if chunk.sets[i] and score is not None and score < state.params.exemplar_novelty:
         return _add_exemplar(state, c, chunk, i)
     return None
 
@@ -337,7 +343,12 @@ def link_campaigns(state: CampaignState) -> list[tuple[str, str]]:
                 if pair in pairs:
                     continue
                 ex = next(x for x in state.campaigns[other].exemplars if x.key == key)
-                if verify(e.set, ex.set, p.verify) >= p.merge_text_min:
+                a, b = state.campaigns[cid], state.campaigns[other]
+                # Labels that disagree veto a text link (chaining guard across campaigns).
+                if (
+                    verify(e.set, ex.set, p.verify) >= p.merge_text_min
+                    and _link_score(a, b, p) > -p.label_weight
+                ):
                     pairs.add(pair)
     # Callback numbers and labels: only pairs that share one of them can score.
     groups: dict[str, list[str]] = {}

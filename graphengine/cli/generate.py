@@ -151,6 +151,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             metavar="X",
             help=f"{text} (default {default})",
         )
+    p.add_argument(
+        "--reports",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also write reports.csv: a report stream of about N reports a weekday over the same "
+        "window, with planted campaigns and events, linked to some tracebacks (truth in truth.json "
+        "under 'reports' and in reports_truth.csv; see docs/campaigns.md). Default 0: no reports",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar on stderr")
     p.set_defaults(func=run)
 
@@ -165,6 +174,15 @@ def run(args: argparse.Namespace) -> int:
     except TypeError as exc:  # argparse types guard this; kept as a one-line error anyway
         raise ConfigError(f"invalid generator parameters: {exc}") from exc
     data = generate(args.out, config=config, show_progress=False if args.no_progress else None)
-    json.dump(data.as_dict(), sys.stdout, indent=1)
+    summary = data.as_dict()
+    if args.reports < 0:
+        raise ConfigError(f"--reports must be 0 or more (got {args.reports})")
+    if args.reports:
+        from graphengine.synthetic.report_links import add_reports
+
+        summary["reports"] = add_reports(
+            args.out, config.start.isoformat(), config.days, config.seed, args.reports
+        )
+    json.dump(summary, sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0
