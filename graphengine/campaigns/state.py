@@ -234,8 +234,8 @@ class CampaignState:
             c = _campaign_from_doc(cd, params.num_perm)
             state.campaigns[c.campaign_id] = c
         members = pd.read_csv(Path(folder) / MEMBERS_FILE, dtype=str, keep_default_na=False)
-        times = pd.to_datetime(members["call_time"], utc=True).to_numpy()
-        ns = times.astype("datetime64[ns]").astype(np.int64)
+        times = pd.to_datetime(members["call_time"], utc=True).dt.tz_convert(None)
+        ns = times.to_numpy().astype("datetime64[ns]").astype(np.int64)
         state.members = dict(zip(members["report_id"], members["campaign_id"], strict=True))
         state.member_time = dict(zip(members["report_id"], ns.tolist(), strict=True))
         return state
