@@ -37,8 +37,10 @@ def similarity_edges(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(pairs, weights)`` of the verified text edges and the callback edges of ``prep``."""
     cand = candidate_pairs(prep.sig, bands, rows)
-    x = set_matrix(prep.sets)
-    w = verify_pairs(x, x, cand[:, 0], cand[:, 1], verify_params)
+    vocab: dict[int, int] = {}
+    x = set_matrix(prep.sets, vocab)
+    hashes = np.fromiter(vocab, dtype=np.int64, count=len(vocab))  # column order
+    w = verify_pairs(x, x, cand[:, 0], cand[:, 1], verify_params, hashes)
     keep = w > 0
     pairs = [cand[keep]]
     wts = [w[keep]]

@@ -33,7 +33,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 
-__all__ = ["Normalised", "normalise", "shingles", "shingle_hashes", "PLACEHOLDERS"]
+__all__ = ["Normalised", "normalise", "shingles", "shingle_hashes", "PLACEHOLDERS", "NOSPACE_BIT"]
 
 #: Tokens the normaliser writes in place of what a script slots in.
 PLACEHOLDERS = frozenset({"<phone>", "<amount>", "<num>", "<agent>"})
@@ -179,11 +179,26 @@ def shingles(tokens: tuple[str, ...]) -> set[str]:
     return out
 
 
+#: Shingles of no-space scripts have this bit set, so similarity can be measured per script.
+NOSPACE_BIT = 0x80000000
+
+
 def shingle_hashes(tokens: tuple[str, ...]) -> frozenset[int]:
-    """Return the shingles of ``tokens`` as 32-bit CRC-32 values (deterministic across runs)."""
-    if any(_NOSPACE_RE.match(t) for t in tokens):
-        return frozenset(zlib.crc32(s.encode("utf-8")) for s in shingles(tokens))
-    if len(tokens) < 2:
-        return frozenset(zlib.crc32(t.encode("utf-8")) for t in tokens)
+    """Return the shingles of ``tokens`` as 32-bit CRC-32 values (deterministic across runs).
+
+    Word shingles have the top bit clear and character shingles of no-space scripts have it set
+    (:data:`NOSPACE_BIT`), so a bilingual message can be compared with each language's version.
+    """
     crc = zlib.crc32
-    return frozenset(crc(f"{a} {b}".encode()) for a, b in zip(tokens, tokens[1:], strict=False))
+    if any(_NOSPACE_RE.match(t) for t in tokens):
+        return frozenset(
+            crc(s.encode("utf-8")) | NOSPACE_BIT
+            if _NOSPACE_RE.match(s)
+            else crc(s.encode("utf-8")) & ~NOSPACE_BIT
+            for s in shingles(tokens)
+        )
+    if len(tokens) < 2:
+        return frozenset(crc(t.encode("utf-8")) & ~NOSPACE_BIT for t in tokens)
+    return frozenset(
+        crc(f"{a} {b}".encode()) & ~NOSPACE_BIT for a, b in zip(tokens, tokens[1:], strict=False)
+    )

@@ -29,7 +29,7 @@ import pandas as pd
 
 from graphengine.campaigns.grouping import cluster_batch
 from graphengine.campaigns.minhash import join_pairs
-from graphengine.campaigns.normalise import PLACEHOLDERS
+from graphengine.campaigns.normalise import NOSPACE_BIT, PLACEHOLDERS
 from graphengine.campaigns.prepare import Prepared, prepare
 from graphengine.campaigns.similarity import jaccard, verify
 from graphengine.campaigns.state import Campaign, CampaignParams, CampaignState, Exemplar
@@ -267,9 +267,16 @@ def _add_member(
     c.neighbour += int(chunk.neighbour[i])
     if chunk.tokens[i]:
         c.languages[chunk.language[i]] += 1
-    if chunk.sets[i] and score is not None and score < state.params.exemplar_novelty:
+    s = chunk.sets[i]
+    if s and score is not None and (score < state.params.exemplar_novelty or _mixed(s)):
         return _add_exemplar(state, c, chunk, i)
     return None
+
+
+def _mixed(s: frozenset[int]) -> bool:
+    """Both word and no-space-script shingles: kept as an exemplar, it bridges two languages."""
+    high = sum(1 for h in s if h >= NOSPACE_BIT)
+    return 0 < high < len(s)
 
 
 def _add_exemplar(state: CampaignState, c: Campaign, chunk: Prepared, i: int) -> Exemplar | None:
@@ -350,6 +357,23 @@ def link_campaigns(state: CampaignState) -> list[tuple[str, str]]:
                     and _link_score(a, b, p) > -p.label_weight
                 ):
                     pairs.add(pair)
+    # Mixed-script exemplars (a bilingual message) are compared with every exemplar that has
+    # shingles of the same no-space script (few: LSH on the whole set would miss them, as their
+    # overall Jaccard is low), so they meet the one-language versions of their script.
+    every = [(c.campaign_id, e) for c in state.campaigns.values() for e in c.exemplars]
+    nospace = [(cid, e) for cid, e in every if any(h >= NOSPACE_BIT for h in e.set)]
+    for cid, e in nospace:
+        if not _mixed(e.set):
+            continue
+        for other, ex in nospace:
+            if other == cid or (min(cid, other), max(cid, other)) in pairs:
+                continue
+            a, b = state.campaigns[cid], state.campaigns[other]
+            if (
+                verify(e.set, ex.set, p.verify) >= p.merge_text_min
+                and _link_score(a, b, p) > -p.label_weight
+            ):
+                pairs.add((min(cid, other), max(cid, other)))
     # Callback numbers and labels: only pairs that share one of them can score.
     groups: dict[str, list[str]] = {}
     for cid in ids:

@@ -79,6 +79,7 @@ def link_reports(
     # Ecosystems with two busy gateways can carry a displacement; give those to displaced campaigns.
     two_gw = sorted(e for e, g in by_eco.items() if (g["provider"].value_counts() >= 4).sum() >= 2)
     others = sorted(set(by_eco) - set(two_gw))
+
     # Busiest first: the displaced campaign needs tracebacks on both sides of its move.
     def busy(eco: str) -> tuple[int, str]:
         counts = by_eco[eco]["provider"].value_counts()

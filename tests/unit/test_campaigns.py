@@ -12,7 +12,13 @@ import pytest
 
 from graphengine.campaigns import CampaignState, detect_campaigns, update_campaigns
 from graphengine.campaigns.normalise import normalise, shingle_hashes
-from graphengine.campaigns.similarity import VerifyParams, set_matrix, verify, verify_pairs
+from graphengine.campaigns.similarity import (
+    VerifyParams,
+    jaccard,
+    set_matrix,
+    verify,
+    verify_pairs,
+)
 from graphengine.synthetic.reports import REPORT_COLUMNS, generate_reports
 
 SSA = (
@@ -72,14 +78,19 @@ def test_fragment_joins_its_script_by_containment_not_jaccard() -> None:
 
 
 def test_vectorised_verification_equals_the_scalar_one() -> None:
-    texts = [SSA, SSA[100:], WARRANTY, WARRANTY[:120], PARCEL, PARCEL[:18], ""]
+    bilingual = WARRANTY[:150] + " " + PARCEL[:16]
+    texts = [SSA, SSA[100:], WARRANTY, WARRANTY[:120], PARCEL, PARCEL[:18], "", bilingual]
     ss = [sets(t) for t in texts]
-    x = set_matrix(ss)
-    ia, ib = np.array([0, 0, 2, 4, 0, 6]), np.array([1, 2, 3, 5, 4, 0])
-    got = verify_pairs(x, x, ia, ib, VerifyParams())
+    vocab: dict[int, int] = {}
+    x = set_matrix(ss, vocab)
+    hashes = np.fromiter(vocab, dtype=np.int64, count=len(vocab))
+    ia, ib = np.array([0, 0, 2, 4, 0, 6, 7, 7]), np.array([1, 2, 3, 5, 4, 0, 4, 0])
+    got = verify_pairs(x, x, ia, ib, VerifyParams(), hashes)
     want = [verify(ss[a], ss[b], VerifyParams()) for a, b in zip(ia, ib, strict=True)]
     assert got.tolist() == pytest.approx(want)
-    assert got[0] > 0 and got[3] > 0 and got[1] == 0 and got[5] == 0
+    assert got[0] > 0 and got[3] > 0 and got[1] == 0 and got[5] == 0 and got[7] == 0
+    # The bilingual message joins the Chinese script on its Chinese shingles alone.
+    assert got[6] == 1.0 and jaccard(ss[7], ss[4]) < 0.35
 
 
 # -- grouping on a hand-made stream ---------------------------------------------------------------
