@@ -18,7 +18,11 @@ apart: the set has no dates, and identification does not use time). Measures:
 
 Generated data (``--generated``): ARI, surge F1, delay and false alarms on a seeded stream.
 
-Usage: .venv/bin/python benchmarks/quality_campaigns.py [--transcripts PATH] [--generated DAYS PER_DAY]
+Generated tracebacks + reports (``--dataset DIR``, from ``graphengine generate --reports N``): the
+same scores plus displacements found, with the tracebacks linked to the reports.
+
+Usage: .venv/bin/python benchmarks/quality_campaigns.py [--transcripts PATH]
+       [--generated DAYS PER_DAY] [--dataset DIR]
 """
 
 from __future__ import annotations
@@ -188,6 +192,25 @@ def generated(days: int, per_day: int, seed: int) -> dict[str, object]:
     return {"reports": len(frame), "ari": campaign_ari(frame, members, truth), **scores}
 
 
+def dataset(folder: Path) -> dict[str, object]:
+    """Detect on ``graphengine generate --reports`` output (reports + hops) and score it."""
+    import loaders
+    from graphengine.campaigns.evaluation import score_generated
+    from graphengine.campaigns.io import read_reports
+    from graphengine.campaigns.links import link_tracebacks
+
+    reports, _ = read_reports([folder / "reports.csv"])
+    links = link_tracebacks(reports, loaders.load_inputs([folder / "hops.csv"]).hops)
+    result = detect_campaigns(reports, tracebacks=links)
+    disp = result.events[result.events["kind"] == "displacement"]
+    return {
+        "reports": len(reports),
+        "linked_tracebacks": len(links),
+        **score_generated(folder, reports, result),
+        "displacement_events": disp[["campaign_id", "time", "details"]].to_dict("records"),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -195,8 +218,11 @@ def main() -> None:
     ap.add_argument("--transcripts", type=Path, default=DEFAULT)
     ap.add_argument("--generated", nargs=2, type=int, metavar=("DAYS", "PER_DAY"))
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--dataset", type=Path, help="a `graphengine generate --reports N` folder")
     args = ap.parse_args()
-    if args.generated:
+    if args.dataset:
+        out = dataset(args.dataset)
+    elif args.generated:
         out = generated(args.generated[0], args.generated[1], args.seed)
     else:
         out = real(args.transcripts)

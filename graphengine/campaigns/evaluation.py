@@ -19,15 +19,17 @@ Examples
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import igraph as ig
 import numpy as np
 import pandas as pd
 
-__all__ = ["campaign_ari", "campaign_mapping", "score_events", "f1"]
+__all__ = ["campaign_ari", "campaign_mapping", "score_events", "score_generated", "f1"]
 
 
 def f1(tp: int, fp: int, fn: int) -> float:
@@ -114,3 +116,20 @@ def score_events(
         "displacements_planted": len(disp_planted),
         "displacements_found": found,
     }
+
+
+def score_generated(folder: str | Path, reports: pd.DataFrame, result: Any) -> dict[str, Any]:
+    """Score a :func:`~graphengine.campaigns.detect_campaigns` result on ``graphengine generate
+    --reports`` output in ``folder`` (``truth.json`` and ``reports_truth.csv``).
+
+    Returns ARI, surge precision/recall/F1/median delay, false alarms per flat campaign-year and
+    displacements found (a displacement event of the right campaign within 14 days).
+    """
+    folder = Path(folder)
+    doc = json.loads((folder / "truth.json").read_text(encoding="utf-8"))["reports"]
+    labels = pd.read_csv(folder / "reports_truth.csv", dtype=str, keep_default_na=False)
+    truth = dict(doc)
+    truth["report_campaign"] = dict(zip(labels["report_id"], labels["campaign"], strict=True))
+    members = dict(zip(result.members["report_id"], result.members["campaign_id"], strict=True))
+    scores = score_events(result.events, campaign_mapping(members, truth), truth)
+    return {"campaign_ari": campaign_ari(reports, members, truth), **scores}

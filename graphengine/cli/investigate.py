@@ -93,6 +93,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--providers", metavar="RMD.csv", help="RMD registry export")
     parser.add_argument("--mapping", metavar="M.yml", help="column/response mapping YAML")
     parser.add_argument("--aliases", metavar="A.csv", help="alias table (alias,canonical)")
+    parser.add_argument(
+        "--reports",
+        nargs="+",
+        metavar="REPORTS.csv",
+        help="robocall report file(s): adds a campaigns section linked to the ecosystems and "
+        "gateways that carry each campaign's tracebacks (see docs/campaigns.md)",
+    )
     add_investigation_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -114,7 +121,7 @@ def print_outputs(result: Any) -> None:
         file=err,
     )
     print(f"report:    {result.report}", file=err)
-    for key in ("targets", "findings", "ecosystems", "providers", "quarantine"):
+    for key in ("targets", "findings", "ecosystems", "providers", "campaigns", "quarantine"):
         if key in result.files:
             print(f"{key + ':':<10} {result.files[key]}", file=err)
     for bundle in result.bundles:
@@ -135,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         aliases=args.aliases,
         options=options_from_args(args),
         neo4j=True if args.neo4j else None,
+        reports=args.reports,
     )
     print_outputs(result)
     return 0
