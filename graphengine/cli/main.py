@@ -27,6 +27,7 @@ VERB_MODULES: tuple[str, ...] = (
     "evidence",
     "investigate",
     "campaigns",
+    "traceback",
     "demo",
 )
 
