@@ -156,6 +156,15 @@ def link_reports(
                 _e164(str(reps["calling_number"].iloc[k])),
                 _e164(str(reps["called_number"].iloc[k])),
             )
+    # The displacement happens, as the tracebacks show it, on the first day a linked traceback of
+    # the campaign came through the new gateway.
+    when = dict(zip(tb["traceback_id"], tb["time"], strict=True))
+    gate = dict(zip(tb["traceback_id"], tb["provider"], strict=True))
+    for c, ev in disp.items():
+        firsts = [when[t] for _, t, cc in links if cc == c and gate[t] == ev.get("to_gateway")]
+        if firsts:
+            day = min(firsts).normalize()
+            ev["day"], ev["date"] = int((day - start).days), str(day.date())
     out_hops = hops.copy()
     sel = out_hops["traceback_id"].isin(tb_fields)
     vals = out_hops.loc[sel, "traceback_id"].map(tb_fields)
