@@ -241,3 +241,36 @@ def test_cli_detect_writes_tables_and_rejects_bad_files(tmp_path: Path) -> None:
         run.stderr.strip()
         == f"graphengine: error: {bad}: missing column(s) report_id, call_time (a Report file needs report_id and call_time)"
     )
+
+
+def test_generate_reports_linked_to_tracebacks(tmp_path: Path) -> None:
+    import json
+
+    from graphengine.campaigns.links import link_tracebacks
+    from graphengine.synthetic import generate
+    from graphengine.synthetic.report_links import add_reports
+
+    data = generate(tmp_path, tracebacks=600, seed=3, days=90, show_progress=False)
+    before = pd.read_csv(data.hops, dtype=str, keep_default_na=False)
+    summary = add_reports(tmp_path, data.config.start.isoformat(), 90, 3, 40)
+    hops = pd.read_csv(data.hops, dtype=str, keep_default_na=False)
+    reports = pd.read_csv(tmp_path / "reports.csv", dtype=str, keep_default_na=False)
+    truth = json.loads(data.truth.read_text(encoding="utf-8"))["reports"]
+    links = pd.read_csv(tmp_path / "reports_truth.csv", dtype=str, keep_default_na=False)
+    linked = links[links["traceback_id"] != ""]
+    assert summary["traced_reports"] == len(linked) > 0
+    # Only the linked tracebacks changed, and only their campaign and numbers.
+    changed = before.compare(hops)
+    assert set(changed.columns.get_level_values(0)) <= {
+        "campaign",
+        "calling_number",
+        "called_number",
+    }
+    assert set(hops.loc[changed.index, "traceback_id"]) <= set(linked["traceback_id"])
+    # The engine's link (numbers + time) finds exactly the planted links.
+    found = link_tracebacks(reports, hops)
+    assert set(zip(found["report_id"], found["traceback_id"], strict=True)) == set(
+        zip(linked["report_id"], linked["traceback_id"], strict=True)
+    )
+    disp = [e for e in truth["events"] if e["kind"] == "displacement"]
+    assert len(disp) == 1 and disp[0]["from_gateway"] != disp[0]["to_gateway"]
