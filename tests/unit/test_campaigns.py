@@ -274,3 +274,23 @@ def test_generate_reports_linked_to_tracebacks(tmp_path: Path) -> None:
     )
     disp = [e for e in truth["events"] if e["kind"] == "displacement"]
     assert len(disp) == 1 and disp[0]["from_gateway"] != disp[0]["to_gateway"]
+    # The investigation's campaigns section: each campaign with the gateways of its tracebacks.
+    import loaders
+    from graphengine.campaigns.investigation import campaign_section
+
+    loaded = loaders.load_inputs([data.hops]).hops
+    gw_keys = dict(zip(loaded["provider"], loaded["provider_key"], strict=False))
+    section = campaign_section([tmp_path / "reports.csv"], loaded, {}, tmp_path / "campaigns")
+    assert (tmp_path / "campaigns" / "campaign_carriers.csv").is_file()
+    # (links of reports that joined no campaign, e.g. without a transcript, are left out)
+    assert 0.95 * len(linked) <= section.links["traceback_id"].nunique() <= len(linked)
+    members = dict(
+        zip(section.result.members["report_id"], section.result.members["campaign_id"], strict=True)
+    )
+    moved = linked[linked["campaign"] == disp[0]["campaign"]]
+    cids = {members[r] for r in moved["report_id"] if r in members}
+    row = section.carriers[section.carriers["campaign_id"].isin(cids)]
+    gateways = " ".join(row["gateways"])
+    assert (
+        gw_keys[disp[0]["from_gateway"]] in gateways and gw_keys[disp[0]["to_gateway"]] in gateways
+    )
