@@ -40,9 +40,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--reports-per-day",
         type=int,
-        default=150,
+        default=300,
         metavar="N",
-        help="robocall reports a weekday in the generated report stream (150; 0: no reports, "
+        help="robocall reports a weekday in the generated report stream (300; 0: no reports, "
         "no campaigns section)",
     )
     add_investigation_arguments(parser)

@@ -41,7 +41,7 @@ def run_demo(
     data_seed: int = 7,
     options: InvestigateOptions | None = None,
     neo4j: bool | None = None,
-    reports_per_day: int = 150,
+    reports_per_day: int = 300,
 ) -> DemoOutcome:
     """Generate data into ``out/data``, investigate it into ``out/investigation``, score it.
 
