@@ -37,6 +37,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--data-seed", type=int, default=7, metavar="S", help="seed of the generated data (7)"
     )
+    parser.add_argument(
+        "--reports-per-day",
+        type=int,
+        default=300,
+        metavar="N",
+        help="robocall reports a weekday in the generated report stream (300; 0: no reports, "
+        "no campaigns section)",
+    )
     add_investigation_arguments(parser)
     parser.set_defaults(func=run, case="DEMO (synthetic data)")
 
@@ -52,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         data_seed=args.data_seed,
         options=options_from_args(args),
         neo4j=True if args.neo4j else None,
+        reports_per_day=args.reports_per_day,
     )
     print_outputs(outcome.investigation)
     print("recovery of the planted truth:", file=sys.stderr)

@@ -163,6 +163,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             help=f"{text} (default {default})",
         )
     p.add_argument(
+        "--reports",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also write reports.csv: a report stream of about N reports a weekday over the same "
+        "window, with planted campaigns and events, linked to some tracebacks (truth in truth.json "
+        "under 'reports' and in reports_truth.csv; see docs/campaigns.md). Default 0: no reports",
+    )
+    p.add_argument(
         "--records",
         action="store_true",
         help="also write carriers' call records (records/), suspect_calls.csv, providers.csv "
@@ -188,6 +197,15 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"invalid generator parameters: {exc}") from exc
     data = generate(args.out, config=config, show_progress=False if args.no_progress else None)
     report = data.as_dict()
+    if args.reports < 0:
+        raise ConfigError(f"--reports must be 0 or more (got {args.reports})")
+    if args.reports:
+        # Before the records: linking rewrites the numbers of the linked tracebacks in hops.csv.
+        from graphengine.synthetic.report_links import add_reports
+
+        report["reports"] = add_reports(
+            args.out, config.start.isoformat(), config.days, config.seed, args.reports
+        )
     if args.records:
         from graphengine.synthetic.records import RecordsConfig, generate_records
 

@@ -85,6 +85,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--mapping", metavar="M.yml", help="column/response mapping YAML")
     parser.add_argument("--aliases", metavar="A.csv", help="alias table (alias,canonical)")
     add_timezone_argument(parser)
+    parser.add_argument(
+        "--reports",
+        nargs="+",
+        metavar="REPORTS.csv",
+        help="robocall report file(s): adds a campaigns section linked to the ecosystems and "
+        "gateways that carry each campaign's tracebacks (see docs/campaigns.md)",
+    )
     add_investigation_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -106,7 +113,7 @@ def print_outputs(result: Any) -> None:
         file=err,
     )
     print(f"report:    {result.report}", file=err)
-    for key in ("targets", "findings", "ecosystems", "providers", "quarantine"):
+    for key in ("targets", "findings", "ecosystems", "providers", "campaigns", "quarantine"):
         if key in result.files:
             print(f"{key + ':':<10} {result.files[key]}", file=err)
     for bundle in result.bundles:
@@ -129,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         timezone=args.timezone,
         options=options_from_args(args),
         neo4j=True if args.neo4j else None,
+        reports=args.reports,
     )
     print_outputs(result)
     return 0

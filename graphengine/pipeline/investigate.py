@@ -96,6 +96,7 @@ def investigate(
     neo4j: bool | None = None,
     command_line: list[str] | None = None,
     generated_at: dt.datetime | None = None,
+    reports: list[str | Path] | None = None,
 ) -> Investigation:
     """Run the whole investigation on ``inputs`` and write everything into ``out``.
 
@@ -117,6 +118,9 @@ def investigate(
         Recorded in manifests; ``sys.argv`` when omitted.
     generated_at
         The generation time (UTC now when omitted).
+    reports
+        Report files (graphengine's Report columns): campaigns are detected in them, linked to
+        the tracebacks they started, and written under ``out/campaigns`` and into the report.
 
     Returns
     -------
@@ -133,7 +137,7 @@ def investigate(
     """
     opts = options or InvestigateOptions()
     out_dir = Path(out)
-    for name in [*inputs, providers, mapping, aliases]:
+    for name in [*inputs, providers, mapping, aliases, *(reports or [])]:
         if name is not None and not Path(name).is_file():
             raise InputFileError(f"{name}: no such file")
     if not inputs:
@@ -216,6 +220,19 @@ def investigate(
             if driver is not None:
                 driver.close()
 
+        campaigns = None
+        if reports:
+            progress.set_postfix_str("campaigns")
+            from graphengine.campaigns.investigation import campaign_section
+
+            eco = analysis.ecosystems.providers
+            ecosystem_of = dict(zip(eco["provider_key"], eco["ecosystem"].astype(str), strict=True))
+            campaigns = campaign_section(
+                list(reports), loaded.hops, ecosystem_of, out_dir / "campaigns", seed=opts.seed
+            )
+            files["campaigns"] = out_dir / "campaigns" / "campaigns.csv"
+            warnings.extend(f"report row skipped: {p}" for p in campaigns.skipped_rows[:20])
+
         progress.set_postfix_str("evidence bundles")
         bundles = _write_bundles(
             loaded.hops,
@@ -242,6 +259,7 @@ def investigate(
             generated_utc=generated,
             options=opts,
             warnings=warnings,
+            campaigns=campaigns,
         )
         write_report(result, result.report)
         files["report"] = result.report

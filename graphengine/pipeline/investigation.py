@@ -94,6 +94,7 @@ class Investigation:
     generated_utc: str
     options: InvestigateOptions
     warnings: list[str] = field(default_factory=list)
+    campaigns: Any = None  # graphengine.campaigns.investigation.CampaignSection, with --reports
 
     def __repr__(self) -> str:
         facts = {"out_dir": str(self.out_dir), "bundles": len(self.bundles)}

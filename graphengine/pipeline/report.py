@@ -41,6 +41,7 @@ SECTIONS: dict[str, str] = {
     "noncooperative": "Non-cooperative providers",
     "rmd-violations": "Robocall Mitigation Database violations",
     "targets": "Ranked investigation targets",
+    "campaigns": "Robocall campaigns (from reports)",
     "method": "Method, parameters and versions",
     "outputs": "Files written",
 }
@@ -391,6 +392,52 @@ def _targets(inv: Investigation) -> str:
     return _section("targets", body)
 
 
+def _campaigns(inv: Investigation) -> str:
+    section = getattr(inv, "campaigns", None)
+    if section is None:
+        note = "No report file was given (<code>--reports</code>); see docs/campaigns.md."
+        return _section("campaigns", f"<p class='note'>{note}</p>")
+    res = section.result
+    table = res.campaigns.merge(section.carriers, on=["campaign_id", "reports"], how="left")
+    table["representative_transcript"] = table["representative_transcript"].str.slice(0, 160)
+    body = _kpis(
+        [
+            ("campaigns", len(res.campaigns)),
+            ("reports assigned", len(res.members)),
+            ("tracebacks linked", int(section.links["traceback_id"].nunique())),
+            ("events", len(res.events)),
+        ]
+    )
+    body += "<h3>Campaigns, with the gateways and ecosystems that carry their tracebacks</h3>"
+    body += _table(
+        table.head(_ROWS_SHOWN),
+        [
+            "campaign_id",
+            "reports",
+            "first_seen",
+            "last_seen",
+            "representative_transcript",
+            "callback_numbers",
+            "tracebacks",
+            "gateways",
+            "ecosystems",
+        ],
+    )
+    ev = res.events[res.events["kind"] != "change_point"]
+    body += "<h3>Events (surges, new campaigns, stops, declines, displacements)</h3>"
+    body += _table(
+        ev.head(_ROWS_SHOWN),
+        ["time", "kind", "campaign_id", "magnitude", "baseline", "details", "traceback_ids"],
+        ("traceback_ids",),
+    )
+    body += (
+        f"<p class='note'>Trend chart of each campaign: {_esc(section.folder / 'figures')}; "
+        "tables: campaigns.csv, campaign_members.csv, campaign_events.csv, "
+        "campaign_carriers.csv, campaign_tracebacks.csv.</p>"
+    )
+    return _section("campaigns", body)
+
+
 def _method(inv: Investigation) -> str:
     eco = inv.analysis.settings.get("ecosystems", {})
     record = {
@@ -441,6 +488,7 @@ def render_report(inv: Investigation) -> str:
         _noncooperative(inv),
         _rmd(inv),
         _targets(inv),
+        _campaigns(inv),
         _method(inv),
         _outputs(inv),
     ]

@@ -19,6 +19,7 @@ VERBS_OF_THE_DESIGN = {
     "export",
     "evidence",
     "investigate",
+    "campaigns",  # issue 18: campaigns detect|update
     "traceback",  # issue 19: traceback stitch
     "demo",
 }
