@@ -27,6 +27,8 @@ VERB_MODULES: tuple[str, ...] = (
     "evidence",
     "investigate",
     "demo",
+    "serve",
+    "platform",
 )
 
 

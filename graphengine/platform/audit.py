@@ -36,7 +36,14 @@ def entry_hash(
 ) -> str:
     """Return the SHA-256 (hex) that chains one entry to the previous one."""
     body = json.dumps(
-        [seq, at.astimezone(dt.UTC).isoformat(timespec="microseconds"), actor, action, target, detail],
+        [
+            seq,
+            at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            actor,
+            action,
+            target,
+            detail,
+        ],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=True,
@@ -60,8 +67,14 @@ def append(
     detail = dict(detail or {})
     digest = entry_hash(prev, seq, at, actor, action, target, detail)
     entry = AuditEntry(
-        seq=seq, at=at, actor=actor, action=action, target=target, detail=detail,
-        prev_hash=prev, entry_hash=digest,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        target=target,
+        detail=detail,
+        prev_hash=prev,
+        entry_hash=digest,
     )
     session.add(entry)
     if head is None:
@@ -87,7 +100,10 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     prev, expected, checked, last = GENESIS, 1, 0, 0
     while True:
         rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq >= expected).order_by(AuditEntry.seq).limit(batch)
+            select(AuditEntry)
+            .where(AuditEntry.seq >= expected)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
         ).all()
         if not rows:
             break
@@ -96,7 +112,8 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
                 return ChainReport(False, checked, f"entry {expected} is missing", expected)
             if e.prev_hash != prev:
                 return ChainReport(
-                    False, checked,
+                    False,
+                    checked,
                     f"entry {e.seq} does not follow entry {e.seq - 1} (previous hash differs)",
                     e.seq,
                 )
@@ -110,7 +127,9 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     if head is not None and (head.seq != last or head.entry_hash != prev):
         first = last + 1
         return ChainReport(
-            False, checked, f"entry {first} is missing (the trail ends at {last}, "
-            f"the head says {head.seq})", first,
+            False,
+            checked,
+            f"entry {first} is missing (the trail ends at {last}, the head says {head.seq})",
+            first,
         )
     return ChainReport(True, checked)

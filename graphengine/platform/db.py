@@ -1,8 +1,9 @@
 """Database engines and sessions for the platform (SQLite file or PostgreSQL).
 
 SQLite runs in WAL mode with ``synchronous=NORMAL`` (a committed transaction survives a killed
-process) and every transaction starts with ``BEGIN IMMEDIATE``: writers queue on the database lock
-instead of failing half-way, which keeps the audit chain's read-then-append atomic.
+process) and every transaction of a writing engine starts with ``BEGIN IMMEDIATE``: writers queue
+on the database lock instead of failing half-way, which keeps the audit chain's read-then-append
+atomic. Readers use a second engine with plain ``BEGIN`` (WAL lets them read while one writes).
 On PostgreSQL the chain is serialised with a transaction-level advisory lock
 (:func:`lock_for_append`).
 """
@@ -25,10 +26,11 @@ __all__ = ["is_sqlite", "lock_for_append", "make_engine", "session_factory", "se
 _AUDIT_LOCK_ID = 7_170_017
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, *, immediate: bool = True) -> Engine:
     """Return an Engine for ``url`` (default :func:`~graphengine.platform.settings.database_url`).
 
-    A SQLite file's folder is created when missing.
+    A SQLite file's folder is created when missing. ``immediate=False`` gives SQLite transactions
+    that take no lock until they write (for read-only work next to a writing engine).
     """
     url = url or database_url()
     if url.startswith("sqlite"):
@@ -47,8 +49,8 @@ def make_engine(url: str | None = None) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -56,7 +58,11 @@ def make_engine(url: str | None = None) -> Engine:
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:
     """Return True when the engine (or the session's engine) is SQLite."""
-    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+    bind = (
+        engine_or_session.get_bind()
+        if isinstance(engine_or_session, Session)
+        else engine_or_session
+    )
     return bind.dialect.name == "sqlite"
 
 

@@ -6,13 +6,17 @@ live in ``graphengine/platform/migrations/versions``; a new table gets a new rev
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+# Alembic logs every plugin and revision at INFO (some on import); the CLI prints its own summary
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from alembic.runtime.migration import MigrationContext  # noqa: E402
+from alembic.script import ScriptDirectory  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
 
