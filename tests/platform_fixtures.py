@@ -88,6 +88,9 @@ class Accounts:
     keys: dict[str, str] = field(default_factory=dict)
 
 
+_HASH: list[str] = []
+
+
 def seed_accounts(url: str) -> Accounts:
     """Create two carriers, an app, an agency and the administrator, their people and keys.
 
@@ -99,6 +102,10 @@ def seed_accounts(url: str) -> Accounts:
     from graphengine.platform.admin import create_api_key, create_org, create_user, revoke_api_key
     from graphengine.platform.db import make_engine, session_factory, session_scope
 
+    from graphengine.platform.security import hash_password
+
+    if not _HASH:  # argon2 is slow on purpose: hash the shared test password once per session
+        _HASH.append(hash_password(PASSWORD))
     engine = make_engine(url)
     acc = Accounts()
     with session_scope(session_factory(engine)) as s:
@@ -118,7 +125,7 @@ def seed_accounts(url: str) -> Accounts:
             ("responder_a", "Carrier A", "responder"),
             ("responder_b", "Carrier B", "responder"),
         ]:
-            acc.users[user] = create_user(s, org, user, role, PASSWORD).totp_secret
+            acc.users[user] = create_user(s, org, user, role, PASSWORD, password_hash=_HASH[0]).totp_secret
         for key, org, scopes, rate in [
             ("a_write", "Carrier A", ["reports:write"], 100_000),
             ("a_read", "Carrier A", ["reports:read"], 100_000),

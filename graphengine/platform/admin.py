@@ -80,9 +80,13 @@ def create_user(
     *,
     totp: bool | None = None,
     totp_secret: str | None = None,
+    password_hash: str | None = None,
     actor: str = "cli",
 ) -> NewUser:
     """Create a person in an organisation; admins, reviewers and investigators always get TOTP.
+
+    ``password_hash`` (an argon2 hash made elsewhere, e.g. when importing accounts) is stored
+    instead of hashing ``password``.
 
     Raises
     ------
@@ -104,7 +108,7 @@ def create_user(
     user = User(
         org_id=org.id,
         username=username,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         totp_secret=secret,
         active=True,

@@ -42,8 +42,15 @@ SCOPES: dict[str, str] = {
 API_KEY_PREFIX = "ge"
 
 _hasher = PasswordHasher()
-# verified against when the user does not exist, so a login costs the same either way
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    # verified against when the user does not exist, so a login costs the same either way;
+    # made on first use with the same parameters as real hashes (not at import: it takes a while)
+    if not _dummy:
+        _dummy.append(_hasher.hash(secrets.token_hex(16)))
+    return _dummy[0]
 
 
 def hash_password(password: str) -> str:
@@ -58,7 +65,7 @@ def check_password(stored_hash: str | None, password: str) -> bool:
     as for a real user and reveals nothing.
     """
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
