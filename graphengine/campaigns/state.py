@@ -1,0 +1,284 @@
+"""The campaigns as they stand: parameters, campaign records, members and the exemplar index.
+
+:class:`CampaignState` is what :func:`graphengine.campaigns.update_campaigns` takes and returns. It
+holds, per campaign, a bounded set of *exemplars* (reports that show a form of the script not yet
+seen: a variant, a fragment) indexed by MinHash LSH, so that new reports are matched against the
+campaigns without re-clustering what is already assigned. :meth:`CampaignState.save` and
+:meth:`CampaignState.load` keep it in a folder (JSON + CSV), so the platform's background job and the
+CLI's ``--previous`` can carry it from one run to the next.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graphengine.campaigns.minhash import ExemplarIndex, lsh_params, signatures
+from graphengine.campaigns.normalise import normalise, shingle_hashes
+from graphengine.campaigns.similarity import VerifyParams
+from graphengine.errors import InputFileError
+
+__all__ = ["CampaignParams", "Exemplar", "Campaign", "CampaignState", "STATE_FILE", "MEMBERS_FILE"]
+
+STATE_FILE = "campaign_state.json"
+MEMBERS_FILE = "campaign_state_members.csv"
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class CampaignParams:
+    """Every parameter of campaign identification (defaults are the documented ones).
+
+    Attributes
+    ----------
+    num_perm : int
+        MinHash signature length.
+    lsh_threshold : float
+        Jaccard threshold datasketch tunes the banding for (low, so fragments are proposed).
+    verify : VerifyParams
+        Jaccard / containment thresholds of a verified pair.
+    min_campaign_size : int
+        Reports a new cluster needs before it becomes a campaign.
+    exemplar_cap : int
+        Most exemplars kept per campaign.
+    exemplar_novelty : float
+        A member whose best match scores below this becomes an exemplar (a new form).
+    callback_weight, label_weight : float
+        Weights of a shared callback number and of a reporter's campaign label in the
+        campaign-level link score (a link needs a score of 1.0; see docs/campaigns.md).
+    merge_text_min : float
+        Exemplar similarity at which two campaigns are one script.
+    label_min_reports, label_purity : int, float
+        A reporter's label is *specific* (links a report with no text match) when it has at least
+        this many reports and this share of them is in one campaign.
+    pool_max_days : int
+        Days an unmatched report waits in the pool for others of its kind.
+    chunk : int
+        Reports processed at a time.
+    seed : int
+        Seed of Leiden.
+    """
+
+    num_perm: int = 64
+    lsh_threshold: float = 0.3
+    verify: VerifyParams = field(default_factory=VerifyParams)
+    min_campaign_size: int = 3
+    exemplar_cap: int = 150
+    exemplar_novelty: float = 0.7
+    callback_weight: float = 0.6
+    label_weight: float = 0.5
+    merge_text_min: float = 0.6
+    label_min_reports: int = 10
+    label_purity: float = 0.9
+    pool_max_days: int = 30
+    chunk: int = 20000
+    seed: int = 7
+
+    def bands_rows(self) -> tuple[int, int]:
+        """Return the LSH (bands, rows) datasketch picks for ``lsh_threshold``."""
+        return lsh_params(self.lsh_threshold, self.num_perm)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the parameters as JSON-ready values."""
+        return dataclasses.asdict(self)
+
+    @staticmethod
+    def from_dict(values: dict[str, Any]) -> CampaignParams:
+        """Inverse of :meth:`as_dict`."""
+        v = dict(values)
+        v["verify"] = VerifyParams(**v.get("verify", {}))
+        return CampaignParams(**v)
+
+
+@dataclass
+class Exemplar:
+    """One report kept to represent a form of its campaign's script."""
+
+    key: str
+    report_id: str
+    transcript: str
+    set: frozenset[int]
+    sig: np.ndarray
+
+
+@dataclass
+class Campaign:
+    """One campaign: exemplars, link features and running profile counts."""
+
+    campaign_id: str
+    exemplars: list[Exemplar] = field(default_factory=list)
+    callbacks: Counter[str] = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)
+    tokens: Counter[str] = field(default_factory=Counter)
+    npanxx: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    daily: Counter[str] = field(default_factory=Counter)
+    neighbour: int = 0
+    n_reports: int = 0
+    first_seen: int | None = None  # ns since the epoch
+    last_seen: int | None = None
+    created_seq: int = 0
+
+    def absorb(self, other: Campaign) -> None:
+        """Add ``other``'s counts (its exemplars are moved by the caller)."""
+        for name in ("callbacks", "labels", "tokens", "npanxx", "languages", "daily"):
+            getattr(self, name).update(getattr(other, name))
+        self.neighbour += other.neighbour
+        self.n_reports += other.n_reports
+        times = [t for t in (self.first_seen, other.first_seen) if t is not None]
+        self.first_seen = min(times) if times else None
+        times = [t for t in (self.last_seen, other.last_seen) if t is not None]
+        self.last_seen = max(times) if times else None
+
+
+@dataclass
+class CampaignState:
+    """Campaigns, their members and the exemplar index (see the module docstring)."""
+
+    params: CampaignParams = field(default_factory=CampaignParams)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+    members: dict[str, str] = field(default_factory=dict)  # report_id -> campaign id
+    member_time: dict[str, int] = field(default_factory=dict)  # report_id -> call time (ns)
+    aliases: dict[str, str] = field(default_factory=dict)  # merged id -> surviving id
+    next_number: int = 1
+    emitted: set[str] = field(default_factory=set)  # keys of events already returned
+    pool: Any = None  # Prepared rows waiting for others of their kind (None: empty)
+    seen_unassigned: set[str] = field(default_factory=set)
+    _index: ExemplarIndex | None = None
+
+    @property
+    def index(self) -> ExemplarIndex:
+        """The MinHash LSH index over every campaign's exemplars."""
+        if self._index is None:
+            b, r = self.params.bands_rows()
+            self._index = ExemplarIndex(b, r, self.params.num_perm)
+            for c in self.campaigns.values():
+                for e in c.exemplars:
+                    self._index.insert(e.key, e.sig)
+        return self._index
+
+    def resolve(self, campaign_id: str) -> str:
+        """Follow merges: the id a (possibly merged) campaign id lives on as."""
+        while campaign_id in self.aliases:
+            campaign_id = self.aliases[campaign_id]
+        return campaign_id
+
+    def new_id(self) -> str:
+        """Return the next free campaign id (``CMP-0001``, ``CMP-0002``...)."""
+        cid = f"CMP-{self.next_number:04d}"
+        self.next_number += 1
+        return cid
+
+    def members_frame(self) -> pd.DataFrame:
+        """Return ``report_id, campaign_id, call_time`` of every assigned report."""
+        ids = list(self.members)
+        frame = pd.DataFrame(
+            {
+                "report_id": ids,
+                "campaign_id": [self.resolve(self.members[i]) for i in ids],
+                "call_time": pd.to_datetime([self.member_time[i] for i in ids], utc=True),
+            }
+        )
+        return frame.sort_values(["campaign_id", "call_time", "report_id"], kind="mergesort")
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the state into ``folder`` (``campaign_state.json`` + members CSV); return it."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "format": _FORMAT,
+            "params": self.params.as_dict(),
+            "next_number": self.next_number,
+            "aliases": self.aliases,
+            "emitted": sorted(self.emitted),
+            "campaigns": [_campaign_doc(c) for c in self.campaigns.values()],
+        }
+        with (out / STATE_FILE).open("w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=1)
+        frame = self.members_frame()
+        frame["call_time"] = frame["call_time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        frame.to_csv(out / MEMBERS_FILE, index=False)
+        return out
+
+    @staticmethod
+    def load(folder: str | Path) -> CampaignState:
+        """Read a state written by :meth:`save`.
+
+        Raises
+        ------
+        InputFileError
+            When the folder holds no state, or a state of another format.
+        """
+        path = Path(folder) / STATE_FILE
+        if not path.is_file():
+            raise InputFileError(f"{path}: no campaign state here (run `campaigns detect` first)")
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("format") != _FORMAT:
+            raise InputFileError(
+                f"{path}: campaign state format {doc.get('format')!r} not {_FORMAT}"
+            )
+        params = CampaignParams.from_dict(doc["params"])
+        state = CampaignState(params=params, next_number=int(doc["next_number"]))
+        state.aliases = dict(doc["aliases"])
+        state.emitted = set(doc["emitted"])
+        for cd in doc["campaigns"]:
+            c = _campaign_from_doc(cd, params.num_perm)
+            state.campaigns[c.campaign_id] = c
+        members = pd.read_csv(Path(folder) / MEMBERS_FILE, dtype=str, keep_default_na=False)
+        times = pd.to_datetime(members["call_time"], utc=True).to_numpy()
+        ns = times.astype("datetime64[ns]").astype(np.int64)
+        state.members = dict(zip(members["report_id"], members["campaign_id"], strict=True))
+        state.member_time = dict(zip(members["report_id"], ns.tolist(), strict=True))
+        return state
+
+
+def _campaign_doc(c: Campaign) -> dict[str, Any]:
+    return {
+        "campaign_id": c.campaign_id,
+        "exemplars": [[e.key, e.report_id, e.transcript] for e in c.exemplars],
+        "callbacks": dict(c.callbacks),
+        "labels": dict(c.labels),
+        "tokens": dict(c.tokens.most_common(400)),
+        "npanxx": dict(c.npanxx),
+        "languages": dict(c.languages),
+        "daily": dict(sorted(c.daily.items())),
+        "neighbour": c.neighbour,
+        "n_reports": c.n_reports,
+        "first_seen": c.first_seen,
+        "last_seen": c.last_seen,
+        "created_seq": c.created_seq,
+    }
+
+
+def _campaign_from_doc(d: dict[str, Any], num_perm: int) -> Campaign:
+    texts = [t for _, _, t in d["exemplars"]]
+    sets = [shingle_hashes(normalise(t).tokens) for t in texts]
+    sigs = signatures(sets, num_perm)
+    exemplars = [
+        Exemplar(k, rid, t, s, sigs[i])
+        for i, ((k, rid, t), s) in enumerate(zip(d["exemplars"], sets, strict=True))
+    ]
+    return Campaign(
+        d["campaign_id"],
+        exemplars,
+        Counter(d["callbacks"]),
+        Counter(d["labels"]),
+        Counter(d["tokens"]),
+        Counter(d["npanxx"]),
+        Counter(d["languages"]),
+        Counter(d["daily"]),
+        int(d["neighbour"]),
+        int(d["n_reports"]),
+        d["first_seen"],
+        d["last_seen"],
+        int(d["created_seq"]),
+    )
