@@ -349,22 +349,32 @@ def validate_reports(raw: pd.DataFrame, lines: Iterable[int] | None = None) -> R
 
 def reports_from_records(records: list[Any], lines: Iterable[int] | None = None) -> ReportBatch:
     """Validate a list of JSON objects (one report each); a non-object item is a rejected row."""
-    rows: list[dict[str, Any]] = []
-    for item in records:
-        if not isinstance(item, dict):
-            rows.append({"_error": f"item must be a JSON object, got {type(item).__name__}"})
-            continue
-        row: dict[str, Any] = {}
-        for name in REPORT_FIELDS:
-            value = item.get(name)
-            if isinstance(value, dict | list):
-                row["_error"] = f"field '{name}' must be text, got {type(value).__name__}"
-            elif isinstance(value, bool):
-                row["_error"] = f"field '{name}' must be text, got bool"
-            elif value is not None:
-                row[name] = value
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=[*REPORT_FIELDS, "_error"])
+    objects = [item if isinstance(item, dict) else {} for item in records]
+    frame = (
+        pd.DataFrame.from_records(objects, columns=list(REPORT_FIELDS))
+        if objects
+        else pd.DataFrame(columns=list(REPORT_FIELDS))
+    )
+    errors = np.array(
+        [
+            ""
+            if isinstance(item, dict)
+            else f"item must be a JSON object, got {type(item).__name__}"
+            for item in records
+        ],
+        dtype=object,
+    )
+    for name in REPORT_FIELDS:
+        values = frame[name].to_numpy(dtype=object)
+        odd = np.fromiter(
+            (v.__class__ in (dict, list, bool) for v in values), dtype=bool, count=len(values)
+        )
+        if odd.any():
+            for i in np.flatnonzero(odd):
+                if not errors[i]:
+                    errors[i] = f"field '{name}' must be text, got {type(values[i]).__name__}"
+            frame[name] = np.where(odd, None, values)
+    frame["_error"] = errors
     return validate_reports(frame, lines)
 
 
