@@ -336,6 +336,9 @@ def validate_reports(raw: pd.DataFrame, lines: Iterable[int] | None = None) -> R
         },
         columns=list(REPORT_COLUMNS),
     )
+    # text columns as plain objects with None for empty (pandas 3 would infer strings with NaN)
+    text_cols = [c for c in REPORT_COLUMNS if c not in ("line", "call_time")]
+    reports[text_cols] = reports[text_cols].astype(object).where(reports[text_cols].notna(), None)
     rejected = pd.DataFrame(
         {
             "line": line[~ok],
