@@ -101,7 +101,6 @@ def seed_accounts(url: str) -> Accounts:
     """
     from graphengine.platform.admin import create_api_key, create_org, create_user, revoke_api_key
     from graphengine.platform.db import make_engine, session_factory, session_scope
-
     from graphengine.platform.security import hash_password
 
     if not _HASH:  # argon2 is slow on purpose: hash the shared test password once per session
@@ -125,7 +124,9 @@ def seed_accounts(url: str) -> Accounts:
             ("responder_a", "Carrier A", "responder"),
             ("responder_b", "Carrier B", "responder"),
         ]:
-            acc.users[user] = create_user(s, org, user, role, PASSWORD, password_hash=_HASH[0]).totp_secret
+            acc.users[user] = create_user(
+                s, org, user, role, PASSWORD, password_hash=_HASH[0]
+            ).totp_secret
         for key, org, scopes, rate in [
             ("a_write", "Carrier A", ["reports:write"], 100_000),
             ("a_read", "Carrier A", ["reports:read"], 100_000),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from loaders.phones import e164_of
 __all__ = ["MAX_PAGE", "Filters", "find_report", "list_reports", "report_json"]
 
 MAX_PAGE = 500
+_S = TypeVar("_S", bound=Select)
 
 
 class FilterError(ValueError):
@@ -54,14 +55,14 @@ def _time(value: str, name: str) -> dt.datetime:
     return parsed
 
 
-def _visible(stmt: Select[Any], who: Principal) -> Select[Any]:
+def _visible(stmt: _S, who: Principal) -> _S:
     if who.sees_all:
         return stmt
     assert who.org is not None
     return stmt.where(Report.org_id == who.org.id)
 
 
-def _filtered(stmt: Select[Any], f: Filters) -> Select[Any]:
+def _filtered(stmt: _S, f: Filters) -> _S:
     if f.since:
         stmt = stmt.where(Report.call_time >= _time(f.since, "since"))
     if f.until:

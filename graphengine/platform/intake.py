@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +31,7 @@ from loaders.reports import ReportBatch
 
 __all__ = ["AllRejected", "IdempotencyConflict", "Submission", "receipt_of", "store_batch"]
 
+REPORT_TABLE = cast(Table, Report.__table__)
 _IN_CHUNK = 900  # report ids per IN (...) lookup: under every driver's parameter limit
 
 
@@ -157,7 +158,7 @@ def _store_once(
                 | {"call_time": t, "org_id": sub.org_id, "batch_id": receipt.id, "received_at": now}
                 for *values, t in zip(*columns, times, strict=True)
             ]
-            session.execute(insert(Report.__table__), rows)
+            session.execute(insert(REPORT_TABLE), rows)
         if sub.idempotency_key:
             session.add(
                 IdempotencyKey(
