@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from platform_fixtures import (
+
+from tests.helpers.platform import (
     DB_KINDS,
     Accounts,
     Server,

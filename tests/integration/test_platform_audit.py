@@ -4,7 +4,6 @@ or missing entry."""
 from __future__ import annotations
 
 import pytest
-from platform_fixtures import DB_KINDS, fresh_database
 from sqlalchemy import delete, update
 
 from graphengine.cli.main import main
@@ -12,6 +11,7 @@ from graphengine.platform import audit
 from graphengine.platform.admin import create_api_key, create_org
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.models import AuditEntry
+from tests.helpers.platform import DB_KINDS, fresh_database
 
 
 def _verify_cli(url: str, monkeypatch, capsys) -> tuple[int, str, str]:

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 import httpx
 import pyotp
 import pytest
-from platform_fixtures import (
+
+from graphengine.platform.access import REGISTRY
+from tests.helpers.platform import (
     PASSWORD,
     Server,
     csrf_of,
@@ -22,8 +24,6 @@ from platform_fixtures import (
     report,
     seed_accounts,
 )
-
-from graphengine.platform.access import REGISTRY
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,8 @@ import shutil
 
 import pyotp
 import pytest
-from platform_fixtures import PASSWORD, Server, fresh_database, seed_accounts
+
+from tests.helpers.platform import PASSWORD, Server, fresh_database, seed_accounts
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium]
 

@@ -7,12 +7,19 @@ import threading
 
 import httpx
 import pytest
-from platform_fixtures import DB_KINDS, Server, fresh_database, key_client, report, seed_accounts
 from sqlalchemy import func, select
 
 from graphengine.platform.audit import verify_chain
 from graphengine.platform.db import make_engine, session_factory
 from graphengine.platform.models import IdempotencyKey, IntakeBatch, Report
+from tests.helpers.platform import (
+    DB_KINDS,
+    Server,
+    fresh_database,
+    key_client,
+    report,
+    seed_accounts,
+)
 
 pytestmark = pytest.mark.slow
 

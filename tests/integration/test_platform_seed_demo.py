@@ -7,12 +7,12 @@ import subprocess
 import sys
 
 import pytest
-from platform_fixtures import free_port
 from sqlalchemy import func, select
 
 from graphengine.platform.db import make_engine, session_factory
 from graphengine.platform.models import IntakeBatch, Organization, Report, User
 from graphengine.synthetic.reports import generate_reports
+from tests.helpers.platform import free_port
 
 pytestmark = pytest.mark.slow
 
