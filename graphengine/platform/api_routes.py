@@ -19,6 +19,7 @@ from graphengine.platform.intake import (
     AllRejected,
     IdempotencyConflict,
     Submission,
+    earlier_receipt,
     receipt_of,
     store_batch,
 )
@@ -82,17 +83,6 @@ def submit(
     HTTPException
         400 unreadable input, 413 too many rows, 422 all rows rejected or idempotency conflict.
     """
-    try:
-        batch: ReportBatch = parse()
-    except ReportInputError as exc:
-        raise HTTPException(400, str(exc)) from exc
-    rows = len(batch.reports) + len(batch.rejected)
-    if rows == 0:
-        raise HTTPException(400, "the body holds no reports")
-    if rows > MAX_BATCH_ROWS:
-        raise HTTPException(
-            413, f"the batch has {rows} reports; the limit is {MAX_BATCH_ROWS} per request"
-        )
     assert who.org is not None
     sub = Submission(
         org_id=who.org.id,
@@ -104,8 +94,25 @@ def submit(
         preset=preset,
         idempotency_key=idempotency_key,
     )
+    factory = request.app.state.write_sessions
     try:
-        return store_batch(request.app.state.write_sessions, sub, batch)
+        replay = earlier_receipt(factory, sub)  # a retry costs one lookup, not a parse
+        if replay is not None:
+            return replay
+        batch: ReportBatch = parse()
+    except IdempotencyConflict as exc:
+        raise HTTPException(422, str(exc)) from exc
+    except ReportInputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    rows = len(batch.reports) + len(batch.rejected)
+    if rows == 0:
+        raise HTTPException(400, "the body holds no reports")
+    if rows > MAX_BATCH_ROWS:
+        raise HTTPException(
+            413, f"the batch has {rows} reports; the limit is {MAX_BATCH_ROWS} per request"
+        )
+    try:
+        return store_batch(factory, sub, batch)
     except IdempotencyConflict as exc:
         raise HTTPException(422, str(exc)) from exc
     except AllRejected as exc:

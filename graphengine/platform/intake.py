@@ -29,7 +29,14 @@ from graphengine.platform import audit
 from graphengine.platform.models import IdempotencyKey, IntakeBatch, Report, utcnow
 from loaders.reports import ReportBatch
 
-__all__ = ["AllRejected", "IdempotencyConflict", "Submission", "receipt_of", "store_batch"]
+__all__ = [
+    "AllRejected",
+    "IdempotencyConflict",
+    "Submission",
+    "earlier_receipt",
+    "receipt_of",
+    "store_batch",
+]
 
 REPORT_TABLE = cast(Table, Report.__table__)
 _IN_CHUNK = 900  # report ids per IN (...) lookup: under every driver's parameter limit
@@ -114,6 +121,23 @@ def _replay(session: Session, sub: Submission) -> dict[str, Any] | None:
     stored = session.get(IntakeBatch, key.batch_id)
     assert stored is not None
     return receipt_of(stored, replayed=True)
+
+
+def earlier_receipt(factory: sessionmaker[Session], sub: Submission) -> dict[str, Any] | None:
+    """Return the stored receipt when ``sub``'s Idempotency-Key was used before, else ``None``.
+
+    Checked before the body is parsed, so a retry costs one lookup. :func:`store_batch` checks
+    again inside its transaction (a concurrent first attempt may commit in between).
+
+    Raises
+    ------
+    IdempotencyConflict
+        The key was used before with a different body.
+    """
+    if not sub.idempotency_key:
+        return None
+    with factory() as session:
+        return _replay(session, sub)
 
 
 def _store_once(

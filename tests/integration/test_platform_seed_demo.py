@@ -9,6 +9,7 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
+from graphengine.cli.main import main
 from graphengine.platform.db import make_engine, session_factory
 from graphengine.platform.models import IntakeBatch, Organization, Report, User
 from graphengine.synthetic.reports import generate_reports
@@ -17,7 +18,7 @@ from tests.helpers.platform import free_port
 pytestmark = pytest.mark.slow
 
 
-def test_seed_demo_streams_the_generated_day(tmp_path) -> None:
+def test_seed_demo_streams_the_generated_day(tmp_path, monkeypatch, capsys) -> None:
     env = dict(os.environ, GRAPHENGINE_STATE_DIR=str(tmp_path), GRAPHENGINE_DATABASE_URL="")
     cmd = [
         sys.executable,
@@ -43,8 +44,8 @@ def test_seed_demo_streams_the_generated_day(tmp_path) -> None:
         assert s.scalar(select(func.count()).select_from(User)) == 5
         assert s.scalar(select(func.count()).select_from(IntakeBatch)) >= reporters
     engine.dispose()
-    # a second run refuses to seed a database that is not empty
-    again = subprocess.run(
-        [*cmd, "--port", str(free_port())], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert again.returncode == 1 and "seed-demo needs an empty database" in again.stderr
+    # a second run refuses to seed a database that is not empty (one line, exit 1)
+    monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("GRAPHENGINE_DATABASE_URL", raising=False)
+    assert main(["platform", "seed-demo", "--port", str(free_port())]) == 1
+    assert "seed-demo needs an empty database" in capsys.readouterr().err
