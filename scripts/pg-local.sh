@@ -36,7 +36,9 @@ case "${1:-}" in
       as_owner "$BIN/pg_ctl" -D "$DATA" -l "$PG_HOME/server.log" -w -t 60 start \
         -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_HOME -c fsync=on -c max_connections=100" >/dev/null
     fi
-    echo "postgresql+psycopg://graphengine@127.0.0.1:$PG_PORT/postgres"
+    # a cluster that was already running keeps its port: print the one it listens on
+    port="$(sed -n 4p "$DATA/postmaster.pid")"
+    echo "postgresql+psycopg://graphengine@127.0.0.1:${port:-$PG_PORT}/postgres"
     ;;
   stop)
     if [ -f "$DATA/PG_VERSION" ]; then
