@@ -38,6 +38,93 @@ __all__ = ["router", "submit"]
 
 router = APIRouter(prefix="/api/v1")
 
+# The intake routes read the raw body themselves (JSON, NDJSON or CSV, validated row by row); this
+# describes it for the OpenAPI page.
+_REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["report_id", "source_kind", "call_time"],
+    "properties": {
+        "report_id": {"type": "string", "description": "your own id; unique per organisation"},
+        "source_kind": {
+            "type": "string",
+            "enum": [
+                "carrier_honeypot",
+                "carrier_analytics",
+                "app_user_report",
+                "consumer_complaint",
+                "agency",
+            ],
+        },
+        "call_time": {
+            "type": "string",
+            "format": "date-time",
+            "description": "with a zone or offset",
+        },
+        **{
+            name: {"type": "string"}
+            for name in (
+                "calling_number",
+                "called_number",
+                "transcript",
+                "audio_sha256",
+                "terminating_carrier",
+                "attestation",
+                "origid",
+                "reported_category",
+                "consumer_state",
+            )
+        },  # fmt: skip
+    },
+}
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "makes a retry of this request store nothing twice",
+}
+_JSON_BODY = {
+    "parameters": [_IDEMPOTENCY],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": _REPORT_SCHEMA}},
+            "application/x-ndjson": {
+                "schema": {"type": "string", "description": "one report object per line"}
+            },
+        },
+    },
+}
+_CSV_BODY = {
+    "parameters": [
+        _IDEMPOTENCY,
+        {
+            "name": "preset",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": list(PRESETS)},
+        },
+        {
+            "name": "tz",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "default": "America/New_York"},
+        },
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    },
+}
+
 JSON_TYPES = {"application/json"}
 NDJSON_TYPES = {
     "application/x-ndjson",
@@ -131,7 +218,12 @@ def _rejected_response(exc: RejectedBatch) -> JSONResponse:
     return JSONResponse({"error": exc.detail, "rejected": exc.rejected}, status_code=422)
 
 
-@router.post("/reports", status_code=202, summary="Submit reports (JSON array or NDJSON)")
+@router.post(
+    "/reports",
+    status_code=202,
+    summary="Submit reports (JSON array or NDJSON)",
+    openapi_extra=_JSON_BODY,
+)
 async def post_reports(request: Request) -> JSONResponse:
     """Store a batch of reports exactly once; answer ``202`` with the receipt after the commit.
 
@@ -195,7 +287,9 @@ def check_preset(preset: str | None) -> None:
         raise HTTPException(400, f"unknown preset '{preset}'; known presets: {', '.join(PRESETS)}")
 
 
-@router.post("/reports/upload", status_code=202, summary="Upload a CSV of reports")
+@router.post(
+    "/reports/upload", status_code=202, summary="Upload a CSV of reports", openapi_extra=_CSV_BODY
+)
 async def upload_reports(request: Request) -> JSONResponse:
     """Store a CSV of reports (our columns, or ``preset=ftc_dnc`` / ``fcc_complaints``).
 

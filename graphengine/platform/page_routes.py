@@ -12,6 +12,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode
 
+import pandas as pd
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
@@ -180,8 +181,6 @@ def reports_page(request: Request) -> Response:
 @router.get("/reports.csv")
 def reports_csv(request: Request) -> Response:
     """Download the filtered reports (up to 500 per file) as CSV; the download is audited."""
-    import pandas as pd
-
     f = filters_from(request)
     who: Principal = request.state.principal
     try:

@@ -229,3 +229,15 @@ def test_filters_and_paging(live) -> None:
         assert bad.status_code == 400 and "needs a time zone" in bad.json()["error"]
         # a carrier's filter on another reporter finds nothing of theirs
         assert c.get("/api/v1/reports", params={"reporter": "Carrier A"}).json()["total"] == 0
+
+
+def test_openapi_describes_the_intake_body(live) -> None:
+    server, _ = live
+    with key_client(server.base, "") as c:
+        spec = c.get("/openapi.json").json()
+    post = spec["paths"]["/api/v1/reports"]["post"]
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["items"]["required"] == ["report_id", "source_kind", "call_time"]
+    assert "Idempotency-Key" in {p["name"] for p in post["parameters"]}
+    upload = spec["paths"]["/api/v1/reports/upload"]["post"]
+    assert {"text/csv", "multipart/form-data"} <= set(upload["requestBody"]["content"])
