@@ -7,7 +7,9 @@ Requests bigger than :data:`~graphengine.platform.settings.MAX_BODY_BYTES` get 4
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -19,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from graphengine import __version__
 from graphengine.platform.access import LoginRequired, check_registry, guard
 from graphengine.platform.db import make_engine, session_factory
+from graphengine.platform.jobs import JobWorker
 from graphengine.platform.ratelimit import RateLimiter
 from graphengine.platform.security import signer
 from graphengine.platform.settings import MAX_BODY_BYTES, database_url, secret_key
@@ -70,7 +73,20 @@ def create_app(url: str | None = None) -> FastAPI:
     The schema must exist (``graphengine platform init``); the app does not migrate on its own.
     """
     url = url or database_url()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the job worker runs inside the server unless GRAPHENGINE_JOBS=0 (e.g. API-only workers)
+        worker = None
+        if os.environ.get("GRAPHENGINE_JOBS", "1") != "0":
+            worker = JobWorker(app.state.write_sessions)
+            worker.start()
+        yield
+        if worker is not None:
+            worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="graphengine platform",
         version=__version__,
         description="Live intake of suspected robocall reports from carriers, blocking apps and "

@@ -9,6 +9,7 @@ variable                      meaning (default)
 ``GRAPHENGINE_SECRET_KEY``    key that signs session and CSRF cookies (else generated once into
                               ``<state>/secret_key``, mode 0600)
 ``GRAPHENGINE_SECURE_COOKIES`` ``1`` to mark cookies ``Secure`` (set it behind a TLS proxy)
+``GRAPHENGINE_JOBS``          ``0`` to run no job worker in this server process (default: one)
 ============================  =====================================================================
 """
 

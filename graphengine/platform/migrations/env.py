@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from graphengine.platform.db import make_engine
 from graphengine.platform import jobs  # noqa: F401 - registers the job table on Base
+from graphengine.platform.db import make_engine
 from graphengine.platform.models import Base
 
 config = context.config
