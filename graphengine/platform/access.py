@@ -231,4 +231,7 @@ async def guard(request: Request) -> Principal:
         form = await request.form()
         if not csrf_valid(request, form.get("csrf_token")):
             raise HTTPException(403, "CSRF token missing or wrong; reload the page and try again")
+    # end the read transaction: its connection goes back to the pool while the route works
+    # (an intake holds a write connection; two per request could drain the pool under load)
+    request.state.db.commit()
     return principal

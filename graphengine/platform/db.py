@@ -53,7 +53,7 @@ def make_engine(url: str | None = None, *, immediate: bool = True) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:
