@@ -20,6 +20,8 @@ VERBS_OF_THE_DESIGN = {
     "evidence",
     "investigate",
     "demo",
+    "serve",  # the platform (docs/platform.md)
+    "platform",
 }
 
 
