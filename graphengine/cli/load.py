@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import loaders
 from graphengine.errors import GraphengineError, InputFileError
+from graphengine.store.connection import connect
+from graphengine.store.load import DEFAULT_BATCH_SIZE, load_frames
 
 __all__ = ["register", "run", "DEFAULT_QUARANTINE"]
 
@@ -78,11 +81,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine load``; return the exit status."""
-    import loaders
-    from graphengine.store import load_frames
-    from graphengine.store.connection import connect
-    from graphengine.store.load import DEFAULT_BATCH_SIZE
-
     for name in [*args.files, args.providers, args.mapping, args.aliases]:
         if name is not None and not Path(name).is_file():
             raise InputFileError(f"{name}: no such file")

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from graphengine.csvsafe import neutralise_frame
 from graphengine.platform import audit
 from graphengine.platform.access import (
     CSRF_COOKIE,
@@ -40,7 +41,6 @@ from graphengine.platform.models import AuditEntry, Report, User
 from graphengine.platform.security import check_password, totp_ok, unsign
 from graphengine.platform.settings import secure_cookies
 from loaders.reports import PRESETS, ReportInputError, decode_utf8, reports_from_csv_text
-from loaders.safe_csv import neutralise_frame
 
 __all__ = ["router"]
 

@@ -19,8 +19,8 @@ import os
 import secrets
 from pathlib import Path
 
-from graphengine.config import Secret
 from graphengine.errors import ConfigError
+from graphengine.store.settings import Secret
 
 __all__ = [
     "MAX_BODY_BYTES",
