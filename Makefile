@@ -8,8 +8,12 @@ STAMP := $(VENV)/.installed-stamp
 GE := $(BIN)/graphengine
 # The local Neo4j of `make test` (Bolt on 127.0.0.1); its folder is GRAPHENGINE_NEO4J_HOME or .neo4j.
 NEO4J_PORT ?= 7687
+# The scratch PostgreSQL of `make test` (platform tests; data in .pg, 127.0.0.1 only).
+PG_PORT ?= 55432
+# `make serve` / `make serve-demo`
+SERVE_PORT ?= 8000
 
-.PHONY: help setup venv lab chromium java-maven neo4j-jars neo4j-start neo4j-stop neo4j-status test test-unit lint format demo bench clean
+.PHONY: help setup venv lab chromium java-maven neo4j-jars neo4j-start neo4j-stop neo4j-status postgres postgres-start postgres-stop serve serve-demo test test-unit lint format demo bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,15 +21,15 @@ help:  ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,platform]'
 	touch $@
 
 venv: $(STAMP)  ## create .venv and install graphengine with its test extras
 
-# JupyterLab on loopback, port 11600 (10000 + 100 * issue 16); LAB_PORT overrides it.
-LAB_PORT ?= 11600
+# JupyterLab on loopback; LAB_PORT overrides its usual port.
+LAB_PORT ?= 8888
 lab: venv  ## JupyterLab on the notebooks (installs the `notebook` extra; figures show inline)
-	$(BIN)/python -m pip install --quiet -e '.[test,notebook]'
+	$(BIN)/python -m pip install --quiet -e '.[test,platform,notebook]'
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser
 
 chromium:  ## install Debian's Chromium when no browser is found (needed for PNG/SVG/PDF export)
@@ -53,7 +57,26 @@ neo4j-stop: venv  ## stop the local Neo4j
 neo4j-status: venv  ## print the local Neo4j's URI and version
 	$(GE) neo4j status --port $(NEO4J_PORT)
 
-setup: venv chromium java-maven neo4j-jars  ## all set-up steps
+postgres:  ## install Debian's PostgreSQL when missing (the platform's tests run on it too)
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then echo "postgresql: $$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"; \
+	else echo "installing Debian's postgresql (needed by the platform's tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+
+postgres-start: postgres  ## start the scratch PostgreSQL (PG_PORT, data in .pg) and print its URL
+	PG_PORT=$(PG_PORT) scripts/pg-local.sh start
+
+postgres-stop:  ## stop the scratch PostgreSQL
+	PG_PORT=$(PG_PORT) scripts/pg-local.sh stop
+
+serve: venv  ## create/migrate the platform's database and serve it on 127.0.0.1:$(SERVE_PORT)
+	$(GE) platform init && $(GE) serve --port $(SERVE_PORT)
+
+serve-demo: venv  ## a fresh demo database (.graphengine/demo), demo logins, a day of reports, then serve
+	rm -rf .graphengine/demo
+	GRAPHENGINE_STATE_DIR=.graphengine/demo GRAPHENGINE_DATABASE_URL= $(GE) platform init && \
+	GRAPHENGINE_STATE_DIR=.graphengine/demo GRAPHENGINE_DATABASE_URL= $(GE) platform seed-demo --port $(SERVE_PORT) --serve
+
+setup: venv chromium java-maven neo4j-jars postgres  ## all set-up steps
 
 lint: venv  ## ruff (lint + format check), mypy on graphengine/, import contracts (lint-imports)
 	$(BIN)/ruff check graphengine loaders tests benchmarks
@@ -70,9 +93,10 @@ test-unit: venv  ## the fast unit tests only (no server)
 
 # The server is stopped on every way out (tests failing, Ctrl-C): the trap runs when the shell exits,
 # and the shell keeps pytest's exit status.
-test: setup lint  ## everything CI runs: lint, start the local Neo4j, the suite and the notebooks, stop Neo4j
-	@trap '$(GE) neo4j stop' EXIT; \
+test: setup lint  ## everything CI runs: lint, start the local Neo4j and PostgreSQL, the suite and the notebooks, stop both
+	@trap '$(GE) neo4j stop; PG_PORT=$(PG_PORT) scripts/pg-local.sh stop' EXIT; \
 	$(GE) neo4j start --port $(NEO4J_PORT) && \
+	pg_url=$$(PG_PORT=$(PG_PORT) scripts/pg-local.sh start) && export GRAPHENGINE_TEST_PG_URL=$$pg_url && \
 	export NEO4J_URI=bolt://127.0.0.1:$(NEO4J_PORT) NEO4J_DATABASE= GRAPHENGINE_SCRATCH_DATABASE=1 && \
 	echo "tests marked neo4j: $$($(BIN)/pytest -q -m neo4j --collect-only 2>/dev/null | tail -1)" && \
 	$(BIN)/pytest -q --nbmake --durations=15 tests notebooks
@@ -81,4 +105,4 @@ demo: venv chromium  ## the main job, end to end, on generated data
 	$(GE) demo
 
 clean:  ## remove the venv and generated outputs (keeps cached Neo4j jars)
-	rm -rf $(VENV) out demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out demo-out .pytest_cache .mypy_cache .ruff_cache .graphengine/demo

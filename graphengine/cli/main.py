@@ -29,6 +29,8 @@ VERB_MODULES: tuple[str, ...] = (
     "campaigns",
     "traceback",
     "demo",
+    "serve",
+    "platform",
 )
 
 

@@ -22,6 +22,8 @@ VERBS_OF_THE_DESIGN = {
     "campaigns",  # issue 18: campaigns detect|update
     "traceback",  # issue 19: traceback stitch
     "demo",
+    "serve",  # the platform (docs/platform.md)
+    "platform",
 }
 
 

@@ -1,0 +1,51 @@
+"""`graphengine platform seed-demo` fills a fresh database through the real HTTP API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+
+from graphengine.cli.main import main
+from graphengine.platform.db import make_engine, session_factory
+from graphengine.platform.models import IntakeBatch, Organization, Report, User
+from graphengine.synthetic.reports import generate_reports
+from tests.helpers.platform import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def test_seed_demo_streams_the_generated_day(tmp_path, monkeypatch, capsys) -> None:
+    env = dict(os.environ, GRAPHENGINE_STATE_DIR=str(tmp_path), GRAPHENGINE_DATABASE_URL="")
+    cmd = [
+        sys.executable,
+        "-m",
+        "graphengine.cli.main",
+        "platform",
+        "seed-demo",
+        "--reports",
+        "150",
+    ]
+    done = subprocess.run(
+        [*cmd, "--port", str(free_port())], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    frame, _ = generate_reports(7, days=1, reports_per_day=150)
+    reporters = frame["reporter"].nunique()
+    assert f"{len(frame)} reports from {reporters} reporters stored" in done.stdout
+    assert "admin " in done.stdout and "TOTP secret" in done.stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'platform.sqlite3'}")
+    with session_factory(engine)() as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == len(frame)
+        assert s.scalar(select(func.count()).select_from(Organization)) == reporters + 1
+        assert s.scalar(select(func.count()).select_from(User)) == 5
+        assert s.scalar(select(func.count()).select_from(IntakeBatch)) >= reporters
+    engine.dispose()
+    # a second run refuses to seed a database that is not empty (one line, exit 1)
+    monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("GRAPHENGINE_DATABASE_URL", raising=False)
+    assert main(["platform", "seed-demo", "--port", str(free_port())]) == 1
+    assert "seed-demo needs an empty database" in capsys.readouterr().err
