@@ -316,7 +316,9 @@ def write_import_csvs(
     writer.write(
         "node",
         "Customer",
-        pa.table({"key:ID(Customer)": _text(cust["customer_key"]), "name": _text(cust["customer"])}),
+        pa.table(
+            {"key:ID(Customer)": _text(cust["customer_key"]), "name": _text(cust["customer"])}
+        ),
     )
 
     # --- relationships
