@@ -272,7 +272,7 @@ def _read_delimited_fast(target: Path, text: str, digest: str, delimiter: str) -
         blank[:] = True
     if blank.any():
         frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
-    if frame.shape[1] and len(frame) and any(dt != object for dt in frame.dtypes):
+    if frame.shape[1] and len(frame) and any(dt != np.dtype(object) for dt in frame.dtypes):
         frame = frame.astype(object)
     return RawTable(target, digest, "csv", frame, lines.tolist(), {})
 
