@@ -36,7 +36,7 @@ java-maven:  ## install Debian's Java 17 and Maven when missing (they run the lo
 	    openjdk-17-jre-headless maven >/dev/null; fi
 
 neo4j-jars: venv java-maven  ## fetch Neo4j Community's jars once (Maven; cached in ~/.m2 and neo4j/lib)
-	$(BIN)/python -c "from graphengine.neo4j_local import ensure_jars; ensure_jars()"
+	$(BIN)/python -c "from graphengine.store.jars import ensure_jars; ensure_jars()"
 
 neo4j-start: venv java-maven  ## start the local Neo4j in the background (NEO4J_PORT, default 7687)
 	$(GE) neo4j start --port $(NEO4J_PORT)
@@ -49,10 +49,11 @@ neo4j-status: venv  ## print the local Neo4j's URI and version
 
 setup: venv chromium java-maven neo4j-jars  ## all set-up steps
 
-lint: venv  ## ruff (lint + format check) and mypy on graphengine/
+lint: venv  ## ruff (lint + format check), mypy on graphengine/, import contracts (lint-imports)
 	$(BIN)/ruff check graphengine loaders tests benchmarks
 	$(BIN)/ruff format --check graphengine loaders tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: venv  ## apply ruff's formatter and safe fixes
 	$(BIN)/ruff check --fix graphengine loaders tests benchmarks

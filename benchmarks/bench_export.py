@@ -16,19 +16,16 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
 __all__ = ["main"]
 
 
 def main() -> int:
     """Run the comparison; print one line per mode and the ratio."""
-    from export_fixtures import small_hops, small_partition
-
     from graphengine.export import tables
     from graphengine.export.figures import TitleBlock, ecosystem_figure
     from graphengine.export.formats import ImageJob, write_static
     from graphengine.export.layout import force_layout
+    from tests.helpers.export import small_hops, small_partition
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=6, help="images per mode (default 6)")

@@ -40,7 +40,7 @@ from graphengine.findings import (
 from graphengine.findings._common import windowed
 from graphengine.findings.noncooperation import events_compact
 from graphengine.schema import NONCOOPERATIVE_RESPONSES
-from loaders.synthetic import generate
+from graphengine.synthetic import generate
 
 
 def frames(folder: Path, tracebacks: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -26,11 +26,11 @@ __all__ = ["run_once"]
 def run_once(tracebacks: int, seed: int, out: Path) -> dict[str, float]:
     """Run the generator in a child process; return cpu/wall seconds and peak RSS (MiB).
 
-    The child runs only ``loaders.synthetic.generate`` (not the whole CLI) so that its peak
+    The child runs only ``graphengine.synthetic.generate`` (not the whole CLI) so that its peak
     memory is the generator's, not the other verbs' imports.
     """
     code = (
-        "import sys; from loaders.synthetic import generate; "
+        "import sys; from graphengine.synthetic import generate; "
         "generate(sys.argv[1], tracebacks=int(sys.argv[2]), seed=int(sys.argv[3]), "
         "show_progress=False)"
     )

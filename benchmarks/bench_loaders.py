@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
     hops_csv, paths_csv, rmd_csv = (args.data / n for n in ("hops.csv", "paths.csv", "rmd.csv"))
     if not hops_csv.exists():
-        from loaders.synthetic import generate
+        from graphengine.synthetic import generate
 
         print(f"generating {args.tracebacks} tracebacks into {args.data}", file=sys.stderr)
         generate(args.data, tracebacks=args.tracebacks, seed=args.seed, show_progress=False)

@@ -26,8 +26,8 @@ from typing import Any
 from graphengine import queries
 from graphengine.store import graph_counts, load_frames
 from graphengine.store.connection import connect
+from graphengine.synthetic import generate
 from loaders import load_inputs
-from loaders.synthetic import generate
 
 BASELINE = "MATCH ()-[r:ROUTED]->() RETURN count(r.call_time) AS n"
 

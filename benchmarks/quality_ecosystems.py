@@ -1,6 +1,6 @@
 """Recovery of the planted ecosystems: NMI / ARI against the synthetic generator's truth.json.
 
-Generates a seeded data set (loaders.synthetic.generate, the generator's defaults: 3,600
+Generates a seeded data set (graphengine.synthetic.generate, the generator's defaults: 3,600
 tracebacks, 48 planted ecosystems) and the same world at 10x the tracebacks, loads hops.csv
 and rmd.csv through the real loaders (automatic name normalisation, no alias table), and
 scores several detection settings in one table, plain Leiden without hub handling included.
@@ -39,7 +39,7 @@ import pandas as pd
 import loaders
 from graphengine.ecosystems import LEIDEN_ITERATIONS, detect_ecosystems
 from graphengine.graph import provider_graph
-from loaders.synthetic import generate
+from graphengine.synthetic import generate
 
 __all__ = ["key_truth", "score", "main"]
 

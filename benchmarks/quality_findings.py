@@ -1,6 +1,6 @@
 """Accuracy of the findings against the synthetic generator's truth.json.
 
-Generates a seeded data set (loaders.synthetic.generate), loads hops.csv and rmd.csv through the
+Generates a seeded data set (graphengine.synthetic.generate), loads hops.csv and rmd.csv through the
 real loaders, runs graphengine.findings with its defaults and prints precision/recall of the
 repeat gateways, repeat originators and non-cooperative providers, and the RMD violations found
 (edge-exact, by traceback and hop) -- at the default scale and at 10x.
@@ -31,9 +31,9 @@ from typing import Any
 import pandas as pd
 
 import loaders
-from graphengine.evaluation import precision_recall, truth_keys
 from graphengine.findings import compute_findings
-from loaders.synthetic import generate
+from graphengine.synthetic import generate
+from graphengine.synthetic.scoring import precision_recall, truth_keys
 
 __all__ = ["evaluate"]
 

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from graphengine.errors import ConfigError, SchemaError
+from graphengine.schema import routed_edges
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -47,8 +48,8 @@ __all__ = [
     "edge_table",
     "graph_from_edges",
     "provider_graph",
-    "provider_graph_from_neo4j",
     "provider_keys",
+    "betweenness",
 ]
 
 #: Columns of the aggregated edge table (one row per upstream -> downstream pair).
@@ -100,7 +101,7 @@ def edge_table(hops: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in needed + ("response_category",) if c not in hops.columns]
     if missing:
         raise SchemaError(f"hop frame is missing column(s): {', '.join(missing)}")
-    routed = _routed(hops)
+    routed = routed_edges(hops)
     if routed.empty:
         return _empty_edges()
     # Integer codes throughout: a string groupby is an order of magnitude slower at 1M hops.
@@ -140,13 +141,6 @@ def edge_table(hops: pd.DataFrame) -> pd.DataFrame:
         table[col] = table[col].astype("datetime64[ns, UTC]")
     table["n_campaigns"] = table["n_campaigns"].astype("int64")
     return table[list(EDGE_COLUMNS)]
-
-
-def _routed(hops: pd.DataFrame) -> pd.DataFrame:
-    # Imported here so that schema stays the single owner of the hop -> edge rule.
-    from graphengine.schema import routed_edges
-
-    return routed_edges(hops)
 
 
 def _empty_edges() -> pd.DataFrame:
@@ -319,37 +313,20 @@ def provider_graph(
     return graph_from_edges(edges, provider_keys(hops, providers), weight=weight)
 
 
-def provider_graph_from_neo4j(driver: Any, *, weight: str | None = "tracebacks") -> ig.Graph:
-    """Build the provider graph from the Neo4j projection (every Provider, every SENDS_TO).
+def betweenness(graph: ig.Graph, weights: list[float] | None = None) -> np.ndarray:
+    """Return the weighted, normalised betweenness of every vertex of a directed graph.
 
-    Parameters
-    ----------
-    driver : neo4j.Driver
-        An open driver; the read goes through :func:`graphengine.store.read_projection`.
-    weight : {"tracebacks", "hops", "n_campaigns", None}
-        As in :func:`provider_graph`.
-
-    Returns
-    -------
-    igraph.Graph
-        The same graph :func:`provider_graph` builds from the frames that were loaded.
+    The edge length is ``1 / weight`` (the busiest routes are the shortest; a non-positive
+    weight counts as unreachable), and the result is divided by ``(n - 1)(n - 2)``, the number
+    of ordered pairs a vertex can sit between (all zero below three vertices). ``weights``
+    defaults to the ``weight`` edge attribute, else 1 per edge.
     """
-    from graphengine import store
-
-    vertices, edges = _projection_frames(store.read_projection(driver))
-    return graph_from_edges(edges, vertices, weight=weight)
-
-
-def _projection_frames(projection: Any) -> tuple[list[str], pd.DataFrame]:
-    """Normalise what the store's projection read returns into (vertex keys, edge table)."""
-    if isinstance(projection, tuple):
-        nodes, edges = projection
-    else:
-        nodes, edges = projection.providers, projection.edges
-    keys = nodes["provider_key"] if isinstance(nodes, pd.DataFrame) else nodes
-    edges = edges.copy()
-    if "campaigns" in edges.columns and edges["campaigns"].map(lambda v: isinstance(v, list)).any():
-        edges["campaigns"] = edges["campaigns"].map(
-            lambda v: ";".join(sorted(map(str, v))) if isinstance(v, list) else v
-        )
-    return [str(k) for k in keys], edges
+    n = graph.vcount()
+    if weights is None:
+        weights = graph.es["weight"] if "weight" in graph.es.attributes() else None
+    lengths = None
+    if weights is not None and graph.ecount():
+        lengths = [1.0 / w if w > 0 else 1e9 for w in weights]
+    between = np.asarray(graph.betweenness(directed=True, weights=lengths), dtype=float)
+    scale = (n - 1) * (n - 2)
+    return between / scale if scale > 0 else np.zeros(n)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
@@ -38,8 +39,6 @@ def progress(items: Iterable[T], total: int | None, desc: str, unit: str = "rows
 
 
 def _disabled() -> bool:
-    import os
-
     if os.environ.get("GRAPHENGINE_PROGRESS") == "1":
         return False
     if os.environ.get("GRAPHENGINE_PROGRESS") == "0":

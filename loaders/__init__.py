@@ -12,10 +12,10 @@ Examples
 
 from __future__ import annotations
 
+from graphengine.csvsafe import neutralise_formula, write_csv_safely
 from loaders.identity import build_identity, normalise_name, read_aliases, split_dba
 from loaders.load import LoadResult, load_inputs, write_quarantine
 from loaders.mapping import DEFAULT_RESPONSES, ColumnMapping, load_mapping
-from loaders.safe_csv import neutralise_formula, write_csv_safely
 
 __all__ = [
     "LoadResult",

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from graphengine.errors import InputFileError
+from loaders.distinct import map_unique
 
 __all__ = [
     "LEGAL_SUFFIXES",
@@ -211,8 +212,6 @@ class Identity:
 
     def resolve(self, names: pd.Series | np.ndarray) -> np.ndarray:
         """Return the key of every name in ``names`` as an object array (None where unknown)."""
-        from loaders.validate import map_unique  # validate imports this module
-
         return map_unique(np.asarray(names, dtype=object), self.keys.get)
 
     def merges(self) -> pd.DataFrame:

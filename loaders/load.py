@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from graphengine import schema
+from graphengine.csvsafe import write_csv_safely
 from graphengine.errors import InputFileError
 from graphengine.progress import bar
+from loaders.distinct import map_unique
 from loaders.identity import (
     Identity,
     build_identity,
@@ -34,9 +36,8 @@ from loaders.phones import to_e164
 from loaders.readers import RawTable, read_table
 from loaders.registry import stage_registry
 from loaders.roles import derive_roles
-from loaders.safe_csv import write_csv_safely
 from loaders.shapes import HOP_INPUT_COLUMNS, canonical_frame, detect_shape, stage_hops, stage_paths
-from loaders.validate import add_flag, check_chains, check_rows, map_unique
+from loaders.validate import add_flag, check_chains, check_rows
 
 __all__ = [
     "LoadResult",
@@ -91,7 +92,7 @@ class LoadResult:
 
 
 def write_quarantine(rejects: pd.DataFrame, path: str | Path) -> Path:
-    """Write the quarantine frame as CSV (formula-safe, see :mod:`loaders.safe_csv`); return the path."""
+    """Write the quarantine frame as CSV (formula-safe, see :mod:`graphengine.csvsafe`); return the path."""
     return write_csv_safely(rejects[list(REJECT_COLUMNS)], path)
 
 

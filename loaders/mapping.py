@@ -30,7 +30,7 @@ import yaml
 
 from graphengine.errors import InputFileError
 from graphengine.schema import RESPONSE_CATEGORIES
-from loaders.validate import map_unique
+from loaders.distinct import map_unique
 
 __all__ = ["DEFAULT_RESPONSES", "ColumnMapping", "load_mapping", "normalise_column", "categorise"]
 

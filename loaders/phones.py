@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from loaders.validate import map_unique
+from loaders.distinct import map_unique
 
 __all__ = ["e164_of", "to_e164"]
 

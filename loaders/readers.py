@@ -356,7 +356,8 @@ def _read_jsonl(target: Path, text: str, digest: str) -> RawTable:
 
 
 def _read_xlsx(target: Path, data: bytes, digest: str) -> RawTable:
-    import openpyxl  # imported here: only XLSX inputs pay for it
+    # why: openpyxl is slow to import; only XLSX inputs pay for it
+    import openpyxl
 
     try:
         # data_only=False: a cell holding a formula comes through as its formula text, so that

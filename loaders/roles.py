@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from graphengine.schema import NONCOOPERATIVE_RESPONSES, ROLES
-from loaders.validate import map_unique
+from loaders.distinct import map_unique
 
 __all__ = ["ROLE_SYNONYMS", "normalise_roles", "normalise_countries", "derive_roles"]
 

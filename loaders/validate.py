@@ -30,15 +30,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graphengine.csvsafe import is_formula_like
+from loaders.distinct import map_unique
 from loaders.identity import has_name_characters
-from loaders.safe_csv import is_formula_like
 
 __all__ = [
     "MAX_FIELD_CHARS",
     "FLAG_DOCS",
     "TEXT_COLUMNS",
     "check_rows",
-    "map_unique",
     "parse_times",
     "check_chains",
     "add_flag",
@@ -80,6 +80,25 @@ TEXT_COLUMNS: tuple[str, ...] = (
 _ZONE = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?|UTC|GMT)\s*$"
 
 
+class _Column:
+    """One text column factorized once: stripped distinct values and the codes to spread them."""
+
+    def __init__(self, raw: np.ndarray) -> None:
+        codes, uniques = pd.factorize(np.asarray(raw, dtype=object), use_na_sentinel=False)
+        self.codes = codes
+        self.uniques = np.array(
+            ["" if (u is None or u is pd.NA or u != u) else str(u).strip() for u in uniques],
+            dtype=object,
+        )
+        self.values = self.uniques[codes] if len(self.uniques) else np.empty(0, dtype=object)
+
+    def apply(self, fn: Callable[[str], Any], dtype: Any) -> np.ndarray:
+        """Return ``fn`` of every row's (stripped) value, calling ``fn`` once per distinct value."""
+        if not len(self.uniques):
+            return np.empty(len(self.codes), dtype=dtype)
+        return np.array([fn(u) for u in self.uniques], dtype=dtype)[self.codes]
+
+
 def add_flag(flags: pd.Series, mask: pd.Series | np.ndarray, flag: str) -> pd.Series:
     """Return ``flags`` with ``flag`` appended (``;``-separated) where ``mask`` is True."""
     m = np.asarray(mask, dtype=bool)
@@ -98,43 +117,6 @@ def _set(reason: np.ndarray, column: np.ndarray, mask: np.ndarray, col: str, tex
         return
     reason[todo] = text[todo] if isinstance(text, np.ndarray) else text
     column[todo] = col
-
-
-def map_unique(
-    values: np.ndarray | pd.Series, fn: Callable[[str], Any], dtype: Any = object
-) -> np.ndarray:
-    """Apply ``fn`` once per distinct value of ``values`` and spread the results back.
-
-    Inputs repeat heavily (a million hops name a few thousand providers), so this turns per-row
-    Python into per-distinct-value Python. Missing values are passed to ``fn`` as ``""``.
-    """
-    arr = np.asarray(values, dtype=object)
-    codes, uniques = pd.factorize(arr, use_na_sentinel=False)
-    mapped = np.array(
-        [fn("" if (u is None or u is pd.NA or u != u) else u) for u in uniques], dtype=dtype
-    )
-    if not len(mapped):
-        return np.empty(len(arr), dtype=dtype)
-    return mapped[codes]
-
-
-class _Column:
-    """One text column factorized once: stripped distinct values and the codes to spread them."""
-
-    def __init__(self, raw: np.ndarray) -> None:
-        codes, uniques = pd.factorize(np.asarray(raw, dtype=object), use_na_sentinel=False)
-        self.codes = codes
-        self.uniques = np.array(
-            ["" if (u is None or u is pd.NA or u != u) else str(u).strip() for u in uniques],
-            dtype=object,
-        )
-        self.values = self.uniques[codes] if len(self.uniques) else np.empty(0, dtype=object)
-
-    def apply(self, fn: Callable[[str], Any], dtype: Any) -> np.ndarray:
-        """Return ``fn`` of every row's (stripped) value, calling ``fn`` once per distinct value."""
-        if not len(self.uniques):
-            return np.empty(len(self.codes), dtype=dtype)
-        return np.array([fn(u) for u in self.uniques], dtype=dtype)[self.codes]
 
 
 def _blank_to_none(values: np.ndarray) -> np.ndarray:

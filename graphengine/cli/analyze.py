@@ -2,7 +2,7 @@
 
 Writes ``ecosystems.csv``, ``providers.csv`` and ``analysis.json`` (settings, inputs with
 their SHA-256, seed and library versions) into ``--out``, then the findings step
-(:mod:`graphengine.findings.cli`) adds ``findings.json`` and ``targets.csv``; prints a one-line
+(:mod:`graphengine.cli.options`) adds ``findings.json`` and ``targets.csv``; prints a one-line
 JSON summary on stdout. ``--write-back`` stores ``Provider.ecosystem`` and ``Provider.ecosystem_stability``
 in Neo4j.
 """
@@ -16,8 +16,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graphengine.ecosystems import DEFAULT_SEED, METHODS, OBJECTIVES, HubRule
+import loaders
+from graphengine import store
+from graphengine.cli.options import (
+    add_arguments,
+    add_detection_arguments,
+    config_from_args,
+    detection_from_args,
+)
 from graphengine.errors import ConfigError, InputFileError
+from graphengine.pipeline.analysis import findings_step, run_analysis, write_outputs
+from graphengine.store.connection import connect
+from graphengine.store.read import provider_graph_from_neo4j
+from graphengine.store.writeback import write_ecosystems
 
 __all__ = ["register", "run"]
 
@@ -55,40 +66,6 @@ def register(subparsers: Any) -> None:
         "--aliases", metavar="A.csv", help="alias table merging provider names into one key"
     )
     parser.add_argument(
-        "--method",
-        choices=METHODS,
-        default="leiden",
-        help="community detection: leiden (default), louvain, or infomap (flow-based)",
-    )
-    parser.add_argument(
-        "--objective",
-        choices=OBJECTIVES,
-        default="modularity",
-        help="Leiden objective: modularity (default) or cpm (Constant Potts Model)",
-    )
-    parser.add_argument(
-        "--resolution",
-        type=float,
-        default=1.0,
-        metavar="R",
-        help="higher gives more, smaller ecosystems (default 1.0; leiden and louvain)",
-    )
-    parser.add_argument(
-        "--runs", type=int, default=20, metavar="N", help="seeded runs behind the consensus (20)"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"master seed ({DEFAULT_SEED})"
-    )
-    parser.add_argument(
-        "--hubs",
-        choices=("detach", "downweight", "none"),
-        default="detach",
-        help=(
-            "hub handling for terminating and national transit carriers: detach (default: "
-            "detect without them, then attach), downweight, or none"
-        ),
-    )
-    parser.add_argument(
         "--write-back",
         action="store_true",
         help=(
@@ -96,15 +73,12 @@ def register(subparsers: Any) -> None:
             "into Neo4j"
         ),
     )
-    from graphengine.findings.cli import add_arguments
-
+    add_detection_arguments(parser)
     add_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def _read_files(args: argparse.Namespace) -> tuple[Any, Any, list[str | Path]]:
-    import loaders
-
     for name in [*args.files, args.providers, args.mapping, args.aliases]:
         if name is not None and not Path(name).is_file():
             raise InputFileError(f"{name}: no such file")
@@ -125,25 +99,17 @@ def _read_files(args: argparse.Namespace) -> tuple[Any, Any, list[str | Path]]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine analyze``; return the exit status."""
-    from graphengine.analysis import run_analysis, write_outputs
-
     if bool(args.files) == bool(args.from_neo4j):
         raise ConfigError("give traceback FILE(s) or --from-neo4j (one of the two)")
-    if args.runs < 1:
-        raise ConfigError(f"--runs must be at least 1, got {args.runs}")
     if args.from_neo4j and (args.providers or args.mapping or args.aliases):
         raise ConfigError("--providers, --mapping and --aliases apply to files, not --from-neo4j")
-    from graphengine.findings.cli import config_from_args
-
+    detection = detection_from_args(args)
     findings_config = config_from_args(args)  # reject bad findings options before slow steps
     driver = None
     try:
         graph = None
         inputs: list[str | Path] = []
         if args.from_neo4j:
-            from graphengine import store
-            from graphengine.graph import provider_graph_from_neo4j
-
             driver = _connect()
             hops, providers = store.read_hops(driver), store.read_providers(driver)
             graph = provider_graph_from_neo4j(driver)
@@ -154,12 +120,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_analysis(
             hops,
             providers,
-            method=args.method,
-            objective=args.objective,
-            resolution=args.resolution,
-            runs=args.runs,
-            seed=args.seed,
-            hub_handling=HubRule(mode=args.hubs),
+            detection,
             graph=graph,
             source=source,
             inputs=inputs,
@@ -171,21 +132,16 @@ def run(args: argparse.Namespace) -> int:
             **result.settings["counts"],
         }
         if args.write_back:
-            from graphengine.ecosystems import write_back_ecosystems
-
             driver = driver or _connect()
-            summary["written_back"] = write_back_ecosystems(driver, result.ecosystems)
-        from graphengine.findings.cli import run_step
-
+            summary["written_back"] = write_ecosystems(driver, result.ecosystems.providers)
         summary.update(
-            run_step(
-                args,
+            findings_step(
                 hops,
                 providers,
                 result.ecosystems.providers,
                 args.out,
+                findings_config,
                 driver if args.write_back else None,
-                config=findings_config,
             )
         )
     finally:
@@ -197,6 +153,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _connect() -> Any:
-    from graphengine.store.connection import connect
-
     return connect()

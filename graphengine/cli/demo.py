@@ -43,7 +43,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine demo``; return the exit status."""
-    from graphengine.demo import run_demo
+    # why: plotly and kaleido take seconds to import; only this verb draws
+    from graphengine.pipeline.demo import run_demo
 
     outcome = run_demo(
         Path(args.out),

@@ -39,6 +39,7 @@ def register(subparsers: Any) -> None:
 
 def verify(args: argparse.Namespace) -> int:
     """Run ``graphengine evidence verify``; return 0 when the bundle is intact, else 1."""
+    # why: graphengine.export loads plotly, which takes seconds; --help needs none of it
     from graphengine.export.verify import verify_bundle
 
     report = verify_bundle(args.bundle)

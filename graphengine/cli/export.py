@@ -15,7 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graphengine import store
+from graphengine.ecosystems import detect_ecosystems
 from graphengine.errors import ConfigError, InputFileError
+from graphengine.store import statements
+from loaders.load import load_inputs
 
 __all__ = ["register", "run"]
 
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def _formats(text: str) -> tuple[str, ...]:
+    # why: plotly and kaleido take seconds to import; only this verb draws
     from graphengine.export.api import FORMATS
 
     values = tuple(v.strip().lower() for v in text.split(",") if v.strip())
@@ -142,8 +147,6 @@ def _add_common(sub: argparse.ArgumentParser, kind: str) -> None:
 
 
 def _from_files(args: argparse.Namespace) -> tuple[Any, Any, list[Path]]:
-    from loaders.load import load_inputs
-
     names = [*args.input, args.providers, args.mapping, args.aliases]
     for name in names:
         if name is not None and not Path(name).is_file():
@@ -163,9 +166,6 @@ def _from_files(args: argparse.Namespace) -> tuple[Any, Any, list[Path]]:
 
 
 def _from_neo4j(kind: str, provenance: Any) -> tuple[Any, Any]:
-    from graphengine import store
-    from graphengine.store import statements
-
     driver = store.connect()
     try:
         provenance.neo4j_server = store.server_version(driver)
@@ -190,6 +190,7 @@ def _from_neo4j(kind: str, provenance: Any) -> tuple[Any, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine export``; print ``{"bundle", "files", "manifest_sha256"}`` as JSON."""
+    # why: plotly and kaleido take seconds to import; only this verb draws
     from graphengine import export
 
     if bool(args.input) == bool(args.from_neo4j):
@@ -215,8 +216,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         hops, providers, provenance.inputs = _from_files(args)
         if args.kind == "ecosystem":
-            from graphengine.ecosystems import detect_ecosystems
-
             result = detect_ecosystems(hops, providers, seed=args.seed)
             provenance.analysis = {"ecosystems": result.params}
             partition = result

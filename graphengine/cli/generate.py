@@ -8,6 +8,7 @@ import json
 import sys
 
 from graphengine.errors import ConfigError
+from graphengine.synthetic import GeneratorConfig, generate
 
 __all__ = ["register", "run"]
 
@@ -113,8 +114,6 @@ def _date(text: str) -> dt.date:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``generate`` verb to the CLI."""
-    from loaders.synthetic_config import GeneratorConfig
-
     d = GeneratorConfig()
     p = subparsers.add_parser(
         "generate",
@@ -151,20 +150,46 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             metavar="X",
             help=f"{text} (default {default})",
         )
+    p.add_argument(
+        "--records",
+        action="store_true",
+        help="also write carriers' call records (records/), suspect_calls.csv, providers.csv "
+        "and records_truth.csv for `graphengine traceback stitch` (see docs/traceback.md)",
+    )
+    p.add_argument(
+        "--records-unrelated",
+        type=float,
+        default=10.0,
+        metavar="X",
+        help="rows of unrelated traffic per campaign record row (default 10)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar on stderr")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate the data set described by ``args`` and print its JSON summary on stdout."""
-    from loaders.synthetic import GeneratorConfig, generate
-
     values = {name: getattr(args, name) for name in GeneratorConfig.field_names()}
     try:
         config = GeneratorConfig(**values)
     except TypeError as exc:  # argparse types guard this; kept as a one-line error anyway
         raise ConfigError(f"invalid generator parameters: {exc}") from exc
     data = generate(args.out, config=config, show_progress=False if args.no_progress else None)
-    json.dump(data.as_dict(), sys.stdout, indent=1)
+    report = data.as_dict()
+    if args.records:
+        from graphengine.synthetic.records import RecordsConfig, generate_records
+
+        rec = generate_records(
+            args.out, RecordsConfig(seed=config.seed, unrelated=args.records_unrelated)
+        )
+        report["records"] = {
+            "records_dir": str(rec.records_dir),
+            "suspect_calls": str(rec.suspect_calls),
+            "providers": str(rec.providers),
+            "records_truth": str(rec.records_truth),
+            "record_carriers": str(rec.record_carriers),
+            "summary": rec.summary,
+        }
+    json.dump(report, sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0

@@ -6,35 +6,22 @@ import argparse
 import sys
 from typing import Any
 
-from graphengine.ecosystems import DEFAULT_SEED, METHODS
+from graphengine.cli.options import add_arguments as add_findings_arguments
+from graphengine.cli.options import add_detection_arguments, config_from_args
+from graphengine.pipeline.investigation import InvestigateOptions
 
 __all__ = ["register", "run", "add_investigation_arguments", "options_from_args", "print_outputs"]
 
 
 def add_investigation_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options shared by ``investigate`` and ``demo`` (analysis, evidence, findings)."""
-    from graphengine.findings.cli import add_arguments as add_findings_arguments
-
     parser.add_argument("--case", default="", metavar="LABEL", help="case label for titles")
     parser.add_argument(
         "--neo4j",
         action="store_true",
         help="also load into Neo4j and write results back (default: only when NEO4J_URI is set)",
     )
-    parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"master seed ({DEFAULT_SEED})"
-    )
-    parser.add_argument(
-        "--runs", type=int, default=20, metavar="N", help="seeded runs behind the consensus (20)"
-    )
-    parser.add_argument("--method", choices=METHODS, default="leiden", help="community detection")
-    parser.add_argument(
-        "--resolution",
-        type=float,
-        default=1.0,
-        metavar="R",
-        help="more, smaller ecosystems above 1",
-    )
+    add_detection_arguments(parser)
     parser.add_argument(
         "--top",
         type=int,
@@ -56,18 +43,17 @@ def add_investigation_arguments(parser: argparse.ArgumentParser) -> None:
     add_findings_arguments(parser)
 
 
-def options_from_args(args: argparse.Namespace) -> Any:
-    """Build :class:`graphengine.investigate.InvestigateOptions` from parsed options."""
-    from graphengine.findings.cli import config_from_args
-    from graphengine.investigate import InvestigateOptions
-
+def options_from_args(args: argparse.Namespace) -> InvestigateOptions:
+    """Build :class:`~graphengine.pipeline.investigation.InvestigateOptions` from parsed options."""
     formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
     return InvestigateOptions(
         case_label=args.case,
         seed=args.seed,
         runs=args.runs,
         method=args.method,
+        objective=args.objective,
         resolution=args.resolution,
+        hub_handling=args.hubs,
         top=args.top,
         formats=formats,
         findings=config_from_args(args),
@@ -125,7 +111,8 @@ def print_outputs(result: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine investigate``; return the exit status."""
-    from graphengine.investigate import investigate
+    # why: plotly and kaleido take seconds to import; only this verb draws
+    from graphengine.pipeline.investigate import investigate
 
     result = investigate(
         args.inputs,

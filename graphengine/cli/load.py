@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import loaders
 from graphengine.errors import GraphengineError, InputFileError
+from graphengine.store.connection import connect
+from graphengine.store.load import DEFAULT_BATCH_SIZE, load_frames
 
 __all__ = ["register", "run", "DEFAULT_QUARANTINE"]
 
@@ -86,11 +89,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine load``; return the exit status."""
-    import loaders
-    from graphengine.store import load_frames
-    from graphengine.store.connection import connect
-    from graphengine.store.load import DEFAULT_BATCH_SIZE
-
     for name in [*args.files, args.providers, args.mapping, args.aliases]:
         if name is not None and not Path(name).is_file():
             raise InputFileError(f"{name}: no such file")
@@ -99,9 +97,8 @@ def run(args: argparse.Namespace) -> int:
         raise GraphengineError(f"--batch-size must be at least 1, got {batch_size}")
     if args.bulk:
         # Before reading any file: a remote server or another database cannot be imported into.
-        from graphengine.config import neo4j_settings
-        from graphengine.neo4j_local import home_dir
         from graphengine.store.bulk_import import local_target
+        from graphengine.store.settings import home_dir, neo4j_settings
 
         local_target(neo4j_settings(), home_dir())
 

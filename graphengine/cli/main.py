@@ -26,6 +26,7 @@ VERB_MODULES: tuple[str, ...] = (
     "export",
     "evidence",
     "investigate",
+    "traceback",
     "demo",
 )
 

@@ -9,8 +9,10 @@ import re
 import sys
 from typing import Any
 
-from graphengine import neo4j_local
 from graphengine.errors import ConfigError
+from graphengine.store import local_server
+from graphengine.store.connection import connect, server_version
+from graphengine.store.settings import home_dir, neo4j_settings
 
 __all__ = ["register"]
 
@@ -48,10 +50,10 @@ def register(subparsers: Any) -> None:
     start.add_argument(
         "--timeout",
         type=float,
-        default=neo4j_local.DEFAULT_TIMEOUT,
+        default=local_server.DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"give up (and print the log's last lines) after this long "
-        f"(default {neo4j_local.DEFAULT_TIMEOUT:.0f})",
+        f"(default {local_server.DEFAULT_TIMEOUT:.0f})",
     )
     start.set_defaults(func=run_start)
 
@@ -98,8 +100,8 @@ def _port(value: str) -> int:
 def run_start(args: argparse.Namespace) -> int:
     """Start the server; print its URI on stdout and what happened on stderr."""
     try:
-        server = neo4j_local.start(args.port, timeout=args.timeout)
-    except neo4j_local.Neo4jStartError as exc:
+        server = local_server.start(args.port, timeout=args.timeout)
+    except local_server.Neo4jStartError as exc:
         print(exc.log_tail, file=sys.stderr)
         raise
     if server.already_running:
@@ -115,8 +117,8 @@ def run_start(args: argparse.Namespace) -> int:
 
 def run_stop(args: argparse.Namespace) -> int:
     """Stop the server; say whether it was running."""
-    home = neo4j_local.home_dir()
-    pids = neo4j_local.stop(home)
+    home = home_dir()
+    pids = local_server.stop(home)
     if pids:
         print(f"Neo4j stopped (pid {', '.join(map(str, pids))})", file=sys.stderr)
     else:
@@ -126,10 +128,8 @@ def run_stop(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print ``URI<TAB>version`` of the local server; one-line error when it does not answer."""
-    from graphengine.config import neo4j_settings
-    from graphengine.store.connection import connect, server_version
 
-    server = neo4j_local.running_server()
+    server = local_server.running_server()
     settings = neo4j_settings()
     match = re.fullmatch(r"bolt://(?:127\.0\.0\.1|localhost):(\d+)/?", settings.uri)
     if match is None:
@@ -148,7 +148,7 @@ def run_status(args: argparse.Namespace) -> int:
     elif explicit_uri:
         port = int(match.group(1))
     else:
-        port = neo4j_local.last_port() or int(match.group(1))
+        port = local_server.last_port() or int(match.group(1))
     settings = dataclasses.replace(settings, uri=f"bolt://127.0.0.1:{port}")
     with connect(settings) as driver:
         version = server_version(driver)

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from graphengine.csvsafe import neutralise_frame
 from graphengine.errors import QueryError
 from graphengine.queries import DEFAULT_LIMIT, DEFAULT_TIMEOUT, ENV_VAR, execute, get, list_queries
 from graphengine.queries.runner import QueryResult, iso
@@ -209,8 +210,6 @@ def render(result: QueryResult, fmt: str, stream: TextIO) -> None:
         stream.write("\n")
         return
     if fmt == "csv":
-        from loaders.safe_csv import neutralise_frame
-
         neutralise_frame(_flat_frame(result, ";")).to_csv(stream, index=False, lineterminator="\n")
         return
     frame = _flat_frame(result, ", ").fillna("")

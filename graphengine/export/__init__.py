@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from graphengine.export.api import (
     FORMATS,
-    HUB_MODES,
+    HUB_DISPLAY_MODES,
     ExportSettings,
     Provenance,
     export_ecosystem,
@@ -29,7 +29,7 @@ from graphengine.export.verify import VerifyReport, verify_bundle
 
 __all__ = [
     "FORMATS",
-    "HUB_MODES",
+    "HUB_DISPLAY_MODES",
     "Bundle",
     "ExportSettings",
     "Provenance",

@@ -64,7 +64,7 @@ from graphengine.schema import check_hops
 
 __all__ = [
     "FORMATS",
-    "HUB_MODES",
+    "HUB_DISPLAY_MODES",
     "ExportSettings",
     "Provenance",
     "export_ecosystem",
@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 FORMATS: tuple[str, ...] = ("html", *STATIC_FORMATS)
 #: fade: hubs drawn faded; collapse: all hubs merged into one node; hide: left out; show: as is.
-HUB_MODES: tuple[str, ...] = ("fade", "collapse", "hide", "show")
+HUB_DISPLAY_MODES: tuple[str, ...] = ("fade", "collapse", "hide", "show")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class ExportSettings:
     width, height, scale : int, int, float
         Static image size in CSS pixels, and the pixel ratio of PNGs.
     hubs : str
-        One of ``HUB_MODES``.
+        One of ``HUB_DISPLAY_MODES``.
     hub_min_degree : int
         A provider with at least this many distinct neighbours is a hub, unless the ecosystem
         partition flags hubs itself (``is_hub``).
@@ -129,8 +129,10 @@ class ExportSettings:
             raise ExportError(
                 f"unknown --format {','.join(unknown)}; use any of {','.join(FORMATS)}"
             )
-        if self.hubs not in HUB_MODES:
-            raise ExportError(f"unknown hub mode {self.hubs!r}; use one of {', '.join(HUB_MODES)}")
+        if self.hubs not in HUB_DISPLAY_MODES:
+            raise ExportError(
+                f"unknown hub mode {self.hubs!r}; use one of {', '.join(HUB_DISPLAY_MODES)}"
+            )
         if self.width < 200 or self.height < 200 or self.scale <= 0:
             raise ExportError("image size must be at least 200x200 pixels with a positive scale")
         if self.max_nodes < 2:

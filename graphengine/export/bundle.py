@@ -28,8 +28,11 @@ import json
 import platform
 import zipfile
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+
+from graphengine import __version__
 
 __all__ = [
     "MANIFEST",
@@ -113,10 +116,6 @@ def dump_json(data: Any) -> str:
 
 def library_versions() -> dict[str, str]:
     """Return the versions of graphengine, python, plotly, igraph, kaleido, pandas and networkx."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from graphengine import __version__
-
     out = {"graphengine": __version__, "python": platform.python_version()}
     for dist in ("plotly", "igraph", "kaleido", "pandas", "networkx", "choreographer"):
         try:

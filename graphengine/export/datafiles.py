@@ -1,6 +1,6 @@
 """The data behind a figure: ``nodes.csv``, ``edges.csv`` (formula-safe) and GraphML.
 
-CSV files go through :func:`loaders.safe_csv.write_csv_safely`, which neutralises cells a
+CSV files go through :func:`graphengine.csvsafe.write_csv_safely`, which neutralises cells a
 spreadsheet would run as formulas. GraphML (for Gephi, yEd and i2) is written by networkx with
 typed attributes; node ids are the keys of the node table, edges are directed upstream ->
 downstream (call flow).
@@ -24,7 +24,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from loaders.safe_csv import write_csv_safely
+from graphengine.csvsafe import write_csv_safely
 
 __all__ = ["write_network_files", "write_table"]
 

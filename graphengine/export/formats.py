@@ -113,6 +113,7 @@ def _run(coro: Coroutine[Any, Any, None]) -> None:
 
 
 async def _render(jobs: Sequence[ImageJob], browser: str | None) -> None:
+    # why: kaleido and choreographer (static images only) take seconds to import
     import kaleido
     from choreographer.errors import BrowserFailedError, ChromeNotFoundError
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from graphengine.errors import ExportError
-from graphengine.export.bundle import MANIFEST
+from graphengine.export.bundle import MANIFEST, sha256_file
 
 __all__ = ["VerifyReport", "verify_bundle"]
 
@@ -102,8 +102,6 @@ def _read_zip(path: Path) -> tuple[bytes, dict[str, bytes | Path]]:
 
 def _digest(member: bytes | Path) -> str:
     if isinstance(member, Path):
-        from graphengine.export.bundle import sha256_file
-
         return sha256_file(member)
     return hashlib.sha256(member).hexdigest()
 

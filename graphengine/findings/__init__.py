@@ -51,10 +51,10 @@ from graphengine.findings.noncooperation import (
     flag_noncooperative,
     noncooperation_events,
 )
-from graphengine.findings.profiles import role_profiles
 from graphengine.findings.repeat import repeat_offenders
 from graphengine.findings.result import Findings
 from graphengine.findings.rmd import RmdRule, rmd_supplied, rmd_violations
+from graphengine.findings.role_profiles import role_profiles
 from graphengine.findings.targets import TargetWeights, rank_targets
 from graphengine.findings.window import ResolvedWindow, Window, parse_span
 

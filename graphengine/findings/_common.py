@@ -21,7 +21,6 @@ __all__ = [
     "compact",
     "restore",
     "map_keys",
-    "routed",
     "compact_ids",
 ]
 
@@ -134,49 +133,6 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
             return values.cat.codes.to_numpy(dtype=np.int64), categories.astype(str)
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), pd.Index(uniques).astype(str)
-
-
-def routed(hops: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    """:func:`graphengine.schema.routed_edges`, computed by position instead of a merge.
-
-    Hops are sorted by (traceback, hop); the upstream of a row is the next row when it belongs
-    to the same traceback and has ``hop + 1``. ``extra`` hop columns are added twice, as
-    ``upstream_<col>`` and ``downstream_<col>``. Falls back to the merge when a
-    (traceback, hop) pair repeats, so the result is always the contract's.
-    """
-    cols = ["traceback_id", "hop", "provider_key", "call_time", "campaign", "attestation"]
-    cols += ["response_category", *[c for c in extra if c not in cols]]
-    ordered = hops[list(dict.fromkeys(cols))].sort_values(["traceback_id", "hop"], kind="stable")
-    tb = pd.factorize(ordered["traceback_id"])[0]
-    hop = ordered["hop"].to_numpy()
-    if len(tb) and bool(((tb[1:] == tb[:-1]) & (hop[1:] == hop[:-1])).any()):
-        from graphengine.schema import routed_edges
-
-        edges = routed_edges(hops)
-        if extra:
-            raise ValueError("duplicate (traceback_id, hop) rows: extra columns unsupported")
-        return edges
-    link = np.flatnonzero((tb[1:] == tb[:-1]) & (hop[1:] == hop[:-1] + 1))
-    down = ordered.iloc[link]
-    up = ordered.iloc[link + 1]
-    down = down.reset_index(drop=True)
-    up = up.reset_index(drop=True)
-    edges = pd.DataFrame(
-        {
-            "traceback_id": down["traceback_id"],
-            "hop": down["hop"],
-            "upstream_key": up["provider_key"],
-            "downstream_key": down["provider_key"],
-            "call_time": down["call_time"],
-            "campaign": down["campaign"],
-            "attestation": down["attestation"],
-            "response_category": up["response_category"],
-        }
-    )
-    for name in extra:
-        edges[f"upstream_{name}"] = up[name]
-        edges[f"downstream_{name}"] = down[name]
-    return edges
 
 
 def windowed(

@@ -19,8 +19,10 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from graphengine.findings._common import add_window_columns, restore, routed, windowed
+from graphengine.findings._common import add_window_columns, restore, windowed
 from graphengine.findings.window import ResolvedWindow, Window
+from graphengine.graph import betweenness
+from graphengine.schema import routed_edges
 
 __all__ = ["CHOKEPOINT_COLUMNS", "provider_edges", "chokepoints"]
 
@@ -38,7 +40,7 @@ CHOKEPOINT_COLUMNS: tuple[str, ...] = (
 
 def provider_edges(hops: pd.DataFrame) -> pd.DataFrame:
     """Aggregate ROUTED edges into ``upstream_key, downstream_key, tracebacks`` (no self-edges)."""
-    edges = routed(hops)
+    edges = routed_edges(hops)
     edges = edges[edges["upstream_key"] != edges["downstream_key"]]
     pairs = edges[["upstream_key", "downstream_key", "traceback_id"]].drop_duplicates()
     agg = pairs.groupby(["upstream_key", "downstream_key"], sort=True).size()
@@ -54,10 +56,7 @@ def _centralities(names: list[str], edges: pd.DataFrame) -> tuple[np.ndarray, np
     dst = edges["downstream_key"].map(index).to_numpy()
     weight = edges["tracebacks"].to_numpy(dtype=float)
     graph = ig.Graph(n=n, edges=list(zip(src.tolist(), dst.tolist(), strict=True)), directed=True)
-    cost = (1.0 / weight).tolist() if len(weight) else None
-    between = np.asarray(graph.betweenness(directed=True, weights=cost), dtype=float)
-    scale = (n - 1) * (n - 2)
-    between = between / scale if scale > 0 else np.zeros(n)
+    between = betweenness(graph, weight.tolist())
     rank = np.asarray(
         graph.pagerank(directed=True, weights=weight.tolist() if len(weight) else None),
         dtype=float,

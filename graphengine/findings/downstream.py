@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from graphengine.findings._common import add_window_columns, join_ids, restore, routed, windowed
+from graphengine.findings._common import add_window_columns, join_ids, restore, windowed
 from graphengine.findings.window import ResolvedWindow, Window
+from graphengine.schema import routed_edges
 
 __all__ = ["ACCEPTS_COLUMNS", "accepts_from_flagged", "summarise_by_downstream"]
 
@@ -76,7 +77,7 @@ def accepts_from_flagged(
     """
     hops, resolved = windowed(hops, window)
     keys = set(flagged)
-    edges = routed(hops)
+    edges = routed_edges(hops)
     edges = edges[
         edges["upstream_key"].isin(keys) & (edges["upstream_key"] != edges["downstream_key"])
     ]

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from graphengine.errors import ConfigError
-from graphengine.findings._common import add_window_columns, map_keys, restore, routed, windowed
+from graphengine.findings._common import add_window_columns, map_keys, restore, windowed
 from graphengine.findings.window import ResolvedWindow, Window
+from graphengine.schema import routed_edges
 
 __all__ = [
     "RmdRule",
@@ -124,7 +125,7 @@ def is_foreign_hop(hops: pd.DataFrame) -> pd.Series:
 
 def _with_foreign(hops: pd.DataFrame) -> pd.DataFrame:
     """Routed edges with the foreign flag of both ends."""
-    return routed(hops.assign(foreign=is_foreign_hop(hops)), extra=("foreign",))
+    return routed_edges(hops.assign(foreign=is_foreign_hop(hops)), extra=("foreign",))
 
 
 def rmd_violations(

@@ -26,7 +26,8 @@ import pandas as pd
 
 import neo4j
 from graphengine.queries.catalog import ENV_VAR, DirsArg, get, list_queries, saved_queries
-from graphengine.queries.header import Param, QuerySpec, parse_file, parse_text
+from graphengine.queries.header import QuerySpec, parse_file, parse_text
+from graphengine.queries.params import Param
 from graphengine.queries.runner import (
     DEFAULT_LIMIT,
     DEFAULT_TIMEOUT,

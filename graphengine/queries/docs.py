@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from graphengine.queries.catalog import saved_queries
 from graphengine.queries.header import QuerySpec
 from graphengine.queries.runner import DEFAULT_LIMIT, DEFAULT_TIMEOUT
 
@@ -154,8 +155,6 @@ def _shell(value: str | None) -> str:
 def write_docs(path: str | Path, specs: Sequence[QuerySpec] | None = None) -> Path:
     """Write :func:`render_docs` of the saved queries (or ``specs``) to ``path``; return it."""
     if specs is None:
-        from graphengine.queries.catalog import saved_queries
-
         specs = saved_queries()
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

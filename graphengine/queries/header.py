@@ -42,13 +42,11 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from graphengine.errors import QueryError
-from graphengine.queries.params import TYPES, coerce_default
+from graphengine.queries.params import TYPES, Param, coerce_default
 
 __all__ = [
-    "Param",
     "QuerySpec",
     "parse_text",
     "parse_file",
@@ -70,32 +68,6 @@ _QUERY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _FIELD_LINE = re.compile(r"^// ([a-z]+):(?: (.*))?$")
 _CONTINUATION = re.compile(r"^//  +(\S.*)$")
 _RANGE = re.compile(r"^(-?\d+(?:\.\d+)?)?\.\.(-?\d+(?:\.\d+)?)?$")
-
-
-@dataclass(frozen=True)
-class Param:
-    """One declared query parameter.
-
-    ``default`` is already converted to the parameter's Python type (``None`` for
-    ``default=null`` and for required parameters); ``default_text`` keeps it as written.
-    """
-
-    name: str
-    type: str
-    required: bool
-    default: Any = None
-    default_text: str | None = None
-    example: str | None = None
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] | None = None
-    help: str = ""
-
-    def expectation(self) -> str:
-        """Return a short phrase saying what a valid value looks like (used in errors and docs)."""
-        from graphengine.queries.params import describe
-
-        return describe(self)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ the Cypher text.
 
 Examples
 --------
->>> from graphengine.queries.header import Param
+>>> from graphengine.queries.params import Param
 >>> coerce(Param("k", "int", required=False, default=2, low=1, high=6), "3")
 3
 >>> coerce(Param("since", "datetime", required=False), "2024-03-01").isoformat()
@@ -20,20 +20,42 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from graphengine.errors import QueryError
 
-if TYPE_CHECKING:
-    from graphengine.queries.header import Param
-
-__all__ = ["TYPES", "coerce", "coerce_default", "describe", "bind"]
+__all__ = ["Param", "TYPES", "coerce", "coerce_default", "describe", "bind"]
 
 TYPES: tuple[str, ...] = ("string", "int", "float", "bool", "datetime", "date")
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 _INT = re.compile(r"^[+-]?\d+$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared query parameter.
+
+    ``default`` is already converted to the parameter's Python type (``None`` for
+    ``default=null`` and for required parameters); ``default_text`` keeps it as written.
+    """
+
+    name: str
+    type: str
+    required: bool
+    default: Any = None
+    default_text: str | None = None
+    example: str | None = None
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    help: str = ""
+
+    def expectation(self) -> str:
+        """Return a short phrase saying what a valid value looks like (used in errors and docs)."""
+        return describe(self)
 
 
 def _num(x: float) -> str:

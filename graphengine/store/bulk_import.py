@@ -28,14 +28,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from graphengine import neo4j_local
-from graphengine.config import Neo4jSettings, neo4j_settings
 from graphengine.errors import GraphengineError, Neo4jUnavailable
+from graphengine.store import jars
+from graphengine.store import local_server as neo4j_local
 from graphengine.store import statements as S
 from graphengine.store.bulk_csv import ImportFiles, write_import_csvs
 from graphengine.store.connection import connect
 from graphengine.store.load import LoadReport, ensure_schema
 from graphengine.store.read import graph_counts
+from graphengine.store.settings import Neo4jSettings, home_dir, neo4j_settings
 
 __all__ = ["BulkImportUnavailable", "bulk_load", "import_arguments", "local_target"]
 
@@ -134,8 +135,8 @@ def _delimiter_option(ch: str) -> str:
 
 
 def _run_import(files: ImportFiles, database: str, home: Path) -> None:
-    java = neo4j_local.java_executable()
-    lib = neo4j_local.ensure_jars()
+    java = jars.java_executable()
+    lib = jars.ensure_jars()
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
     command = [java, f"-Xmx{IMPORT_HEAP}", "-cp", f"{lib}/*", neo4j_local.ADMIN_TOOL]
     done = subprocess.run(
@@ -172,7 +173,7 @@ def bulk_load(
     settings
         Where the graph should go (default: the environment); it must be the local server.
     home
-        The local server's folder (default :func:`graphengine.neo4j_local.home_dir`).
+        The local server's folder (default :func:`graphengine.store.settings.home_dir`).
     replace
         Import even when the database holds a graph, which is then **replaced** (benchmarks
         and tests); the CLI never sets it.
@@ -196,7 +197,7 @@ def bulk_load(
     """
     started = time.perf_counter()
     settings = settings or neo4j_settings()
-    home = (home or neo4j_local.home_dir()).resolve()
+    home = (home or home_dir()).resolve()
     port = local_target(settings, home)
     database = _database(settings, port, home)
     running = neo4j_local.running_server(home) is not None

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceUnavailable
 
 import neo4j
-from graphengine.config import Neo4jSettings, neo4j_settings
 from graphengine.errors import Neo4jUnavailable
+from graphengine.store.settings import Neo4jSettings, neo4j_settings
 
 __all__ = [
     "connect",
@@ -74,7 +74,7 @@ def connect(settings: Neo4jSettings | None = None, *, verify: bool = True) -> ne
     Parameters
     ----------
     settings
-        Where to connect; default :func:`graphengine.config.neo4j_settings` (environment and
+        Where to connect; default :func:`graphengine.store.settings.neo4j_settings` (environment and
         ``.env``, or the local server's password file).
     verify
         Call :meth:`neo4j.Driver.verify_connectivity` before returning (default ``True``).

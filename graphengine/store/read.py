@@ -12,17 +12,21 @@ import json
 import re
 from typing import Any
 
+import igraph as ig
 import numpy as np
 import pandas as pd
 
 from graphengine import schema
 from graphengine.errors import SchemaError
+from graphengine.graph import graph_from_edges
 from graphengine.store import rows as R
 from graphengine.store import statements as S
 from graphengine.store.run import read, write
 from neo4j import Driver
 
 __all__ = [
+    "provider_graph_from_neo4j",
+    "projection_frames",
     "graph_counts",
     "graph_fingerprint",
     "read_hops",
@@ -272,3 +276,37 @@ def _plain(series: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(series):
         return series.astype("Float64").where(~np.isnan(series.astype(float)), pd.NA)
     return series
+
+
+def provider_graph_from_neo4j(driver: Driver, *, weight: str | None = "tracebacks") -> ig.Graph:
+    """Build the provider graph from the Neo4j projection (every Provider, every SENDS_TO).
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        An open driver; the read goes through :func:`read_projection`.
+    weight : {"tracebacks", "hops", "n_campaigns", None}
+        As in :func:`graphengine.graph.provider_graph`.
+
+    Returns
+    -------
+    igraph.Graph
+        The same graph :func:`graphengine.graph.provider_graph` builds from the frames that were loaded.
+    """
+    vertices, edges = projection_frames(read_projection(driver))
+    return graph_from_edges(edges, vertices, weight=weight)
+
+
+def projection_frames(projection: Any) -> tuple[list[str], pd.DataFrame]:
+    """Normalise what the store's projection read returns into (vertex keys, edge table)."""
+    if isinstance(projection, tuple):
+        nodes, edges = projection
+    else:
+        nodes, edges = projection.providers, projection.edges
+    keys = nodes["provider_key"] if isinstance(nodes, pd.DataFrame) else nodes
+    edges = edges.copy()
+    if "campaigns" in edges.columns and edges["campaigns"].map(lambda v: isinstance(v, list)).any():
+        edges["campaigns"] = edges["campaigns"].map(
+            lambda v: ";".join(sorted(map(str, v))) if isinstance(v, list) else v
+        )
+    return [str(k) for k in keys], edges

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 
-from store_helpers import EXPECTED, store_hops
-
 from graphengine.store.bulk_csv import write_import_csvs
 from graphengine.store.bulk_import import import_arguments
+from tests.helpers.store import EXPECTED, store_hops
 
 
 def _rows(path) -> list[dict[str, str]]:

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from graphengine import neo4j_local
-from graphengine.config import neo4j_settings
 from graphengine.store import (
     clear_database,
     graph_counts,
     graph_fingerprint,
     load_frames,
 )
+from graphengine.store import local_server as neo4j_local
 from graphengine.store.connection import connect
+from graphengine.store.settings import neo4j_settings
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from conftest import clear_database
-from store_helpers import EXPECTED, STORE_DATA
 
 from graphengine import store
 from graphengine.cli.main import main
-from loaders.synthetic import generate
+from graphengine.synthetic import generate
+from tests.helpers.store import EXPECTED, STORE_DATA
 
 pytestmark = pytest.mark.neo4j
 

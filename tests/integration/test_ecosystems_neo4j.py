@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from ecosystem_fixtures import hops_from_paths, planted_paths
 
 from graphengine import schema, store
 from graphengine.cli.main import main
-from graphengine.ecosystems import detect_ecosystems, write_back_ecosystems
-from graphengine.graph import provider_graph, provider_graph_from_neo4j
+from graphengine.ecosystems import detect_ecosystems
+from graphengine.graph import provider_graph
+from graphengine.store.read import provider_graph_from_neo4j
+from graphengine.store.writeback import write_ecosystems
+from tests.helpers.ecosystems import hops_from_paths, planted_paths
 
 pytestmark = pytest.mark.neo4j
 
@@ -66,7 +68,7 @@ def test_ecosystems_from_neo4j_match_the_frames(loaded, frames):
 def test_write_back_sets_ecosystem_and_stability(loaded, frames):
     hops, providers = frames
     result = detect_ecosystems(hops, providers, runs=5, seed=3)
-    assert write_back_ecosystems(loaded, result) == len(result.providers)
+    assert write_ecosystems(loaded, result.providers) == len(result.providers)
     with loaded.session() as session:
         rows = session.run(
             "MATCH (p:Provider) RETURN p.key AS key, p.ecosystem AS eco, "

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared export fixtures
-from export_fixtures import small_hops, small_partition  # noqa: E402
-
-from graphengine.cli.main import main  # noqa: E402
+from graphengine.cli.main import main
+from tests.helpers.export import small_hops, small_partition
 
 
 @pytest.fixture(scope="module")

@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import re
 import struct
-import sys
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared export fixtures
-from export_fixtures import CALLED, NAMES, small_hops, small_partition  # noqa: E402
-
-from graphengine.export import (  # noqa: E402
+from graphengine.export import (
     ExportSettings,
     export_ecosystem,
     export_provider,
     export_traceback,
     verify_bundle,
 )
-from graphengine.export.redact import number_forms  # noqa: E402
+from graphengine.export.redact import number_forms
+from tests.helpers.export import CALLED, NAMES, small_hops, small_partition
 
 pytestmark = [pytest.mark.chromium, pytest.mark.slow]
 

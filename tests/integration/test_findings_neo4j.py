@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "unit"))
-from findings_tiny import tiny_hops, tiny_providers  # noqa: E402
-
-from graphengine import store  # noqa: E402
-from graphengine.findings import FindingsConfig, NonCooperationRule, compute_findings  # noqa: E402
-from graphengine.findings.cli import WRITE_BACK_COLUMNS, write_back  # noqa: E402
+from graphengine import store
+from graphengine.findings import FindingsConfig, NonCooperationRule, compute_findings
+from graphengine.pipeline.analysis import write_findings_back
+from graphengine.store.writeback import FINDINGS_COLUMNS
+from tests.helpers.findings_tiny import tiny_hops, tiny_providers
 
 pytestmark = pytest.mark.neo4j
 
@@ -50,7 +46,7 @@ def test_findings_from_neo4j_match_in_process(loaded):
 def test_write_back_puts_scores_on_provider_nodes(loaded):
     hops, providers = _frames()
     found = compute_findings(hops, providers, config=CONFIG)
-    assert write_back(loaded, found) == 9
+    assert write_findings_back(loaded, found) == 9
     with loaded.session() as session:
         rows = session.run(
             "MATCH (p:Provider) WHERE p.findings_rank IS NOT NULL "
@@ -68,4 +64,4 @@ def test_write_back_puts_scores_on_provider_nodes(loaded):
     assert {r["key"] for r in rows if r["nc"]} == {"silent", "foreignco"}
     with loaded.session() as session:
         keys = session.run("MATCH (p:Provider {key: 'gate'}) RETURN keys(p) AS k").single()["k"]
-    assert set(WRITE_BACK_COLUMNS) <= set(keys)
+    assert set(FINDINGS_COLUMNS) <= set(keys)

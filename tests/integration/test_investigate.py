@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from graphengine.export.formats import find_browser
-from graphengine.investigate import InvestigateOptions, investigate
-from graphengine.report import SECTIONS
+from graphengine.pipeline.investigate import investigate
+from graphengine.pipeline.investigation import InvestigateOptions
+from graphengine.pipeline.report import SECTIONS
 
 pytestmark = [pytest.mark.slow]
 
@@ -33,7 +34,7 @@ T2 = dt.datetime(2026, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from loaders.synthetic import generate
+    from graphengine.synthetic import generate
 
     root = tmp_path_factory.mktemp("investigate")
     data = generate(root / "data", tracebacks=400, seed=3)

@@ -14,10 +14,10 @@ import pytest
 from neo4j.exceptions import ConstraintError
 
 import neo4j
-from graphengine import neo4j_local
-from graphengine.config import Secret, neo4j_settings
 from graphengine.errors import Neo4jUnavailable
+from graphengine.store import jars, local_server
 from graphengine.store.connection import connect, execute_read, execute_write, server_version
+from graphengine.store.settings import Secret, neo4j_settings
 
 pytestmark = pytest.mark.neo4j
 
@@ -159,7 +159,7 @@ def test_unreachable_server_is_a_one_line_error_naming_the_uri():
 
 def test_start_on_the_running_server_is_a_no_op(neo4j_driver):
     port = _local_port()
-    server = neo4j_local.running_server()
+    server = local_server.running_server()
     if server is None or server.port != port:
         if os.environ.get("CI"):
             pytest.fail("CI: the tested server is not the one `graphengine neo4j start` runs")
@@ -168,7 +168,7 @@ def test_start_on_the_running_server_is_a_no_op(neo4j_driver):
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"bolt://127.0.0.1:{port}\n"
     assert f"Neo4j is already running (pid {server.pid}," in done.stderr
-    assert neo4j_local.server_processes() == [server.pid]
+    assert local_server.server_processes() == [server.pid]
 
 
 @pytest.mark.slow
@@ -196,14 +196,14 @@ def test_lifecycle_of_a_second_isolated_server(tmp_path):
         first = _cli("neo4j", "start", "--port", str(port), env=env_no_password)
         assert first.returncode == 0, first.stderr
         assert first.stdout == f"bolt://127.0.0.1:{port}\n"
-        pids = neo4j_local.server_processes(home)
+        pids = local_server.server_processes(home)
         assert len(pids) == 1
         assert (home / "password").stat().st_mode & 0o777 == 0o600
 
         again = _cli("neo4j", "start", "--port", str(port), env=env_no_password)
         assert again.returncode == 0, again.stderr
         assert f"Neo4j is already running (pid {pids[0]}," in again.stderr
-        assert neo4j_local.server_processes(home) == pids
+        assert local_server.server_processes(home) == pids
 
         status = _cli("neo4j", "status", env=env_no_password)
         assert status.returncode == 0, status.stderr
@@ -214,7 +214,7 @@ def test_lifecycle_of_a_second_isolated_server(tmp_path):
         stopped = _cli("neo4j", "stop", env=env_no_password)
     assert stopped.returncode == 0, stopped.stderr
     assert f"Neo4j stopped (pid {pids[0]})" in stopped.stderr
-    assert neo4j_local.server_processes(home) == []
+    assert local_server.server_processes(home) == []
     assert not maven_calls.exists()
 
     # Without NEO4J_URI, status asks the port this home last ran on.
@@ -247,7 +247,7 @@ def test_a_server_that_dies_gives_the_log_tail_and_exit_1(tmp_path):
         rf"bolt://127\.0\.0\.1:{port}; see {re.escape(str(home / 'logs'))}",
         last,
     )
-    assert neo4j_local.server_processes(home) == []
+    assert local_server.server_processes(home) == []
 
 
 def test_debug_logs_never_show_the_password(neo4j_driver):
@@ -267,7 +267,7 @@ def test_debug_logs_never_show_the_password(neo4j_driver):
 def test_generated_password_is_letters_and_digits(tmp_path, monkeypatch):
     """A generated password never starts with '-' (Neo4j's admin tool would read an option)."""
     monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
-    password = neo4j_local._local_password(tmp_path)
+    password = local_server._local_password(tmp_path)
     assert re.fullmatch(r"[A-Za-z0-9]{24}", password)
     assert (tmp_path / "password").read_text().strip() == password
 
@@ -275,8 +275,8 @@ def test_generated_password_is_letters_and_digits(tmp_path, monkeypatch):
 def test_initial_password_may_start_with_a_dash(tmp_path):
     """Neo4j's own admin tool, for real, takes a user's password that looks like an option."""
     home = tmp_path / "home"
-    neo4j_local._write_conf(home, _free_port())
-    neo4j_local._set_initial_password(
-        neo4j_local.java_executable(), neo4j_local.ensure_jars(), home, "-looks-like-an-option"
+    local_server._write_conf(home, _free_port())
+    local_server._set_initial_password(
+        jars.java_executable(), jars.ensure_jars(), home, "-looks-like-an-option"
     )
     assert (home / "data" / "dbms" / "auth.ini").is_file()

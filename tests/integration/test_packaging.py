@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from graphengine.neo4j_local import neo4j_version
+from graphengine.store.jars import neo4j_version
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -51,7 +51,7 @@ def test_installed_package_finds_its_queries_outside_the_checkout(wheel, tmp_pat
     _run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", wheel)
     probe = (
         "from graphengine.paths import queries_dir, repo_root\n"
-        "from graphengine.neo4j_local import maven_project_dir, neo4j_version\n"
+        "from graphengine.store.jars import maven_project_dir, neo4j_version\n"
         "print(repo_root())\n"
         "print(queries_dir())\n"
         "print(sorted(p.name for p in queries_dir().glob('*.cypher')))\n"

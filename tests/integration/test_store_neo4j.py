@@ -8,11 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import clear_database
-from store_helpers import EXPECTED
-from store_helpers import store_hops as read_store_hops
 
 from graphengine import graph, schema, store
 from graphengine.errors import SchemaError
+from tests.helpers.store import EXPECTED
+from tests.helpers.store import store_hops as read_store_hops
 
 pytestmark = pytest.mark.neo4j
 

@@ -6,9 +6,9 @@ import json
 
 import pandas as pd
 import pytest
-from ecosystem_fixtures import hops_from_paths, planted_paths
 
 from graphengine.cli.main import main
+from tests.helpers.ecosystems import hops_from_paths, planted_paths
 
 COLUMNS = ["traceback_id", "hop", "provider", "upstream_provider", "role", "call_time", "campaign"]
 

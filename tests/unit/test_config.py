@@ -8,11 +8,11 @@ import socket
 import pytest
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
-from graphengine import config, neo4j_local
-from graphengine.config import Neo4jSettings, Secret, neo4j_settings
 from graphengine.errors import ConfigError
 from graphengine.paths import queries_dir
+from graphengine.store import local_server, settings
 from graphengine.store.connection import unavailable_error
+from graphengine.store.settings import Neo4jSettings, Secret, neo4j_settings
 
 PASSWORD = "s3cret-Pa55word"
 
@@ -125,7 +125,7 @@ def test_dotenv_fills_unset_variables_only(tmp_path, monkeypatch):
         monkeypatch.delenv(name)
     monkeypatch.setenv("NEO4J_DATABASE", "already-set")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(config, "_dotenv_loaded", False)
+    monkeypatch.setattr(settings, "_dotenv_loaded", False)
     s = neo4j_settings()
     assert (s.uri, s.password.reveal(), s.database) == (
         "bolt://127.0.0.1:7711",
@@ -143,7 +143,7 @@ def test_queries_dir_finds_the_saved_queries():
 def test_rendered_conf_has_the_port_and_no_placeholder(tmp_path, monkeypatch):
     monkeypatch.setenv("GRAPHENGINE_NEO4J_HEAP", "2g")
     monkeypatch.setenv("GRAPHENGINE_NEO4J_PAGECACHE", "512m")
-    conf = neo4j_local._write_conf(tmp_path, 7701).read_text()
+    conf = local_server._write_conf(tmp_path, 7701).read_text()
     assert "server.bolt.listen_address=127.0.0.1:7701" in conf
     assert "server.http.enabled=false" in conf
     assert "dbms.security.auth_enabled=true" in conf
@@ -156,13 +156,13 @@ def test_rendered_conf_has_the_port_and_no_placeholder(tmp_path, monkeypatch):
 def test_bad_memory_setting_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("GRAPHENGINE_NEO4J_HEAP", "lots")
     with pytest.raises(ConfigError, match=r"^GRAPHENGINE_NEO4J_HEAP='lots' is not a memory size"):
-        neo4j_local._write_conf(tmp_path, 7701)
+        local_server._write_conf(tmp_path, 7701)
 
 
 def test_bad_port_variable_is_named(monkeypatch):
     monkeypatch.setenv("GRAPHENGINE_NEO4J_PORT", "70000")
     with pytest.raises(ConfigError, match=r"^GRAPHENGINE_NEO4J_PORT='70000' is not a TCP port"):
-        neo4j_local.default_port()
+        local_server.default_port()
 
 
 def test_start_refuses_a_port_taken_by_another_program(tmp_path):
@@ -171,20 +171,20 @@ def test_start_refuses_a_port_taken_by_another_program(tmp_path):
         sock.listen()
         port = sock.getsockname()[1]
         with pytest.raises(ConfigError, match=rf"^port {port} on 127.0.0.1 is already in use"):
-            neo4j_local.start(port, home=tmp_path / "home")
-    assert neo4j_local.server_processes(tmp_path / "home") == []
+            local_server.start(port, home=tmp_path / "home")
+    assert local_server.server_processes(tmp_path / "home") == []
 
 
 def test_generated_password_file_is_private(tmp_path, monkeypatch):
     monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
-    monkeypatch.setattr(config, "_dotenv_loaded", True)
-    password = neo4j_local._local_password(tmp_path)
-    file = neo4j_local.password_file(tmp_path)
+    monkeypatch.setattr(settings, "_dotenv_loaded", True)
+    password = local_server._local_password(tmp_path)
+    file = settings.local_password_file(tmp_path)
     assert file.read_text().strip() == password
     assert len(password) >= 20
     assert file.stat().st_mode & 0o777 == 0o600
     # A second call reuses the file instead of making a new password.
-    assert neo4j_local._local_password(tmp_path) == password
+    assert local_server._local_password(tmp_path) == password
 
 
 def test_no_neo4j_setting_leaks_from_the_dotenv_test():

@@ -10,7 +10,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from ecosystem_fixtures import hops_from_paths, planted_paths
 
 from graphengine import schema
 from graphengine.ecosystems import (
@@ -20,6 +19,7 @@ from graphengine.ecosystems import (
     resolution_scan,
 )
 from graphengine.errors import ConfigError
+from tests.helpers.ecosystems import hops_from_paths, planted_paths
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_result_is_a_partition_of_every_provider(planted):
 
 def test_modularity_beats_singletons():
     g = ig.Graph.SBM([[0.3, 0.02, 0.02], [0.02, 0.3, 0.02], [0.02, 0.02, 0.3]], [30, 30, 30])
-    part = partition_graph(g, runs=5, seed=1, hubs="none", min_size=1)
+    part = partition_graph(g, runs=5, seed=1, hub_handling="none", min_size=1)
     singletons = g.modularity(list(range(g.vcount())))
     assert part.quality["modularity"] > singletons
     assert part.quality["modularity"] == pytest.approx(
@@ -123,8 +123,8 @@ def test_same_seed_same_result_and_global_random_untouched(planted):
 
 def test_seeded_runs_on_a_noisy_graph_are_reproducible():
     g = ig.Graph.SBM([[0.08, 0.03], [0.03, 0.08]], [60, 60])
-    a = partition_graph(g, runs=10, seed=4, hubs="none")
-    b = partition_graph(g, runs=10, seed=4, hubs="none")
+    a = partition_graph(g, runs=10, seed=4, hub_handling="none")
+    b = partition_graph(g, runs=10, seed=4, hub_handling="none")
     assert a.membership == b.membership
     np.testing.assert_array_equal(a.stability, b.stability)
     assert ((a.stability >= 0) & (a.stability <= 1)).all()
@@ -144,10 +144,10 @@ def test_karate_club_golden():
     community methods famously place on the other side."""
     g = ig.Graph.Famous("Zachary")
     g.vs["name"] = [f"v{i:02d}" for i in range(34)]
-    best = partition_graph(g, runs=20, seed=7, hubs="none", min_size=1)
+    best = partition_graph(g, runs=20, seed=7, hub_handling="none", min_size=1)
     assert best.n_ecosystems == 4
     assert best.quality["modularity"] == pytest.approx(0.4198, abs=1e-4)
-    split = partition_graph(g, runs=20, seed=7, hubs="none", min_size=1, resolution=0.5)
+    split = partition_graph(g, runs=20, seed=7, hub_handling="none", min_size=1, resolution=0.5)
     assert split.n_ecosystems == 2
     club = nx.get_node_attributes(nx.karate_club_graph(), "club")
     hi = split.membership[0]
@@ -174,9 +174,11 @@ def test_cpm_objective_is_passed_explicitly():
     g.es["weight"] = [1.0] * g.ecount()
     # CPM at resolution 1 on unit weights wants complete subgraphs: it shatters the graph,
     # which is why modularity is the default and the objective is always passed.
-    shattered = partition_graph(g, objective="cpm", resolution=1.0, runs=3, seed=1, hubs="none")
+    shattered = partition_graph(
+        g, objective="cpm", resolution=1.0, runs=3, seed=1, hub_handling="none"
+    )
     assert shattered.n_ecosystems == 0
-    two = partition_graph(g, objective="cpm", resolution=0.1, runs=3, seed=1, hubs="none")
+    two = partition_graph(g, objective="cpm", resolution=0.1, runs=3, seed=1, hub_handling="none")
     assert two.n_ecosystems == 2
 
 
@@ -281,9 +283,9 @@ def test_ring_of_cliques_resolution_limit_is_split():
     edges = [(i * c + a, i * c + b) for i in range(k) for a in range(c) for b in range(a + 1, c)]
     edges += [(i * c, ((i + 1) % k) * c + 1) for i in range(k)]
     g = ig.Graph(n=k * c, edges=edges)
-    merged = partition_graph(g, runs=10, seed=3, hubs="none", split_threshold=None)
+    merged = partition_graph(g, runs=10, seed=3, hub_handling="none", split_threshold=None)
     assert merged.n_ecosystems < k
-    split = partition_graph(g, runs=10, seed=3, hubs="none")
+    split = partition_graph(g, runs=10, seed=3, hub_handling="none")
     assert split.n_ecosystems == k
     assert sorted(np.bincount(split.membership)[1:].tolist()) == [c] * k
     cliques = [i // c for i in range(k * c)]
@@ -292,7 +294,7 @@ def test_ring_of_cliques_resolution_limit_is_split():
 
 
 def test_hub_candidates_by_campaign_breadth_degree_and_terminating_share():
-    from graphengine.ecosystems import hub_candidates
+    from graphengine.ecosystems.hubs import hub_candidates
 
     degree = np.array([4, 4, 5, 4, 6, 5, 4, 5, 40, 0])
     campaigns = np.array([1, 2, 1, 1, 2, 1, 2, 30, 3, 0])

@@ -1,4 +1,4 @@
-"""Scoring against synthetic truth: hand-checked cases for graphengine.evaluation."""
+"""Scoring against synthetic truth: hand-checked cases for graphengine.synthetic.scoring."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import math
 import pandas as pd
 import pytest
 
-from graphengine.evaluation import ecosystem_recovery, precision_recall, truth_keys, truth_set
+from graphengine.synthetic.scoring import (
+    ecosystem_recovery,
+    precision_recall,
+    truth_keys,
+    truth_set,
+)
 
 TRUTH = {
     "name_map": {

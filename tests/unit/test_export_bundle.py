@@ -5,19 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sys
 import zipfile
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared export fixtures
-from export_fixtures import CALLED, small_hops, small_partition  # noqa: E402
-
-from graphengine.cli.main import main  # noqa: E402
-from graphengine.errors import ExportError  # noqa: E402
-from graphengine.export import (  # noqa: E402
+from graphengine.cli.main import main
+from graphengine.errors import ExportError
+from graphengine.export import (
     ExportSettings,
     Provenance,
     export_ecosystem,
@@ -26,7 +22,8 @@ from graphengine.export import (  # noqa: E402
     export_traceback,
     verify_bundle,
 )
-from graphengine.export.redact import number_forms  # noqa: E402
+from graphengine.export.redact import number_forms
+from tests.helpers.export import CALLED, small_hops, small_partition
 
 HTML_ONLY = ExportSettings(formats=("html",), case_label="AG-UNIT-1")
 T0 = dt.datetime(2026, 11, 28, 12, 0, 0, tzinfo=dt.UTC)

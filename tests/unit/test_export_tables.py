@@ -1,23 +1,23 @@
 """Node/edge tables, neighbourhoods, paths, timelines and layouts behind the export figures.
 
-Expected values are counted by hand from tests/export_fixtures.py (see its PATHS table).
+Expected values are counted by hand from tests/helpers/export.py (see its PATHS table).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared export fixtures
-from export_fixtures import EXPECTED_EDGES, EXPECTED_TRACEBACKS, random_ecosystem_hops, small_hops  # noqa: E402
-
-from graphengine.errors import ExportError  # noqa: E402
-from graphengine.export import tables  # noqa: E402
-from graphengine.export.labels import place_labels, text_box  # noqa: E402
-from graphengine.export.layout import force_layout, layered_layout  # noqa: E402
+from graphengine.errors import ExportError
+from graphengine.export import tables
+from graphengine.export.labels import place_labels, text_box
+from graphengine.export.layout import force_layout, layered_layout
+from tests.helpers.export import (
+    EXPECTED_EDGES,
+    EXPECTED_TRACEBACKS,
+    random_ecosystem_hops,
+    small_hops,
+)
 
 
 @pytest.fixture(scope="module")

@@ -9,20 +9,16 @@ benchmarks/quality_findings.py), so these numbers measure the findings, not name
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-from findings_rederive import check_row, recompute_score  # noqa: E402
-from quality_findings import evaluate, write_aliases  # noqa: E402
-
-import loaders  # noqa: E402
-from graphengine.findings import compute_findings  # noqa: E402
-from loaders.synthetic import generate  # noqa: E402
+import loaders
+from benchmarks.quality_findings import evaluate, write_aliases
+from graphengine.findings import compute_findings
+from graphengine.synthetic import generate
+from tests.helpers.findings_rederive import check_row, recompute_score
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from graphengine.cli.main import main
-from loaders.synthetic import generate
+from graphengine.synthetic import generate
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Findings on the tiny fixture (tests/unit/findings_tiny.py), every value worked out by hand.
+"""Findings on the tiny fixture (tests/helpers/findings_tiny.py), every value worked out by hand.
 
 The fixture is 10 tracebacks and 9 providers; its docstring draws each path. The window is all
 data: 2024-01-10 (tb01) to 2024-09-09 (tb10) = 243 days = 243 / 30.436875 = 7.98374 months.
@@ -7,22 +7,18 @@ data: 2024-01-10 (tb01) to 2024-09-09 (tb10) = 243 days = 243 / 30.436875 = 7.98
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from findings_tiny import tiny_hops, tiny_providers  # noqa: E402
-
-from graphengine.findings import (  # noqa: E402
+from graphengine.findings import (
     FindingsConfig,
     NonCooperationRule,
     TargetWeights,
     Window,
     compute_findings,
 )
+from tests.helpers.findings_tiny import tiny_hops, tiny_providers
 
 #: The hand-worked configuration: chokepoint weight 0 (so scores are sums of fractions), and a
 #: non-cooperation rule with the "stopped" reason switched on and 2 events enough.

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from findings_rederive import check_row, recompute_score  # noqa: E402
-from findings_tiny import tiny_hops, tiny_providers  # noqa: E402
-
-from graphengine.findings import FindingsConfig, NonCooperationRule, compute_findings  # noqa: E402
+from graphengine.findings import FindingsConfig, NonCooperationRule, compute_findings
+from tests.helpers.findings_rederive import check_row, recompute_score
+from tests.helpers.findings_tiny import tiny_hops, tiny_providers
 
 
 @pytest.fixture(scope="module")

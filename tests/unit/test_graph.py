@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from ecosystem_fixtures import hops_from_paths
 
 from graphengine import graph, schema
 from graphengine.errors import ConfigError, SchemaError
+from graphengine.store.read import projection_frames
+from tests.helpers.ecosystems import hops_from_paths
 
 
 def _edges(g):
@@ -82,7 +83,7 @@ def test_graph_from_edges_rejects_duplicate_pairs(hops):
 def test_projection_with_campaign_lists_is_normalised(hops):
     table = graph.edge_table(hops)
     listed = table.assign(campaigns=[c.split(";")[::-1] for c in table["campaigns"]])
-    keys, edges = graph._projection_frames((pd.DataFrame({"provider_key": ["a", "z"]}), listed))
+    keys, edges = projection_frames((pd.DataFrame({"provider_key": ["a", "z"]}), listed))
     assert keys == ["a", "z"]
     assert list(edges["campaigns"]) == list(table["campaigns"])
 
@@ -93,7 +94,7 @@ def test_empty_hops_give_an_empty_graph():
 
 
 def test_edge_table_matches_a_plain_groupby():
-    from ecosystem_fixtures import planted_paths
+    from tests.helpers.ecosystems import planted_paths
 
     paths, campaigns, _ = planted_paths(n_eco=3, per_eco=20)
     hops = hops_from_paths(paths, campaigns)

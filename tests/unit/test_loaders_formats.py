@@ -153,7 +153,7 @@ def test_default_vocabulary():
 
 
 def test_synthetic_response_texts_all_map():
-    vocab = pytest.importorskip("loaders.synthetic_vocab")
+    vocab = pytest.importorskip("graphengine.synthetic.vocab")
     for category, texts in vocab.RESPONSE_TEXTS.items():
         got = categorise(pd.Series(list(texts)), ColumnMapping())
         assert list(got) == [category] * len(texts), category

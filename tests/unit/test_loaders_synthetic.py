@@ -7,7 +7,7 @@ import pytest
 
 from loaders import load_inputs
 
-synthetic = pytest.importorskip("loaders.synthetic")
+synthetic = pytest.importorskip("graphengine.synthetic")
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ VERBS_OF_THE_DESIGN = {
     "export",
     "evidence",
     "investigate",
+    "traceback",  # issue 19: traceback stitch
     "demo",
 }
 

@@ -10,8 +10,7 @@ import pytest
 from graphengine import queries
 from graphengine.errors import QueryError
 from graphengine.paths import queries_dir
-from graphengine.queries.header import Param
-from graphengine.queries.params import bind, coerce
+from graphengine.queries.params import Param, bind, coerce
 
 SAVED = sorted(queries_dir().glob("*.cypher"))
 

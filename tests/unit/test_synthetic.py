@@ -17,7 +17,7 @@ import pytest
 
 from graphengine.cli.main import main
 from graphengine.errors import ConfigError
-from loaders.synthetic import FILES, GeneratorConfig, generate
+from graphengine.synthetic import FILES, GeneratorConfig, generate
 
 NONCOOP = {"no_response", "records_not_found", "insufficient_records"}
 HOP_HEADER = (
@@ -69,7 +69,7 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_differs(tmp_path:
 
 
 def test_files_do_not_depend_on_python_hash_randomisation(tmp_path: Path) -> None:
-    code = "import sys; from loaders.synthetic import generate; generate(sys.argv[1], 300, 8)"
+    code = "import sys; from graphengine.synthetic import generate; generate(sys.argv[1], 300, 8)"
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
         subprocess.run([sys.executable, "-c", code, str(tmp_path / hash_seed)], check=True, env=env)

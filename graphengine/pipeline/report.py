@@ -15,14 +15,14 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-if TYPE_CHECKING:
-    from graphengine.investigate import Investigation
+from graphengine import __version__
+from graphengine.pipeline.investigation import Investigation
 
 __all__ = ["render_report", "write_report", "SECTIONS"]
 
@@ -366,8 +366,6 @@ def _outputs(inv: Investigation) -> str:
 
 def render_report(inv: Investigation) -> str:
     """Return the report of ``inv`` as one self-contained HTML document (plotly.js inline)."""
-    from graphengine import __version__
-
     case = inv.options.case_label or "(no case label)"
     nav = "".join(f"<a href='#{k}'>{html.escape(v)}</a>" for k, v in SECTIONS.items())
     sections = [

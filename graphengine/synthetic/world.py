@@ -2,7 +2,7 @@
 
 The world is drawn once per seed from its own random stream, so it does not depend on the number
 of tracebacks generated: ``--tracebacks 3600`` and ``--tracebacks 1000000`` with the same seed and
-knobs share the same providers, ecosystems and planted facts. :mod:`loaders.synthetic` then draws
+knobs share the same providers, ecosystems and planted facts. :mod:`graphengine.synthetic` then draws
 the traffic (the tracebacks) through this world.
 
 Provider kinds
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from loaders import synthetic_vocab as vocab
-from loaders.synthetic_config import GeneratorConfig
+from graphengine.synthetic import vocab
+from graphengine.synthetic.config import GeneratorConfig
 
 __all__ = ["Provider", "Ecosystem", "Group", "World", "build_world", "random_npa", "random_nxx"]
 
@@ -221,7 +221,7 @@ def _frns(rng: np.random.Generator, n: int) -> list[str]:
 
 
 def build_world(cfg: GeneratorConfig, rng: np.random.Generator) -> World:
-    """Draw the synthetic world for a :class:`loaders.synthetic.GeneratorConfig`.
+    """Draw the synthetic world for a :class:`graphengine.synthetic.GeneratorConfig`.
 
     Parameters
     ----------

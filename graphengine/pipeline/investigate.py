@@ -27,117 +27,36 @@ import logging
 import os
 import shutil
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from graphengine.analysis import AnalysisResult, run_analysis, write_outputs
-from graphengine.ecosystems import DEFAULT_SEED
+import loaders
+from graphengine import __version__, store
 from graphengine.errors import ConfigError, ExportError, InputFileError
-from graphengine.findings import Findings, FindingsConfig, compute_findings
+from graphengine.export import ExportSettings, Provenance, export_ecosystem
+from graphengine.export.api import prepare_hops
+from graphengine.findings import compute_findings
+from graphengine.pipeline.analysis import (
+    AnalysisResult,
+    run_analysis,
+    write_findings_back,
+    write_outputs,
+)
+from graphengine.pipeline.investigation import InvestigateOptions, Investigation
+from graphengine.pipeline.report import write_report
 from graphengine.progress import bar
+from graphengine.store.connection import connect
+from graphengine.store.writeback import write_ecosystems
 
-__all__ = ["InvestigateOptions", "Investigation", "investigate", "MARKER"]
+__all__ = ["investigate", "MARKER"]
 
 log = logging.getLogger(__name__)
 
 #: Written into every investigation folder; a folder holding it may be overwritten by a re-run.
 MARKER = "investigation.json"
-
-
-@dataclass(frozen=True)
-class InvestigateOptions:
-    """Settings of one investigation (recorded in ``investigation.json`` and the report).
-
-    Attributes
-    ----------
-    case_label : str
-        Printed in the report and in every evidence title block.
-    seed, runs, method, resolution
-        Ecosystem detection (see :func:`graphengine.ecosystems.detect_ecosystems`).
-    top : int
-        How many ecosystems (largest traceback volume first) get a diagram and a bundle.
-    formats : tuple of str
-        Evidence formats: ``html`` and any of ``png``, ``svg``, ``pdf`` (these need Chromium).
-    findings : FindingsConfig
-        Window, thresholds and weights of the findings.
-    redact_called_numbers : bool
-        Remove called (victim) numbers from the evidence bundles.
-    """
-
-    case_label: str = ""
-    seed: int = DEFAULT_SEED
-    runs: int = 20
-    method: str = "leiden"
-    resolution: float = 1.0
-    top: int = 5
-    formats: tuple[str, ...] = ("html", "png")
-    findings: FindingsConfig = field(default_factory=FindingsConfig)
-    redact_called_numbers: bool = False
-
-    def __post_init__(self) -> None:
-        if self.top < 0:
-            raise ConfigError(f"--top must be 0 or more, got {self.top}")
-        if self.runs < 1:
-            raise ConfigError(f"--runs must be at least 1, got {self.runs}")
-
-
-@dataclass
-class Investigation:
-    """What :func:`investigate` produced.
-
-    Attributes
-    ----------
-    out_dir : Path
-        The investigation folder.
-    report : Path
-        ``report.html``.
-    files : dict of str to Path
-        Every output by role (``ecosystems``, ``targets``, ``quarantine`` ...).
-    load : loaders.LoadResult
-        The loaded frames, rejects and per-file statistics.
-    analysis : AnalysisResult
-        Ecosystems and their settings.
-    findings : Findings
-        Findings and ranked targets.
-    bundles : list of Path
-        One evidence bundle per top ecosystem.
-    neo4j : dict or None
-        Counts loaded and written back, when Neo4j was used.
-    generated_utc : str
-        The generation time printed in titles and manifests.
-    """
-
-    out_dir: Path
-    report: Path
-    files: dict[str, Path]
-    load: Any
-    analysis: AnalysisResult
-    findings: Findings
-    bundles: list[Path]
-    neo4j: dict[str, Any] | None
-    generated_utc: str
-    options: InvestigateOptions
-    warnings: list[str] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        """Headline numbers of the data and the findings (JSON-ready)."""
-        hops = self.load.hops
-        times = hops["call_time"]
-        return {
-            "tracebacks": int(hops["traceback_id"].nunique()),
-            "hops": len(hops),
-            "providers": int(hops["provider_key"].nunique()),
-            "first_call": None if hops.empty else times.min().isoformat(),
-            "last_call": None if hops.empty else times.max().isoformat(),
-            "rows_read": int(self.load.stats["read"].sum()),
-            "rows_rejected": len(self.load.rejects),
-            "rows_duplicate": int(self.load.stats["duplicates"].sum()),
-            "ecosystems": len(self.analysis.ecosystems.ecosystems),
-            **{f"findings_{k}": v for k, v in self.findings.summary().items()},
-        }
 
 
 def _use_neo4j(flag: bool | None) -> bool:
@@ -209,9 +128,6 @@ def investigate(
     Neo4jUnavailable
         When Neo4j was asked for and cannot be reached.
     """
-    import loaders
-    from graphengine.report import write_report
-
     opts = options or InvestigateOptions()
     out_dir = Path(out)
     for name in [*inputs, providers, mapping, aliases]:
@@ -255,9 +171,6 @@ def investigate(
         try:
             if use_neo4j:
                 progress.set_postfix_str("loading into Neo4j")
-                from graphengine import store
-                from graphengine.store.connection import connect
-
                 driver = connect()
                 report = store.load_frames(driver, loaded.hops, loaded.providers, progress=False)
                 neo4j_info = {"loaded": _plain_counts(report)}
@@ -269,9 +182,11 @@ def investigate(
                 loaded.hops,
                 loaded.providers,
                 method=opts.method,
+                objective=opts.objective,
                 resolution=opts.resolution,
                 runs=opts.runs,
                 seed=opts.seed,
+                hub_handling=opts.hub_handling,
                 source="files",
                 inputs=list(record_inputs),
             )
@@ -288,14 +203,11 @@ def investigate(
             progress.update(1)
 
             if driver is not None:
-                from graphengine.ecosystems import write_back_ecosystems
-                from graphengine.findings.cli import write_back
-
                 assert neo4j_info is not None
-                neo4j_info["ecosystems_written_back"] = write_back_ecosystems(
-                    driver, analysis.ecosystems
+                neo4j_info["ecosystems_written_back"] = write_ecosystems(
+                    driver, analysis.ecosystems.providers
                 )
-                neo4j_info["scores_written_back"] = write_back(driver, findings)
+                neo4j_info["scores_written_back"] = write_findings_back(driver, findings)
         finally:
             if driver is not None:
                 driver.close()
@@ -349,9 +261,6 @@ def _write_bundles(
     moment: dt.datetime,
     warnings: list[str],
 ) -> list[Path]:
-    from graphengine.export import ExportSettings, Provenance, export_ecosystem
-    from graphengine.export.api import prepare_hops
-
     settings = ExportSettings(
         formats=opts.formats,
         case_label=opts.case_label,
@@ -392,8 +301,6 @@ def _write_bundles(
 
 
 def _write_marker(result: Investigation, command_line: list[str] | None) -> Path:
-    from graphengine import __version__
-
     record = {
         "format": "graphengine-investigation/1",
         "graphengine": __version__,

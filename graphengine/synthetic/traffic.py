@@ -1,11 +1,11 @@
-"""The synthetic traffic: tracebacks drawn through a :class:`~loaders.synthetic_world.World`.
+"""The synthetic traffic: tracebacks drawn through a :class:`~graphengine.synthetic.world.World`.
 
 Tracebacks are drawn in fixed-size chunks. Each chunk draws its random numbers as numpy arrays
 (one vectorised draw per decision), then a plain loop assembles the CSV lines. Memory therefore
 stays flat in the number of tracebacks: only per-provider counters (and per-provider per-day
 counts of gateway and originating hops) live across chunks.
 
-The counters are what :mod:`loaders.synthetic_truth` turns into ``truth.json``, so every derived
+The counters are what :mod:`graphengine.synthetic.truth` turns into ``truth.json``, so every derived
 truth list agrees with the rows written.
 """
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from loaders import synthetic_vocab as vocab
-from loaders.synthetic_config import GeneratorConfig
-from loaders.synthetic_world import Group, World, random_npa, random_nxx
+from graphengine.synthetic import vocab
+from graphengine.synthetic.config import GeneratorConfig
+from graphengine.synthetic.world import Group, World, random_npa, random_nxx
 
 __all__ = [
     "CHUNK",

@@ -13,7 +13,7 @@ No public traceback data set exists, so graphengine is tested and benchmarked on
     ``removal_date``). Providers missing from the RMD have no row.
 ``truth.json``
     The planted world and the truth lists derived from the rows (definitions inside the file,
-    in :data:`loaders.synthetic_truth.DEFINITIONS` and in docs/synthetic.md).
+    in :data:`graphengine.synthetic.truth.DEFINITIONS` and in docs/synthetic.md).
 ``tracebacks_truth.csv``
     Per traceback: the ecosystem it was drawn from (or ``noise``), foreign or domestic origin,
     whether its gateway leaked in from another ecosystem, planted and observed hop counts.
@@ -27,7 +27,7 @@ does not depend on ``tracebacks``; the traffic is drawn in fixed chunks, so memo
 Examples
 --------
 >>> import tempfile
->>> from loaders.synthetic import generate
+>>> from graphengine.synthetic import generate
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     data = generate(tmp, tracebacks=200, seed=3)
 ...     data.summary["tracebacks"], data.hops.name
@@ -48,9 +48,9 @@ import numpy as np
 from graphengine import __version__
 from graphengine.errors import ConfigError
 from graphengine.progress import bar
-from loaders import synthetic_vocab as vocab
-from loaders.synthetic_config import GeneratorConfig
-from loaders.synthetic_traffic import (
+from graphengine.synthetic import vocab
+from graphengine.synthetic.config import GeneratorConfig
+from graphengine.synthetic.traffic import (
     CHUNK,
     HOP_HEADER,
     PATH_HEADER,
@@ -58,8 +58,8 @@ from loaders.synthetic_traffic import (
     VIOLATION_HEADER,
     Traffic,
 )
-from loaders.synthetic_truth import build_truth
-from loaders.synthetic_world import World, build_world
+from graphengine.synthetic.truth import build_truth
+from graphengine.synthetic.world import World, build_world
 
 __all__ = ["GeneratorConfig", "GeneratedDataset", "FILES", "generate", "write_rmd"]
 

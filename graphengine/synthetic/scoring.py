@@ -1,6 +1,6 @@
 """Scoring results against the synthetic generator's ``truth.json``.
 
-The generator (:mod:`loaders.synthetic`) keys its truth by a canonical provider name and lists,
+The generator (:mod:`graphengine.synthetic`) keys its truth by a canonical provider name and lists,
 in ``name_map``, every string it printed for that provider. The loaders resolve printed names
 to their own ``provider_key``; :func:`truth_keys` bridges the two by majority vote, so every
 score here compares like with like.
@@ -25,7 +25,15 @@ from typing import Any
 import igraph as ig
 import pandas as pd
 
-__all__ = ["truth_keys", "ecosystem_recovery", "precision_recall", "truth_set"]
+from graphengine.findings import Findings
+
+__all__ = [
+    "truth_keys",
+    "ecosystem_recovery",
+    "precision_recall",
+    "truth_set",
+    "score_investigation",
+]
 
 
 def truth_keys(hops: pd.DataFrame, truth: Mapping[str, Any]) -> dict[str, str]:
@@ -112,3 +120,30 @@ def ecosystem_recovery(
         "scored": len(want),
         "unassigned": unassigned,
     }
+
+
+def score_investigation(
+    hops: pd.DataFrame, ecosystems: pd.DataFrame, found: Findings, truth: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return NMI/ARI of the ``ecosystems`` (provider table) and precision/recall of the
+    findings ``found`` on ``hops``, against the generator's ``truth``."""
+    keys = truth_keys(hops, truth)
+    eco = ecosystem_recovery(ecosystems, truth, keys)
+    scores: dict[str, Any] = {
+        "ecosystems_nmi": round(eco["nmi"], 4),
+        "ecosystems_ari": round(eco["ari"], 4),
+        "ecosystems_providers_scored": eco["scored"],
+    }
+    for label, got, want in (
+        ("repeat_gateways", found.repeat_gateways["provider_key"], truth["repeat_gateways"]),
+        (
+            "repeat_originators",
+            found.repeat_originators["provider_key"],
+            truth["repeat_originators"],
+        ),
+        ("noncooperative", found.noncooperative["provider_key"], truth["non_cooperative"]),
+    ):
+        precision, recall = precision_recall(set(got), truth_set(want, keys))
+        scores[f"{label}_precision"] = round(precision, 4)
+        scores[f"{label}_recall"] = round(recall, 4)
+    return scores

@@ -5,7 +5,7 @@ Examples
 >>> import igraph as ig
 >>> import pandas as pd
 >>> from graphengine import schema
->>> from graphengine.ecosystem_summary import summarize_ecosystems
+>>> from graphengine.ecosystems.summary import summarize_ecosystems
 >>> providers = pd.DataFrame({"provider_key": pd.Series([], dtype="string"),
 ...                           "ecosystem": pd.Series([], dtype="Int64")})
 >>> summarize_ecosystems(schema.empty_hops(), providers, ig.Graph(directed=True)).empty
@@ -15,8 +15,9 @@ True
 from __future__ import annotations
 
 import igraph as ig
-import numpy as np
 import pandas as pd
+
+from graphengine.graph import betweenness
 
 __all__ = ["SUMMARY_COLUMNS", "summarize_ecosystems", "chokepoints"]
 
@@ -75,10 +76,7 @@ def chokepoints(graph: ig.Graph, members: list[int], top: int = 3) -> list[tuple
     sub = graph.induced_subgraph(members)
     if sub.ecount() == 0:
         return []
-    weights = sub.es["weight"] if "weight" in sub.es.attributes() else [1.0] * sub.ecount()
-    lengths = [1.0 / w if w > 0 else 1e9 for w in weights]
-    between = np.array(sub.betweenness(weights=lengths, directed=True), dtype=float)
-    between /= (n - 1) * (n - 2)
+    between = betweenness(sub)
     names = [str(v) for v in sub.vs["name"]]
     ranked = sorted(
         ((names[i], float(b)) for i, b in enumerate(between) if b > 0), key=lambda t: (-t[1], t[0])

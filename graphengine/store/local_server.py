@@ -1,8 +1,6 @@
-"""The local Neo4j server for development and tests: fetch, start, stop, status.
+"""The local Neo4j server for development and tests: start, stop, status.
 
-Neo4j Community (5.26 LTS, Java 17) comes from Maven Central through the small Maven project in
-``neo4j/pom.xml``: ``mvn dependency:copy-dependencies`` fills a lib folder once, and later starts
-reuse it without calling Maven at all. The server runs Neo4j's own entry point
+The jars come from :mod:`graphengine.store.jars`. The server runs Neo4j's own entry point
 (``org.neo4j.server.CommunityEntryPoint``) as one detached Java process, with Bolt on
 ``127.0.0.1:<port>``, HTTP off and authentication on. Its configuration, data, logs, pid file and
 password live in one project-local folder.
@@ -34,7 +32,6 @@ import logging
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import string
@@ -44,20 +41,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+import neo4j
 from graphengine.errors import ConfigError, Neo4jUnavailable
-from graphengine.paths import package_dir, repo_root
+from graphengine.store.jars import ensure_jars, java_executable, maven_project_dir, neo4j_version
+from graphengine.store.settings import home_dir, load_dotenv_once, local_password_file
 
 __all__ = [
     "DEFAULT_PORT",
     "LocalServer",
     "Neo4jStartError",
-    "ensure_jars",
-    "home_dir",
     "last_port",
-    "lib_dir",
     "log_tail",
-    "neo4j_version",
-    "password_file",
     "running_server",
     "server_processes",
     "start",
@@ -127,55 +123,6 @@ class LocalServer:
 # --------------------------------------------------------------------------- locations
 
 
-def maven_project_dir() -> Path:
-    """Return the folder holding ``pom.xml`` and ``neo4j.conf.template``.
-
-    ``neo4j/`` in a checkout; ``graphengine/neo4j_project`` inside an installed wheel.
-    """
-    root = repo_root()
-    if root is not None and (root / "neo4j" / "pom.xml").is_file():
-        return root / "neo4j"
-    bundled = package_dir() / "neo4j_project"
-    if (bundled / "pom.xml").is_file():
-        return bundled
-    raise ConfigError("cannot find neo4j/pom.xml (the local Neo4j's Maven project); reinstall")
-
-
-def neo4j_version() -> str:
-    """Return the Neo4j version pinned in ``neo4j/pom.xml`` (e.g. ``5.26.30``)."""
-    text = (maven_project_dir() / "pom.xml").read_text(encoding="utf-8")
-    match = re.search(r"<neo4j\.version>([^<]+)</neo4j\.version>", text)
-    if not match:
-        raise ConfigError("neo4j/pom.xml has no <neo4j.version> property")
-    return match.group(1).strip()
-
-
-def home_dir() -> Path:
-    """Return the local server's folder (``GRAPHENGINE_NEO4J_HOME`` or ``.neo4j``)."""
-    env = os.environ.get("GRAPHENGINE_NEO4J_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
-    root = repo_root()
-    return (root if root is not None else Path.cwd()) / ".neo4j"
-
-
-def lib_dir() -> Path:
-    """Return the folder of the server's jars (``GRAPHENGINE_NEO4J_LIB`` or a default)."""
-    env = os.environ.get("GRAPHENGINE_NEO4J_LIB")
-    if env:
-        return Path(env).expanduser().resolve()
-    root = repo_root()
-    if root is not None:
-        return root / "neo4j" / "lib"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "graphengine" / f"neo4j-{neo4j_version()}" / "lib"
-
-
-def password_file(home: Path | None = None) -> Path:
-    """Return the path of the local server's password file (``<home>/password``)."""
-    return (home or home_dir()) / "password"
-
-
 def default_port() -> int:
     """Return ``GRAPHENGINE_NEO4J_PORT`` or 7687."""
     value = os.environ.get("GRAPHENGINE_NEO4J_PORT", "").strip()
@@ -184,95 +131,6 @@ def default_port() -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise ConfigError(f"GRAPHENGINE_NEO4J_PORT={value!r} is not a TCP port (1-65535)")
     return int(value)
-
-
-# --------------------------------------------------------------------------- jars
-
-
-def ensure_jars(lib: Path | None = None) -> Path:
-    """Make sure the Neo4j jars are in the lib folder; fetch them with Maven the first time.
-
-    A marker file records a complete copy, so a later call returns at once without Maven.
-    Maven first runs offline (``-o``), from ``~/.m2``; only when that fails does it download.
-
-    Returns
-    -------
-    pathlib.Path
-        The lib folder.
-
-    Raises
-    ------
-    ConfigError
-        When Maven is missing or cannot fetch the jars (the message has Maven's last lines).
-    """
-    lib = lib or lib_dir()
-    version = neo4j_version()
-    marker = lib / f".complete-{version}"
-    if marker.is_file():
-        return lib
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise ConfigError(
-            "Maven (`mvn`) is not on PATH; it fetches Neo4j's jars once. Install it "
-            "(Debian: apt-get install maven), or set GRAPHENGINE_NEO4J_LIB to a folder of jars"
-        )
-    if lib.exists():
-        shutil.rmtree(lib)  # a partial copy, e.g. an interrupted first start
-    lib.parent.mkdir(parents=True, exist_ok=True)
-    pom = maven_project_dir() / "pom.xml"
-    command = [
-        mvn,
-        "-B",
-        "-q",
-        "-f",
-        str(pom),
-        "dependency:copy-dependencies",
-        f"-DoutputDirectory={lib}",
-        "-DincludeScope=runtime",
-    ]
-    started = time.monotonic()
-    offline = subprocess.run([*command, "-o"], capture_output=True, text=True, check=False)
-    if offline.returncode != 0:
-        log.info("fetching Neo4j %s jars with Maven (first time only, about 125 MB)...", version)
-        online = subprocess.run(command, capture_output=True, text=True, check=False)
-        if online.returncode != 0:
-            tail = " | ".join((online.stdout + online.stderr).strip().splitlines()[-3:])
-            raise ConfigError(f"Maven could not fetch Neo4j {version} into {lib}: {tail}")
-    size = sum(p.stat().st_size for p in lib.glob("*.jar"))
-    log.info(
-        "Neo4j %s jars ready in %s (%d jars, %.0f MB, %.0f s)",
-        version,
-        lib,
-        len(list(lib.glob("*.jar"))),
-        size / 1e6,
-        time.monotonic() - started,
-    )
-    marker.write_text(f"{version}\n", encoding="utf-8")
-    return lib
-
-
-# --------------------------------------------------------------------------- java
-
-
-def java_executable() -> str:
-    """Return the ``java`` to run Neo4j with (``JAVA_HOME`` first, then ``PATH``).
-
-    Raises
-    ------
-    ConfigError
-        When no Java is found, or it is older than 17.
-    """
-    java_home = os.environ.get("JAVA_HOME")
-    candidate = Path(java_home) / "bin" / "java" if java_home else None
-    java = str(candidate) if candidate and candidate.is_file() else shutil.which("java")
-    if java is None:
-        raise ConfigError("Java 17+ is not installed (no `java` on PATH and no JAVA_HOME)")
-    out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
-    match = re.search(r'version "(\d+)', out)
-    major = int(match.group(1)) if match else 0
-    if major < 17:
-        raise ConfigError(f"Neo4j 5 needs Java 17+, but {java} is {major or 'unknown'}")
-    return java
 
 
 # --------------------------------------------------------------------------- processes
@@ -367,10 +225,8 @@ def _local_password(home: Path) -> str:
     ``NEO4J_PASSWORD`` wins; otherwise the password file; otherwise a new random password.
     The file (mode 600) always holds the password the server was initialised with.
     """
-    from graphengine.config import load_dotenv_once
-
     load_dotenv_once()
-    path = password_file(home)
+    path = local_password_file(home)
     given = os.environ.get("NEO4J_PASSWORD")
     if given:
         if len(given) < 8:
@@ -538,9 +394,7 @@ def start(
 def _wait_for_bolt(
     server: LocalServer, process: subprocess.Popen[bytes], password: str, timeout: float
 ) -> None:
-    from neo4j.exceptions import AuthError, ServiceUnavailable
-
-    import neo4j
+    # why: the driver takes seconds to import here; `graphengine neo4j stop` never needs it
 
     deadline = time.monotonic() + timeout
     while True:
@@ -559,7 +413,7 @@ def _wait_for_bolt(
         except AuthError:
             raise Neo4jUnavailable(
                 f"the local Neo4j at {server.uri} refused the password: it was initialised with "
-                f"the one in {password_file(server.home)}; unset NEO4J_PASSWORD (or stop it and "
+                f"the one in {local_password_file(server.home)}; unset NEO4J_PASSWORD (or stop it and "
                 f"delete {server.home / 'data'} to start afresh)"
             ) from None
         except (ServiceUnavailable, OSError):

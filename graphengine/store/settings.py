@@ -17,7 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dotenv import find_dotenv, load_dotenv
+
 from graphengine.errors import ConfigError
+from graphengine.paths import repo_root
 
 __all__ = [
     "DEFAULT_URI",
@@ -26,6 +29,8 @@ __all__ = [
     "Secret",
     "load_dotenv_once",
     "neo4j_settings",
+    "home_dir",
+    "local_password_file",
 ]
 
 DEFAULT_URI = "bolt://127.0.0.1:7687"
@@ -112,10 +117,6 @@ def load_dotenv_once() -> None:
     if _dotenv_loaded:
         return
     _dotenv_loaded = True
-    try:
-        from dotenv import find_dotenv, load_dotenv
-    except ImportError:  # pragma: no cover - python-dotenv is a declared dependency
-        return
     path = find_dotenv(usecwd=True)
     if path:
         load_dotenv(path, override=False)
@@ -134,7 +135,7 @@ def neo4j_settings(
         Variables to read instead of ``os.environ`` (``.env`` is then not read); for tests.
     password_file
         The local server's password file, used when ``NEO4J_PASSWORD`` is unset; default
-        the one of :func:`graphengine.neo4j_local.password_file`.
+        the one of :func:`local_password_file`.
 
     Returns
     -------
@@ -171,8 +172,6 @@ def neo4j_settings(
     # The local server's password goes only to a local URI, never to a remote server.
     if not password and _is_local(uri):
         if password_file is None:
-            from graphengine.neo4j_local import password_file as local_password_file
-
             password_file = local_password_file()
         if password_file.is_file():
             password = password_file.read_text(encoding="utf-8").strip()
@@ -194,3 +193,17 @@ def neo4j_settings(
 def _is_local(uri: str) -> bool:
     host = uri.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
     return host in {"127.0.0.1", "localhost", "::1"}
+
+
+def home_dir() -> Path:
+    """Return the local server's folder (``GRAPHENGINE_NEO4J_HOME`` or ``.neo4j``)."""
+    env = os.environ.get("GRAPHENGINE_NEO4J_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    root = repo_root()
+    return (root if root is not None else Path.cwd()) / ".neo4j"
+
+
+def local_password_file(home: Path | None = None) -> Path:
+    """Return the path of the local server's password file (``<home>/password``)."""
+    return (home or home_dir()) / "password"

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from loaders import synthetic_vocab as vocab
-from loaders.synthetic_config import GeneratorConfig
-from loaders.synthetic_traffic import Stats
-from loaders.synthetic_world import World
+from graphengine.synthetic import vocab
+from graphengine.synthetic.config import GeneratorConfig
+from graphengine.synthetic.traffic import Stats
+from graphengine.synthetic.world import World
 
 __all__ = ["DEFINITIONS", "TRUTH_FORMAT", "build_truth", "window_max"]
 

@@ -1,8 +1,8 @@
 """The demo: seeded synthetic data at the ITG's yearly scale, investigated and scored.
 
-:func:`run_demo` generates data with :mod:`loaders.synthetic`, runs
-:func:`graphengine.investigate.investigate` on the hop table and the RMD registry, and scores
-the result against the generator's ``truth.json`` (see :mod:`graphengine.evaluation`).
+:func:`run_demo` generates data with :mod:`graphengine.synthetic`, runs
+:func:`graphengine.pipeline.investigate.investigate` on the hop table and the RMD registry, and scores
+the result against the generator's ``truth.json`` (see :mod:`graphengine.synthetic.scoring`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from graphengine.errors import ConfigError
-from graphengine.evaluation import ecosystem_recovery, precision_recall, truth_keys, truth_set
-from graphengine.investigate import InvestigateOptions, Investigation, investigate
+from graphengine.pipeline.investigate import investigate
+from graphengine.pipeline.investigation import InvestigateOptions, Investigation
+from graphengine.synthetic import generate
+from graphengine.synthetic.scoring import score_investigation
 
-__all__ = ["DemoOutcome", "run_demo", "score_investigation", "DEMO_MARKER"]
+__all__ = ["DemoOutcome", "run_demo", "DEMO_MARKER"]
 
 #: Scores of the demo; marks a folder a re-run may replace.
 DEMO_MARKER = "demo_scores.json"
@@ -30,31 +32,6 @@ class DemoOutcome:
     investigation: Investigation
     scores: dict[str, Any]
     data_dir: Path
-
-
-def score_investigation(inv: Investigation, truth: dict[str, Any]) -> dict[str, Any]:
-    """Return NMI/ARI of the ecosystems and precision/recall of the findings vs ``truth``."""
-    keys = truth_keys(inv.load.hops, truth)
-    eco = ecosystem_recovery(inv.analysis.ecosystems.providers, truth, keys)
-    scores: dict[str, Any] = {
-        "ecosystems_nmi": round(eco["nmi"], 4),
-        "ecosystems_ari": round(eco["ari"], 4),
-        "ecosystems_providers_scored": eco["scored"],
-    }
-    found = inv.findings
-    for label, got, want in (
-        ("repeat_gateways", found.repeat_gateways["provider_key"], truth["repeat_gateways"]),
-        (
-            "repeat_originators",
-            found.repeat_originators["provider_key"],
-            truth["repeat_originators"],
-        ),
-        ("noncooperative", found.noncooperative["provider_key"], truth["non_cooperative"]),
-    ):
-        precision, recall = precision_recall(set(got), truth_set(want, keys))
-        scores[f"{label}_precision"] = round(precision, 4)
-        scores[f"{label}_recall"] = round(recall, 4)
-    return scores
 
 
 def run_demo(
@@ -72,8 +49,6 @@ def run_demo(
     ConfigError
         When ``out`` is not empty and holds no earlier demo or investigation.
     """
-    from loaders.synthetic import generate
-
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a folder")
@@ -88,6 +63,8 @@ def run_demo(
         [data.hops], out / "investigation", providers=data.rmd, options=options, neo4j=neo4j
     )
     truth = json.loads(data.truth.read_text(encoding="utf-8"))
-    scores = score_investigation(inv, truth)
+    scores = score_investigation(
+        inv.load.hops, inv.analysis.ecosystems.providers, inv.findings, truth
+    )
     (out / DEMO_MARKER).write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
     return DemoOutcome(investigation=inv, scores=scores, data_dir=data.out_dir)

@@ -6,8 +6,9 @@ summaries (members by role).
 
 Examples
 --------
->>> from graphengine import profiles, schema
->>> profiles.provider_profiles(schema.empty_hops()).empty
+>>> from graphengine import schema
+>>> from graphengine.ecosystems import provider_roles
+>>> provider_roles.provider_profiles(schema.empty_hops()).empty
 True
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from graphengine.graph import provider_keys
 from graphengine.schema import ROLES
 
 __all__ = ["PROFILE_COLUMNS", "provider_profiles"]
@@ -55,8 +57,6 @@ def provider_profiles(
         that were terminating (a row with no role counts as terminating when it is hop 0).
     """
     if keys is None:
-        from graphengine.graph import provider_keys
-
         keys = provider_keys(hops, providers)
     out = pd.DataFrame({"provider_key": pd.array(keys, dtype="string")}).set_index("provider_key")
     role = hops["role"].astype("string")

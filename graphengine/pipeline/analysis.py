@@ -9,7 +9,7 @@ Examples
 --------
 >>> import tempfile
 >>> from graphengine import schema
->>> from graphengine.analysis import run_analysis, write_outputs
+>>> from graphengine.pipeline.analysis import run_analysis, write_outputs
 >>> result = run_analysis(schema.empty_hops(), runs=2, seed=1)
 >>> sorted(result.tables())
 ['ecosystems.csv', 'providers.csv']
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,22 @@ from typing import Any
 import igraph as ig
 import pandas as pd
 
-from graphengine.ecosystems import EcosystemResult, detect_ecosystems
+from graphengine.csvsafe import write_csv_safely
+from graphengine.ecosystems import DetectionConfig, EcosystemResult, detect_ecosystems
+from graphengine.findings import Findings, FindingsConfig, compute_findings
+from graphengine.store.writeback import write_findings
 
-__all__ = ["AnalysisResult", "run_analysis", "write_outputs", "file_sha256", "SETTINGS_FILE"]
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "AnalysisResult",
+    "run_analysis",
+    "write_outputs",
+    "file_sha256",
+    "findings_step",
+    "write_findings_back",
+    "SETTINGS_FILE",
+]
 
 #: Name of the settings file written beside the tables.
 SETTINGS_FILE = "analysis.json"
@@ -81,6 +95,7 @@ def file_sha256(path: str | Path) -> str:
 def run_analysis(
     hops: pd.DataFrame,
     providers: pd.DataFrame | None = None,
+    config: DetectionConfig | None = None,
     *,
     graph: ig.Graph | None = None,
     source: str = "frames",
@@ -99,9 +114,10 @@ def run_analysis(
         Where the frames came from (``files``, ``neo4j`` or ``frames``), recorded.
     inputs : list of path, optional
         Input files, recorded with their SHA-256.
-    **options
-        Detection options of :func:`graphengine.ecosystems.detect_ecosystems` (``method``,
-        ``objective``, ``resolution``, ``runs``, ``seed``, ``hub_handling``, ...).
+    config, **options
+        Detection options (:class:`graphengine.ecosystems.DetectionConfig`, and fields of it
+        that override it: ``method``, ``objective``, ``resolution``, ``runs``, ``seed``,
+        ``hub_handling``, ...).
 
     Returns
     -------
@@ -112,7 +128,7 @@ def run_analysis(
     ConfigError
         When a detection parameter is out of range.
     """
-    eco = detect_ecosystems(hops, providers, graph=graph, **options)
+    eco = detect_ecosystems(hops, providers, config, graph=graph, **options)
     status = eco.providers["status"].value_counts()
     settings: dict[str, Any] = {
         "source": source,
@@ -143,10 +159,8 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path) -> list[Path]:
     """Write every table of ``result`` as CSV, then ``analysis.json``; return the paths.
 
     CSV cells that a spreadsheet would run as a formula are neutralised
-    (:func:`loaders.safe_csv.write_csv_safely`); times are ISO 8601 in UTC.
+    (:func:`graphengine.csvsafe.write_csv_safely`); times are ISO 8601 in UTC.
     """
-    from loaders.safe_csv import write_csv_safely
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -158,3 +172,44 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path) -> list[Path]:
     )
     written.append(settings)
     return written
+
+
+def write_findings_back(driver: Any, found: Findings) -> int:
+    """Write the findings' key scores onto Provider nodes; return how many matched."""
+    w = found.window
+    return write_findings(
+        driver,
+        found.targets,
+        found.chokepoints,
+        None if w.since is None else w.since.isoformat(),
+        None if w.until is None else w.until.isoformat(),
+    )
+
+
+def findings_step(
+    hops: pd.DataFrame,
+    providers: pd.DataFrame | None,
+    ecosystems: pd.DataFrame | None,
+    out_dir: str | Path,
+    config: FindingsConfig,
+    driver: Any = None,
+) -> dict[str, Any]:
+    """The findings step of ``graphengine analyze``: compute, write, optionally write back.
+
+    Returns
+    -------
+    dict
+        Summary counts for the CLI's JSON line (``findings`` key), plus
+        ``findings_written_back`` when ``driver`` is given.
+    """
+    found = compute_findings(hops, providers, ecosystems, config)
+    written = found.write(out_dir)
+    for note in found.notes:
+        log.warning("findings: %s", note)
+    summary: dict[str, Any] = {
+        "findings": found.summary(),
+        "findings_files": sorted(p.name for p in written.values()),
+    }
+    if driver is not None:
+        summary["findings_written_back"] = write_findings_back(driver, found)
+    return summary

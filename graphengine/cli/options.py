@@ -1,54 +1,44 @@
-"""Command-line options of the findings and the findings step of ``graphengine analyze``.
+"""Option groups shared by the verbs: each option is declared here once.
 
-The ``analyze`` verb (:mod:`graphengine.cli.analyze`) calls :func:`add_arguments` when it builds
-its parser and :func:`run_step` after the ecosystems are written, so findings.json and
-targets.csv land beside the ecosystem outputs.
+``analyze``, ``investigate`` and ``demo`` call :func:`add_detection_arguments` (the ecosystem
+detection group) and :func:`add_arguments` (the findings group) when they build their parsers;
+:func:`detection_from_args` and :func:`config_from_args` turn the parsed options into a
+:class:`~graphengine.ecosystems.DetectionConfig` and a
+:class:`~graphengine.findings.FindingsConfig`.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from graphengine.ecosystems import (
+    DEFAULT_SEED,
+    HUB_HANDLING_MODES,
+    METHODS,
+    OBJECTIVES,
+    DetectionConfig,
+    HubRule,
+)
 from graphengine.errors import ConfigError
 from graphengine.findings import (
-    Findings,
     FindingsConfig,
     NonCooperationRule,
     RmdRule,
     TargetWeights,
     Window,
-    compute_findings,
     load_dno,
 )
 
-__all__ = ["add_arguments", "config_from_args", "run_step", "write_back", "WRITE_BACK_COLUMNS"]
-
-log = logging.getLogger(__name__)
-
-#: Provider properties written by ``--write-back`` (all prefixed, so none collides with the
-#: loader's own properties).
-WRITE_BACK_COLUMNS: tuple[str, ...] = (
-    "findings_rank",
-    "findings_score",
-    "findings_reasons",
-    "findings_repeat_gateway",
-    "findings_repeat_originator",
-    "findings_noncooperative",
-    "findings_gateway_tracebacks",
-    "findings_originating_tracebacks",
-    "findings_nonresponse_tracebacks",
-    "findings_rmd_violation_tracebacks",
-    "findings_betweenness",
-    "findings_pagerank",
-    "findings_window_since",
-    "findings_window_until",
-)
+__all__ = [
+    "add_arguments",
+    "config_from_args",
+    "add_detection_arguments",
+    "detection_from_args",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -173,66 +163,62 @@ def config_from_args(args: argparse.Namespace) -> FindingsConfig:
     )
 
 
-def write_back(driver: Any, findings: Findings) -> int:
-    """Put the key scores on Provider nodes (properties :data:`WRITE_BACK_COLUMNS`).
-
-    Returns the number of providers matched in Neo4j.
-    """
-    from graphengine import store
-
-    t = findings.targets
-    choke = findings.chokepoints.set_index("provider_key")
-    w = findings.window
-    frame = pd.DataFrame(
-        {
-            "provider_key": t["provider_key"],
-            "findings_rank": t["rank"].astype("int64"),
-            "findings_score": t["score"].astype(float),
-            "findings_reasons": t["reasons"].astype("string"),
-            "findings_repeat_gateway": t["repeat_gateway"].astype(bool),
-            "findings_repeat_originator": t["repeat_originator"].astype(bool),
-            "findings_noncooperative": t["noncooperative"].astype(bool),
-            "findings_gateway_tracebacks": t["gateway"].astype("int64"),
-            "findings_originating_tracebacks": t["originating"].astype("int64"),
-            "findings_nonresponse_tracebacks": t["nonresponse"].astype("int64"),
-            "findings_rmd_violation_tracebacks": t["rmd_violation"].astype("int64"),
-            "findings_betweenness": t["betweenness"].astype(float),
-            "findings_pagerank": t["provider_key"].map(choke["pagerank"]).astype(float),
-            "findings_window_since": None if w.since is None else w.since.isoformat(),
-            "findings_window_until": None if w.until is None else w.until.isoformat(),
-        }
+def add_detection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ecosystem detection options (method, objective, resolution, runs, seed, hubs)."""
+    g = parser.add_argument_group(
+        "ecosystems", "seeded consensus community detection (docs/ecosystems.md)"
     )
-    return int(store.write_provider_properties(driver, frame, list(WRITE_BACK_COLUMNS)))
+    g.add_argument(
+        "--method",
+        choices=METHODS,
+        default="leiden",
+        help="community detection: leiden (default), louvain, or infomap (flow-based)",
+    )
+    g.add_argument(
+        "--objective",
+        choices=OBJECTIVES,
+        default="modularity",
+        help="Leiden objective: modularity (default) or cpm (Constant Potts Model)",
+    )
+    g.add_argument(
+        "--resolution",
+        type=float,
+        default=1.0,
+        metavar="R",
+        help="higher gives more, smaller ecosystems (default 1.0; leiden and louvain)",
+    )
+    g.add_argument(
+        "--runs", type=int, default=20, metavar="N", help="seeded runs behind the consensus (20)"
+    )
+    g.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"master seed ({DEFAULT_SEED})"
+    )
+    g.add_argument(
+        "--hubs",
+        choices=HUB_HANDLING_MODES,
+        default="detach",
+        help=(
+            "hub handling for terminating and national transit carriers: detach (default: "
+            "detect without them, then attach), downweight, or none"
+        ),
+    )
 
 
-def run_step(
-    args: argparse.Namespace,
-    hops: pd.DataFrame,
-    providers: pd.DataFrame | None,
-    ecosystems: pd.DataFrame | None,
-    out_dir: str | Path,
-    driver: Any = None,
-    config: FindingsConfig | None = None,
-) -> dict[str, Any]:
-    """The findings step of ``graphengine analyze``: compute, write, optionally write back.
+def detection_from_args(args: argparse.Namespace) -> DetectionConfig:
+    """Build a :class:`DetectionConfig` from parsed options (see :func:`add_detection_arguments`).
 
-    ``config`` defaults to :func:`config_from_args` (callers may build it first, to reject bad
-    options before the slow steps run).
-
-    Returns
-    -------
-    dict
-        Summary counts for the CLI's JSON line (``findings`` key), plus
-        ``findings_written_back`` when ``driver`` is given.
+    Raises
+    ------
+    ConfigError
+        For an out-of-range value, naming the option.
     """
-    found = compute_findings(hops, providers, ecosystems, config or config_from_args(args))
-    written = found.write(out_dir)
-    for note in found.notes:
-        log.warning("findings: %s", note)
-    summary: dict[str, Any] = {
-        "findings": found.summary(),
-        "findings_files": sorted(p.name for p in written.values()),
-    }
-    if driver is not None:
-        summary["findings_written_back"] = write_back(driver, found)
-    return summary
+    if args.runs < 1:
+        raise ConfigError(f"--runs must be at least 1, got {args.runs}")
+    return DetectionConfig(
+        method=args.method,
+        objective=args.objective,
+        resolution=args.resolution,
+        runs=args.runs,
+        seed=args.seed,
+        hub_handling=HubRule(mode=args.hubs),
+    )
