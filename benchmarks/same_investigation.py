@@ -32,11 +32,14 @@ def digest(path: Path) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def compared(before: Path, after: Path) -> list[str]:
-    """Relative paths of the files to compare (present in either folder)."""
+def compared(before: Path, after: Path, *, common_bundles: bool = False) -> list[str]:
+    """Relative paths of the files to compare (present in either folder; with
+    ``common_bundles``, evidence data only of the bundles both folders hold)."""
     names = set(FILES)
-    for root in (before, after):
-        names |= {str(p.relative_to(root)) for p in root.glob("evidence/*/data/*.csv")}
+    found = [
+        {str(p.relative_to(r)) for p in r.glob("evidence/*/data/*.csv")} for r in (before, after)
+    ]
+    names |= (found[0] & found[1]) if common_bundles else (found[0] | found[1])
     return sorted(names)
 
 
@@ -44,9 +47,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
+    parser.add_argument(
+        "--common-bundles",
+        action="store_true",
+        help="compare evidence data only of the bundles both folders hold (a run stopped early)",
+    )
     args = parser.parse_args()
     differ = 0
-    for name in compared(args.before, args.after):
+    for name in compared(args.before, args.after, common_bundles=args.common_bundles):
         a, b = args.before / name, args.after / name
         if not (a.is_file() and b.is_file()):
             print(f"MISSING  {name} ({'before' if not a.is_file() else 'after'})")
