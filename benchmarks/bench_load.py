@@ -7,19 +7,26 @@ Prints hops per second for
     small sample into a separate empty graph and extrapolated;
 (c) a second, idempotent load of the same frame (everything is found unchanged);
 
-and the ratio (a)/(b). The hop frame is synthetic and canonical (built here with numpy, seeded)
+and the ratio (a)/(b). With ``--bulk`` it measures instead ``graphengine load --bulk``
+(``store.bulk_import.bulk_load``: CSV files, neo4j-admin import, restart, constraints and
+indexes, all timed) on ``--hops`` against the batched load on the first ``--batched-hops``
+(whole tracebacks) in the same run, and prints their ratio; the server must be the local one
+of ``GRAPHENGINE_NEO4J_HOME`` (its graph is replaced). The hop frame is synthetic and canonical (built here with numpy, seeded)
 so that the figures measure the store, not the file parsers. Each run empties the database
 of ``NEO4J_URI`` first: point it at a server you do not mind clearing.
 
 Usage::
 
     NEO4J_URI=bolt://127.0.0.1:7697 python benchmarks/bench_load.py --hops 1000000
+    GRAPHENGINE_NEO4J_HOME=/tmp/bench-neo4j NEO4J_URI=bolt://127.0.0.1:7631 \
+        python benchmarks/bench_load.py --bulk --hops 10000000 --batched-hops 1000000
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 from pathlib import Path
 
@@ -130,12 +137,72 @@ def naive(driver, hops: pd.DataFrame) -> float:
     return len(hops) / (time.perf_counter() - started)
 
 
+def children_cpu() -> float:
+    """CPU seconds of finished child processes (the neo4j-admin import tool)."""
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def bulk(args: argparse.Namespace, hops: pd.DataFrame) -> None:
+    """Batched load of a sample, then the bulk import of the whole frame; print the ratio."""
+    from graphengine.neo4j_local import running_server
+    from graphengine.store.bulk_import import bulk_load
+
+    ids = hops.traceback_id.unique()
+    n_ids = (
+        int(
+            np.searchsorted(
+                np.cumsum(hops.groupby("traceback_id", sort=False).size().to_numpy()),
+                args.batched_hops,
+            )
+        )
+        + 1
+    )
+    sample = hops[hops.traceback_id.isin(ids[:n_ids])]
+    with connect() as driver:
+        print(f"server: {driver.get_server_info().agent} at {driver.get_server_info().address}")
+        clear(driver)
+        pid = server_pid()
+        cpu0 = cpu_seconds(pid)
+        batched = store.load_frames(driver, sample, batch_size=args.batch_size, progress=True)
+        cpu_a = cpu_seconds(pid) - cpu0
+    print(
+        f"(a) batched load of a sample: {batched.hops:,} hops in {batched.seconds:,.1f} s = "
+        f"{batched.hops_per_second:,.0f} hops/s (CPU client + server {cpu_a:,.1f} s); "
+        f"graph {batched.graph}",
+        flush=True,
+    )
+    cpu0, child0 = time.process_time(), children_cpu()
+    report = bulk_load(hops, None, replace=True)
+    server = running_server()
+    server_cpu = cpu_seconds(server.pid if server else None) - time.process_time()
+    cpu_d = time.process_time() - cpu0 + children_cpu() - child0 + server_cpu
+    print(
+        f"(d) bulk import: {report.hops:,} hops in {report.seconds:,.1f} s = "
+        f"{report.hops_per_second:,.0f} hops/s, constraints and indexes included; "
+        f"seconds per phase {report.as_dict()['timings']}; graph {report.graph}",
+        flush=True,
+    )
+    print(
+        f"    CPU (client + import tool + restarted server): {cpu_d:,.1f} s = "
+        f"{report.hops / cpu_d:,.0f} hops per CPU-second"
+    )
+    assert report.graph["HOP"] == len(hops), report.graph
+    print(f"ratio (d)/(a): {report.hops_per_second / batched.hops_per_second:,.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hops", type=int, default=1_000_000, help="hops of the batched load")
     parser.add_argument("--naive-hops", type=int, default=3_000, help="hops of the baseline")
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--bulk", action="store_true", help="bulk import of --hops against batched --batched-hops"
+    )
+    parser.add_argument(
+        "--batched-hops", type=int, default=1_000_000, help="hops of the batched run of --bulk"
+    )
     args = parser.parse_args()
 
     t = time.perf_counter()
@@ -145,6 +212,9 @@ def main() -> None:
         f"({time.perf_counter() - t:.1f} s to build)",
         flush=True,
     )
+    if args.bulk:
+        bulk(args, hops)
+        return
     with connect() as driver:
         print(f"server: {driver.get_server_info().agent} at {driver.get_server_info().address}")
         clear(driver)

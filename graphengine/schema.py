@@ -30,6 +30,12 @@ import pandas as pd
 
 from graphengine.errors import SchemaError
 
+# pandas 3 stores inferred text in pyarrow arrays whenever pyarrow is installed (it is: the
+# bulk import writes its CSVs with it), and pyarrow strings behave differently (no lone
+# surrogates, which the loaders use to keep undecodable bytes; other speed profile). The
+# frames keep Python-backed strings whatever is installed, as they were tested.
+pd.set_option("mode.string_storage", "python")
+
 __all__ = [
     "ROLES",
     "RESPONSE_CATEGORIES",

@@ -271,10 +271,18 @@ def _read_delimited_fast(target: Path, text: str, digest: str, delimiter: str) -
     header_cells = next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
     header = _header(target, header_cells)
     try:
+        # Bytes, not io.StringIO: a StringIO that is read holds its text as 4 bytes per
+        # character (4x the file at 10M hops). Text with undecodable bytes (surrogates)
+        # stays a StringIO.
+        source: io.BytesIO | io.StringIO = io.BytesIO(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        source = io.StringIO(text)
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                io.StringIO(text),
+                source,
+                encoding="utf-8",
                 sep=delimiter,
                 dtype=object,
                 na_filter=False,
@@ -290,12 +298,19 @@ def _read_delimited_fast(target: Path, text: str, digest: str, delimiter: str) -
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
     if len(frame) != physical - 1:
         return None  # a quoted field spans lines: line numbers need the csv module
+    del source
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
-    cells = frame.to_numpy(dtype=object)
-    blank = (cells == "").all(axis=1) if len(frame) else np.zeros(0, dtype=bool)
+    # column by column: a row-major object copy of the whole table costs gigabytes at 10M rows
+    blank = np.ones(len(frame), dtype=bool)
+    for col in range(frame.shape[1]):
+        blank &= frame.iloc[:, col].to_numpy(dtype=object) == ""
+        if not blank.any():
+            break
+    if not frame.shape[1]:
+        blank[:] = True
     if blank.any():
         frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
-    if frame.shape[1] and len(frame):
+    if frame.shape[1] and len(frame) and any(dt != np.dtype(object) for dt in frame.dtypes):
         frame = frame.astype(object)
     return RawTable(target, digest, "csv", frame, lines.tolist(), {})
 

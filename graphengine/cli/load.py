@@ -68,6 +68,14 @@ def register(subparsers: Any) -> None:
         help="about how many hops go in one write transaction (default 10000)",
     )
     parser.add_argument(
+        "--bulk",
+        action="store_true",
+        help=(
+            "initial import into the local server's empty database with neo4j-admin database "
+            "import (stops the server, imports, restarts it); much faster for millions of hops"
+        ),
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="exit with status 1 when any row was rejected (the good rows still load)",
@@ -89,6 +97,12 @@ def run(args: argparse.Namespace) -> int:
     batch_size = DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size
     if batch_size < 1:
         raise GraphengineError(f"--batch-size must be at least 1, got {batch_size}")
+    if args.bulk:
+        # Before reading any file: a remote server or another database cannot be imported into.
+        from graphengine.store.bulk_import import local_target
+        from graphengine.store.settings import home_dir, neo4j_settings
+
+        local_target(neo4j_settings(), home_dir())
 
     result = loaders.load_inputs(
         args.files,
@@ -127,11 +141,16 @@ def run(args: argparse.Namespace) -> int:
             "nothing could be loaded: every row was rejected"
             + (f" (see {quarantine})" if quarantine else "")
         )
-    driver = connect()
-    try:
-        report = load_frames(driver, result.hops, result.providers, batch_size=batch_size)
-    finally:
-        driver.close()
+    if args.bulk:
+        from graphengine.store.bulk_import import bulk_load
+
+        report = bulk_load(result.hops, result.providers)
+    else:
+        driver = connect()
+        try:
+            report = load_frames(driver, result.hops, result.providers, batch_size=batch_size)
+        finally:
+            driver.close()
     _print(summary, report.as_dict(), args.format)
     if args.strict and rejected:
         print(

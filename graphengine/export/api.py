@@ -43,7 +43,7 @@ from graphengine.export.bundle import (
     Bundle,
     dump_json,
     library_versions,
-    sha256_file,
+    sha256_input,
     write_manifest,
     zip_folder,
 )
@@ -219,6 +219,40 @@ def _membership(partition: Any) -> tuple[dict[str, str], set[str] | None]:
     raise ExportError("ecosystem partition must be an EcosystemResult, a frame or a mapping")
 
 
+@dataclass(frozen=True)
+class PreparedHops:
+    """A hop frame checked, fingerprinted, redacted if asked, with its provider tables.
+
+    Built once by :func:`prepare_hops` and passed to several :func:`export_ecosystem` calls
+    on the same data: each of these steps reads the whole hop table, which at millions of
+    hops costs far more than drawing one ecosystem.
+    """
+
+    hops: pd.DataFrame
+    fingerprint: str
+    forms: list[str]
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    redacted: bool
+    hub_min_degree: int
+
+
+def prepare_hops(hops: pd.DataFrame, settings: ExportSettings | None = None) -> PreparedHops:
+    """Return ``hops`` prepared once for several ecosystem exports with ``settings``."""
+    settings = settings or ExportSettings()
+    ready, fingerprint, forms = _prepare(hops, settings)
+    nodes, edges = tables.provider_tables(ready, hub_min_degree=settings.hub_min_degree)
+    return PreparedHops(
+        ready,
+        fingerprint,
+        forms,
+        nodes,
+        edges,
+        settings.redact_called_numbers,
+        settings.hub_min_degree,
+    )
+
+
 def _prepare(hops: pd.DataFrame, settings: ExportSettings) -> tuple[pd.DataFrame, str, list[str]]:
     """Check, fingerprint and (optionally) redact ``hops``."""
     check_hops(hops)
@@ -367,7 +401,7 @@ def _write(
             {
                 "path": str(p),
                 "name": Path(p).name,
-                "sha256": sha256_file(Path(p)),
+                "sha256": sha256_input(Path(p)),
                 "bytes": Path(p).stat().st_size,
             }
             for p in provenance.inputs
@@ -495,9 +529,21 @@ def _build_ecosystem(
     ecosystem_id: int | str,
     settings: ExportSettings,
     generated_at: dt.datetime | None,
+    prepared: PreparedHops | None = None,
 ) -> _Built:
-    """Compute everything the ecosystem bundle holds; nothing is written."""
-    hops, fingerprint, forms = _prepare(hops, settings)
+    """Compute everything the ecosystem bundle holds; nothing is written.
+
+    ``prepared`` (see :func:`prepare_hops`) saves the fingerprint and provider tables of the
+    whole hop table when several ecosystems of one data set are exported.
+    """
+    if prepared is None:
+        prepared = prepare_hops(hops, settings)
+    elif (prepared.redacted, prepared.hub_min_degree) != (
+        settings.redact_called_numbers,
+        settings.hub_min_degree,
+    ):
+        raise ExportError("prepared hops were made with other redaction or hub settings")
+    hops, fingerprint, forms = prepared.hops, prepared.fingerprint, prepared.forms
     members_of, flagged = _membership(partition)
     wanted = str(ecosystem_id)
     members = {k for k, e in members_of.items() if e == wanted}
@@ -506,7 +552,7 @@ def _build_ecosystem(
         raise ExportError(
             f"ecosystem {wanted!r} is not in the partition; known: {', '.join(known)}"
         )
-    all_nodes, all_edges = tables.provider_tables(hops, hub_min_degree=settings.hub_min_degree)
+    all_nodes, all_edges = prepared.nodes, prepared.edges
     hubs = _hub_set(all_nodes, flagged)
     # Hubs outside the ecosystem that exchange traffic with it are drawn as context.
     touching = set(all_edges.loc[all_edges["source"].isin(members), "target"]) | set(
@@ -572,6 +618,7 @@ def export_ecosystem(
     settings: ExportSettings | None = None,
     provenance: Provenance | None = None,
     generated_at: dt.datetime | None = None,
+    prepared: PreparedHops | None = None,
 ) -> Bundle:
     """Write the evidence bundle of one ecosystem: diagram, campaign timeline, data, manifest.
 
@@ -590,6 +637,8 @@ def export_ecosystem(
         See :class:`ExportSettings` and :class:`Provenance`.
     generated_at
         Generation time; now (UTC) when omitted.
+    prepared
+        :func:`prepare_hops` of the same ``hops`` and settings, shared by several exports.
 
     Returns
     -------
@@ -602,7 +651,7 @@ def export_ecosystem(
         (the HTML and data are still written and sealed).
     """
     settings = settings or ExportSettings()
-    built = _build_ecosystem(hops, partition, ecosystem_id, settings, generated_at)
+    built = _build_ecosystem(hops, partition, ecosystem_id, settings, generated_at, prepared)
     return _write_built(built, Path(out), settings, provenance or Provenance())
 
 

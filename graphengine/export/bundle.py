@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -39,6 +40,7 @@ __all__ = [
     "FORMAT",
     "Bundle",
     "sha256_file",
+    "sha256_input",
     "hash_files",
     "dump_json",
     "library_versions",
@@ -94,10 +96,23 @@ class Bundle:
 def sha256_file(path: Path) -> str:
     """Return the hex SHA-256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_input(path: Path) -> str:
+    """:func:`sha256_file` of an input file, remembered per (path, size, modification time):
+    every bundle of an investigation records the same inputs, which can be gigabytes. Never
+    use it for files that are written and checked again (bundle members)."""
+    stat = path.stat()
+    return _sha256_input(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256_input(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(Path(path))
 
 
 def hash_files(folder: Path) -> dict[str, dict[str, Any]]:

@@ -145,9 +145,11 @@ class Findings:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         findings = out / "findings.json"
-        findings.write_text(
-            json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8"
-        )
+        # streamed: with indent, json.dumps first collects every piece of the text in a list,
+        # millions of small strings for the id lists of millions of hops (same bytes either way)
+        with findings.open("w", encoding="utf-8") as handle:
+            json.dump(self.to_dict(), handle, indent=2, sort_keys=False)
+            handle.write("\n")
         targets = out / "targets.csv"
         self.targets.to_csv(targets, index=False, lineterminator="\n")
         return {"findings": findings, "targets": targets}

@@ -37,6 +37,7 @@ import loaders
 from graphengine import __version__, store
 from graphengine.errors import ConfigError, ExportError, InputFileError
 from graphengine.export import ExportSettings, Provenance, export_ecosystem
+from graphengine.export.api import prepare_hops
 from graphengine.findings import compute_findings
 from graphengine.pipeline.analysis import (
     AnalysisResult,
@@ -294,8 +295,11 @@ def _write_bundles(
         analysis=analysis.settings,
         command_line=command_line if command_line is not None else list(sys.argv),
     )
-    written = []
-    for eco in _top_ecosystems(analysis, opts.top):
+    written: list[Path] = []
+    top = _top_ecosystems(analysis, opts.top)
+    # the fingerprint and provider tables read the whole hop table: once, not per bundle
+    prepared = prepare_hops(hops, settings) if top else None
+    for eco in top:
         target = folder / f"ecosystem-{eco}"
         try:
             bundle = export_ecosystem(
@@ -306,6 +310,7 @@ def _write_bundles(
                 settings=settings,
                 provenance=provenance,
                 generated_at=moment,
+                prepared=prepared,
             )
             written.append(bundle.path)
         except ExportError as exc:

@@ -51,6 +51,10 @@ __all__ = [
     "FINGERPRINT_NODES",
     "FINGERPRINT_RELATIONSHIPS",
     "NAIVE_HOP",
+    "ANY_NODE",
+    "SHOW_DEFAULT_DATABASE",
+    "EMPTY_ALIASES",
+    "EMPTY_SENDS_TO_CAMPAIGNS",
     "ALL_STATEMENTS",
 ]
 
@@ -411,6 +415,26 @@ FOREACH (_ IN CASE WHEN u IS NULL THEN [] ELSE [1] END |
   SET r.call_time = $call_time, r.campaign = $campaign)
 """
 
+# --- bulk import (graphengine.store.bulk_import) ------------------------------------------
+#: One node if the database holds any: --bulk imports into an empty database only.
+ANY_NODE = "MATCH (n) RETURN 1 AS found LIMIT 1"
+
+#: On the system database: the name of the server's default database (Community serves
+#: only that one).
+SHOW_DEFAULT_DATABASE = "SHOW DEFAULT DATABASE YIELD name"
+
+#: The import's CSV cannot tell an empty list from no value; the batched load stores [].
+EMPTY_ALIASES = """
+MATCH (p:Provider) WHERE p.aliases IS NULL
+SET p.aliases = []
+"""
+
+#: As EMPTY_ALIASES, for SENDS_TO edges whose ROUTED edges name no campaign.
+EMPTY_SENDS_TO_CAMPAIGNS = """
+MATCH ()-[s:SENDS_TO]->() WHERE s.campaigns IS NULL
+SET s.campaigns = []
+"""
+
 #: name -> statement, for the unit tests that check every statement is parameterised.
 ALL_STATEMENTS: dict[str, str] = {
     **{f"SCHEMA_{i}": s for i, s in enumerate(SCHEMA_STATEMENTS)},
@@ -442,4 +466,8 @@ ALL_STATEMENTS: dict[str, str] = {
     "NAIVE_HOP": NAIVE_HOP,
     "CLEAR_RELATIONSHIPS": CLEAR_RELATIONSHIPS,
     "CLEAR_NODES": CLEAR_NODES,
+    "ANY_NODE": ANY_NODE,
+    "SHOW_DEFAULT_DATABASE": SHOW_DEFAULT_DATABASE,
+    "EMPTY_ALIASES": EMPTY_ALIASES,
+    "EMPTY_SENDS_TO_CAMPAIGNS": EMPTY_SENDS_TO_CAMPAIGNS,
 }

@@ -79,6 +79,10 @@ EXPECTED_PARAMS = {
     "CLEAR_NODES": {"batch"},
     "FINGERPRINT_NODES": set(),
     "FINGERPRINT_RELATIONSHIPS": set(),
+    "ANY_NODE": set(),
+    "SHOW_DEFAULT_DATABASE": set(),
+    "EMPTY_ALIASES": set(),
+    "EMPTY_SENDS_TO_CAMPAIGNS": set(),
     "NAIVE_HOP": {"id", "key", "up", "hop", "call_time", "campaign", "role", "response_category"},
 }
 
