@@ -145,8 +145,8 @@ def children_cpu() -> float:
 
 def bulk(args: argparse.Namespace, hops: pd.DataFrame) -> None:
     """Batched load of a sample, then the bulk import of the whole frame; print the ratio."""
-    from graphengine.neo4j_local import running_server
     from graphengine.store.bulk_import import bulk_load
+    from graphengine.store.local_server import running_server
 
     ids = hops.traceback_id.unique()
     n_ids = (

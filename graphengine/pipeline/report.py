@@ -410,7 +410,7 @@ def _campaigns(inv: Investigation) -> str:
     )
     body += "<h3>Campaigns, with the gateways and ecosystems that carry their tracebacks</h3>"
     body += _table(
-        table.head(_ROWS_SHOWN),
+        table,
         [
             "campaign_id",
             "reports",
@@ -426,7 +426,7 @@ def _campaigns(inv: Investigation) -> str:
     ev = res.events[res.events["kind"] != "change_point"]
     body += "<h3>Events (surges, new campaigns, stops, declines, displacements)</h3>"
     body += _table(
-        ev.head(_ROWS_SHOWN),
+        ev,
         ["time", "kind", "campaign_id", "magnitude", "baseline", "details", "traceback_ids"],
         ("traceback_ids",),
     )
