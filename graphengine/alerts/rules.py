@@ -16,6 +16,7 @@ roles and attestation) and a TLP marking chosen per kind (:attr:`AlertRules.tlp`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -58,10 +59,12 @@ class AlertRules:
     Attributes
     ----------
     new_campaign_min_reports
-        A new campaign alerts once it has at least this many reports (default 25: below that, a
-        cluster is as likely a handful of similar complaints as a campaign).
+        A new campaign alerts once it has at least this many reports (default 20, the campaigns
+        module's own new-campaign size: below that, a cluster is as likely a handful of similar
+        complaints as a campaign).
     surge_min_magnitude
-        A surge alerts when its magnitude (reports in the surge period) is at least this.
+        A surge alerts when its magnitude (peak reports a day over the expected) is at least this
+        (default 0: every surge the detector raised).
     new_gateway_min_prior
         A gateway is *new* for a campaign only if the campaign already had this many tracebacks
         before it appeared (default 3), so a campaign's first gateways are not all "new".
@@ -76,7 +79,7 @@ class AlertRules:
         The kinds that are switched on (default all).
     """
 
-    new_campaign_min_reports: int = 25
+    new_campaign_min_reports: int = 20
     surge_min_magnitude: float = 0.0
     new_gateway_min_prior: int = 3
     rmd_min_tracebacks: int = 1
@@ -148,15 +151,22 @@ def _column(frame: pd.DataFrame, *names: str) -> pd.Series:
 
 
 def _campaign_details(campaigns: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
-    """campaign id -> signature and themes, from a campaigns frame (any of its known columns)."""
+    """campaign id -> signature and themes, from a campaigns frame.
+
+    Reads the columns :mod:`graphengine.campaigns` writes (``representative_transcript``,
+    ``distinctive_terms``, ``callback_numbers``); the short names ``representative`` and ``terms``
+    are accepted too.
+    """
     if campaigns is None or campaigns.empty:
         return {}
     out: dict[str, dict[str, Any]] = {}
     for row in campaigns.to_dict(orient="records"):
         cid = str(row.get("campaign_id"))
-        terms = split_ids(row.get("terms")) if row.get("terms") is not None else []
+        terms = split_ids(row.get("distinctive_terms", row.get("terms")))
         signature = {
-            "representative": row.get("representative") or row.get("medoid_transcript") or "",
+            "representative": row.get("representative_transcript")
+            or row.get("representative")
+            or "",
             "terms": terms,
             "callback_numbers": split_ids(row.get("callback_numbers")),
         }
@@ -169,6 +179,18 @@ def _states_of(reports: pd.DataFrame | None, report_ids: Sequence[str]) -> list[
         return []
     sub = reports[reports["report_id"].astype(str).isin(set(report_ids))]
     return sub["consumer_state"].dropna().astype(str).tolist()
+
+
+def _displacement_reason(details: Any) -> str:
+    """The displacement's sentence, naming the gateways when the event's details carry them."""
+    try:
+        info = json.loads(details) if isinstance(details, str) and details else {}
+    except ValueError:
+        info = {}
+    old, new = info.get("from_gateway"), info.get("to_gateway")
+    if old and new:
+        return f"campaign traffic moved from gateway {old} to gateway {new}"
+    return "campaign traffic moved to a new gateway"
 
 
 def campaign_event_alerts(
@@ -221,13 +243,18 @@ def campaign_event_alerts(
             size = magnitude if magnitude is not None else len(report_ids)
             if size < rules.new_campaign_min_reports:
                 continue
-            reason = f"new campaign with {size:g} reports"
+            reason = f"new campaign with {size:g} reports by detection"
         elif kind == "surge":
             if magnitude is not None and magnitude < rules.surge_min_magnitude:
                 continue
-            reason = f"surge: {magnitude:g} reports against a baseline of {baseline:.1f}"
+            # campaigns' surge magnitude is peak over expected; baseline is expected reports a day
+            reason = (
+                f"surge: {magnitude:.1f} times the expected {baseline:.1f} reports a day"
+                if magnitude is not None and baseline is not None
+                else "surge in reports"
+            )
         else:
-            reason = str(row.get("detail") or "campaign traffic moved to a new gateway")
+            reason = _displacement_reason(row.get("details"))
         traceback_ids = split_ids(row.get("traceback_ids"))
         info = details.get(cids.iloc[i], {})
         alerts.append(

@@ -74,10 +74,11 @@ EVENTS = pd.DataFrame(
         "time": pd.to_datetime(
             ["2026-01-01", "2026-01-01", "2026-01-03", "2026-01-09", "2026-01-05"], utc=True
         ),
-        "magnitude": [30.0, 5.0, 40.0, 0.0, 1.0],
+        "magnitude": [30.0, 5.0, 8.9, 0.0, 1.0],
         "baseline": [0.0, 0.0, 4.5, 12.0, 0.0],
         "report_ids": ["R1;R2;R3", "R9", "R2;R3", "", "R3"],
         "traceback_ids": ["T1", "", "T1;T2", "", "T4"],
+        "details": ["{}", "{}", "{}", "{}", '{"from_gateway": "gw-a", "to_gateway": "gw-b"}'],
     }
 )
 REPORTS = pd.DataFrame(
@@ -86,8 +87,8 @@ REPORTS = pd.DataFrame(
 CAMPAIGNS = pd.DataFrame(
     {
         "campaign_id": ["C-1"],
-        "representative": ["we are calling about your car's extended warranty"],
-        "terms": ["warranty;vehicle"],
+        "representative_transcript": ["we are calling about your car's extended warranty"],
+        "distinctive_terms": ["warranty;vehicle"],
         "callback_numbers": ["+18005550100"],
     }
 )
@@ -95,14 +96,15 @@ CAMPAIGNS = pd.DataFrame(
 
 def test_campaign_events_pass_the_thresholds_and_carry_their_evidence() -> None:
     alerts = campaign_event_alerts(EVENTS, campaigns=CAMPAIGNS, reports=REPORTS, hops=HOPS)
-    # C-2 is below the new-campaign threshold (5 < 25); stop does not alert.
+    # C-2 is below the new-campaign threshold (5 < 20); stop does not alert.
     assert [(a.kind, a.campaign_id) for a in alerts] == [
         ("new_campaign", "C-1"),
         ("surge", "C-1"),
         ("displacement", "C-1"),
     ]
     surge = alerts[1]
-    assert surge.reason == "surge: 40 reports against a baseline of 4.5"
+    assert surge.reason == "surge: 8.9 times the expected 4.5 reports a day"
+    assert alerts[2].reason == "campaign traffic moved from gateway gw-a to gateway gw-b"
     assert surge.traceback_ids == ("T1", "T2")
     assert surge.report_ids == ("R2", "R3")
     assert surge.states == ("CA", "NY")
