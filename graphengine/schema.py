@@ -51,6 +51,9 @@ __all__ = [
     "routed_edges",
     "OPTIONAL_HOP_COLUMNS",
     "printed_hop",
+    "REPORT_FIELDS",
+    "REPORT_SOURCE_KINDS",
+    "CALL_RECORD_COLUMNS",
 ]
 
 #: Roles are per call (per hop), never per company.
@@ -106,6 +109,49 @@ HOP_COLUMNS: Mapping[str, str] = {
 OPTIONAL_HOP_COLUMNS: Mapping[str, str] = {"source_hop": "int64"}
 
 HOP_REQUIRED: tuple[str, ...] = ("traceback_id", "hop", "provider", "provider_key", "call_time")
+
+#: A Report (one suspected robocall from intake or a complaint file), design.md's fields in order;
+#: ``report_id``, ``source_kind`` and ``call_time`` are required.
+REPORT_FIELDS: tuple[str, ...] = (
+    "report_id",
+    "source_kind",
+    "call_time",
+    "calling_number",
+    "called_number",
+    "transcript",
+    "audio_sha256",
+    "terminating_carrier",
+    "attestation",
+    "origid",
+    "reported_category",
+    "consumer_state",
+)
+
+#: Who saw the call a Report describes.
+REPORT_SOURCE_KINDS: tuple[str, ...] = (
+    "carrier_honeypot",
+    "carrier_analytics",
+    "app_user_report",
+    "consumer_complaint",
+    "agency",
+)
+
+#: A call record: one call leg as a carrier's switch saw it (design.md's columns, in order).
+CALL_RECORD_COLUMNS: tuple[str, ...] = (
+    "carrier",
+    "call_start",
+    "calling_number",
+    "called_number",
+    "ingress_carrier",
+    "ingress_customer",
+    "egress_carrier",
+    "call_id_in",
+    "call_id_out",
+    "attestation",
+    "origid",
+    "identity_hash",
+    "duration_s",
+)
 
 #: column -> dtype of the canonical provider frame.
 PROVIDER_COLUMNS: Mapping[str, str] = {

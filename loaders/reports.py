@@ -59,6 +59,8 @@ import numpy as np
 import pandas as pd
 
 from graphengine.errors import InputFileError
+from graphengine.schema import REPORT_FIELDS as SCHEMA_REPORT_FIELDS
+from graphengine.schema import REPORT_SOURCE_KINDS
 from loaders.phones import to_e164
 from loaders.validate import MAX_FIELD_CHARS, parse_times
 
@@ -80,28 +82,9 @@ __all__ = [
     "validate_reports",
 ]
 
-SOURCE_KINDS: tuple[str, ...] = (
-    "carrier_honeypot",
-    "carrier_analytics",
-    "app_user_report",
-    "consumer_complaint",
-    "agency",
-)
+SOURCE_KINDS = REPORT_SOURCE_KINDS
 #: Input columns of our own layout (report_id, source_kind and call_time are required).
-REPORT_FIELDS: tuple[str, ...] = (
-    "report_id",
-    "source_kind",
-    "call_time",
-    "calling_number",
-    "called_number",
-    "transcript",
-    "audio_sha256",
-    "terminating_carrier",
-    "attestation",
-    "origid",
-    "reported_category",
-    "consumer_state",
-)
+REPORT_FIELDS = SCHEMA_REPORT_FIELDS
 #: Columns of the canonical report frame (``call_time`` is UTC; ``line`` is the input line).
 REPORT_COLUMNS: tuple[str, ...] = (
     "line",

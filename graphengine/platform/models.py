@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from graphengine.schema import REPORT_SOURCE_KINDS
+
 __all__ = [
     "ORG_KINDS",
     "ROLES",
@@ -45,13 +47,7 @@ __all__ = [
 
 ORG_KINDS: tuple[str, ...] = ("carrier", "blocking_app", "agency", "traceback_admin")
 ROLES: tuple[str, ...] = ("admin", "analyst", "investigator", "reviewer", "responder")
-SOURCE_KINDS: tuple[str, ...] = (
-    "carrier_honeypot",
-    "carrier_analytics",
-    "app_user_report",
-    "consumer_complaint",
-    "agency",
-)
+SOURCE_KINDS: tuple[str, ...] = REPORT_SOURCE_KINDS
 
 
 def utcnow() -> dt.datetime:

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from graphengine.errors import ConfigError
+from graphengine.schema import CALL_RECORD_COLUMNS
 
 __all__ = ["RecordsConfig", "RecordsDataset", "CarrierProfile", "generate_records", "FILES"]
 
@@ -58,21 +59,7 @@ FILES: dict[str, str] = {
     "records_truth": "records_truth.csv",
     "record_carriers": "record_carriers.csv",
 }
-RECORD_HEADER = [
-    "carrier",
-    "call_start",
-    "calling_number",
-    "called_number",
-    "ingress_carrier",
-    "ingress_customer",
-    "egress_carrier",
-    "call_id_in",
-    "call_id_out",
-    "attestation",
-    "origid",
-    "identity_hash",
-    "duration_s",
-]
+RECORD_HEADER = list(CALL_RECORD_COLUMNS)
 FORMATS = ("e164", "11digit", "10digit", "paren", "dashed")
 ZONES = ("Z", "+00:00", "-05:00", "-06:00", "-08:00", "-04:00")
 _NONCOOP_TEXT = re.compile(

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from graphengine.errors import ConfigError
+from graphengine.schema import REPORT_FIELDS
 from graphengine.synthetic.report_scripts import (
     FILLER_WORDS,
     MISHEARD,
@@ -47,22 +48,7 @@ from graphengine.synthetic.report_scripts import (
 __all__ = ["REPORT_COLUMNS", "NOISE_LABEL", "generate_reports"]
 
 #: Columns of the frame, in order: design.md's Report columns, then the reporter.
-REPORT_COLUMNS: tuple[str, ...] = (
-    "report_id",
-    "source_kind",
-    "call_time",
-    "calling_number",
-    "called_number",
-    "transcript",
-    "audio_sha256",
-    "terminating_carrier",
-    "attestation",
-    "origid",
-    "reported_category",
-    "consumer_state",
-    "reporter",
-    "reporter_kind",
-)
+REPORT_COLUMNS: tuple[str, ...] = (*REPORT_FIELDS, "reporter", "reporter_kind")
 
 #: Truth label of a one-off report that belongs to no campaign (scored as its own singleton).
 NOISE_LABEL = "noise"

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from graphengine.errors import InputFileError
+from graphengine.schema import CALL_RECORD_COLUMNS
 from loaders.identity import normalise_name
 from loaders.validate import map_unique
 
@@ -47,21 +48,7 @@ __all__ = [
 ]
 
 #: The columns of a call record, in design.md's order.
-RECORD_COLUMNS: tuple[str, ...] = (
-    "carrier",
-    "call_start",
-    "calling_number",
-    "called_number",
-    "ingress_carrier",
-    "ingress_customer",
-    "egress_carrier",
-    "call_id_in",
-    "call_id_out",
-    "attestation",
-    "origid",
-    "identity_hash",
-    "duration_s",
-)
+RECORD_COLUMNS: tuple[str, ...] = CALL_RECORD_COLUMNS
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "carrier",
     "call_start",
