@@ -287,6 +287,13 @@ def _hop_rows(
     return pd.DataFrame(data)
 
 
+def _sorted_unique(*columns: pd.Series) -> np.ndarray:
+    """The distinct int64 values of ``columns``, sorted (numpy 2.4's hash-based unique is ~10x
+    slower than pandas' on 100,000 ids)."""
+    both = np.concatenate([c.to_numpy(dtype=np.int64) for c in columns])
+    return np.sort(pd.unique(both))
+
+
 def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
     """The column as Python strings, "" for missing (records are read with no NA values)."""
     return frame[column].fillna("").to_numpy(dtype=object)
@@ -393,7 +400,7 @@ def stitch(
                 break
             cands = engine.query(sql, {"frontier": asked[list(FRONTIER_COLUMNS)]})
             one, amb = decide_frame(cands)
-            wanted = np.union1d(one["rid"].to_numpy(), amb["rid"].to_numpy()).astype(np.int64)
+            wanted = _sorted_unique(one["rid"], amb["rid"])
             details = _details(engine, wanted, record_source)
             asked_at = asked.set_index("fid")
 
@@ -426,8 +433,7 @@ def stitch(
                 b.update(len(amb_fids))
 
             # Not found: the carrier keeps records for that time, but none of this call.
-            decided = np.union1d(one["fid"].to_numpy(), amb["fid"].to_numpy())
-            lost = asked[~asked["fid"].isin(decided)]
+            lost = asked[~(asked["fid"].isin(one["fid"]) | asked["fid"].isin(amb["fid"]))]
             if len(lost):
                 hop_parts.append(
                     _hop_rows(lost["fid"], hop, lost["name"], "", role_here, "not_found")
