@@ -248,7 +248,7 @@ def decide(cands: pd.DataFrame) -> tuple[dict[int, Any], dict[int, pd.DataFrame]
     >>> c = pd.DataFrame({"fid": [0, 0, 1, 1], "rid": [5, 6, 7, 8],
     ...                   "key_rank": [1, 3, 3, 3], "dt_ms": [0, 200, 10, -40]})
     >>> one, amb = decide(c)
-    >>> int(one[0]["rid"]), sorted(amb[1]["rid"].tolist())
+    >>> int(one[0].rid), sorted(amb[1]["rid"].tolist())
     (5, [7, 8])
     """
     one_f, amb_f = decide_frame(cands)
