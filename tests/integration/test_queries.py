@@ -394,6 +394,37 @@ def test_campaign_footprint(graph):
     ]
 
 
+# --- 11b. providers_across_campaigns ----------------------------------------------------------
+
+
+def test_providers_across_campaigns(graph):
+    """Campaigns per provider (README table): DT carries SSA (TB01, 02, 05), auto warranty (TB03,
+    04, 07, 09) and tax relief (TB10): 3 campaigns on 8 tracebacks; BW 3 on 6 (TB01, 03, 05, 07,
+    09, 11); CM 3 on 5 (TB02, 04, 06, 08, 10); FG 3 on 4 (TB01, 05, 08, 09); EC 3 on 3 (TB03, 06,
+    11); JN auto warranty and tax relief on 3 (TB04, 07, 08); IV the same two on 2 (TB07, 10).
+    GG, HD, KT and LL carry one campaign each."""
+    three = [SSA, AUTO, TAX]
+    assert rows(graph, "providers_across_campaigns", min_campaigns=3) == [
+        (DT, NAME[DT], 3, three, 8, ["TB01", "TB02", "TB03", "TB04", "TB05", "TB07", "TB09", "TB10"]),
+        (BW, NAME[BW], 3, three, 6, ["TB01", "TB03", "TB05", "TB07", "TB09", "TB11"]),
+        (CM, NAME[CM], 3, three, 5, ["TB02", "TB04", "TB06", "TB08", "TB10"]),
+        (FG, NAME[FG], 3, three, 4, ["TB01", "TB05", "TB08", "TB09"]),
+        (EC, NAME[EC], 3, three, 3, ["TB03", "TB06", "TB11"]),
+    ]  # fmt: skip
+    two = rows(graph, "providers_across_campaigns")
+    assert [r[0] for r in two] == [DT, BW, CM, FG, EC, JN, IV]
+    assert two[5] == (JN, NAME[JN], 2, [AUTO, TAX], 3, ["TB04", "TB07", "TB08"])
+    assert two[6] == (IV, NAME[IV], 2, [AUTO, TAX], 2, ["TB07", "TB10"])
+    # from April on: TB07-TB11; every listed provider carries two campaigns
+    assert rows(graph, "providers_across_campaigns", since="2024-04-01") == [
+        (BW, NAME[BW], 2, [AUTO, TAX], 3, ["TB07", "TB09", "TB11"]),
+        (DT, NAME[DT], 2, [AUTO, TAX], 3, ["TB07", "TB09", "TB10"]),
+        (FG, NAME[FG], 2, [AUTO, TAX], 2, ["TB08", "TB09"]),
+        (IV, NAME[IV], 2, [AUTO, TAX], 2, ["TB07", "TB10"]),
+        (JN, NAME[JN], 2, [AUTO, TAX], 2, ["TB07", "TB08"]),
+    ]  # fmt: skip
+
+
 # --- 12. shortest_connection -------------------------------------------------------------------
 
 
