@@ -177,16 +177,20 @@ def _routed_positions(hops: pd.DataFrame, o: _Order) -> tuple[np.ndarray, np.nda
 
 
 def _routed_frame(hops: pd.DataFrame, o: _Order) -> pd.DataFrame:
-    """The ROUTED edges as columns (traceback_id, hop, upstream_key, downstream_key,
-    call_time, campaign, attestation, response_category)."""
+    """The ROUTED edges as columns (traceback_id, hop, source_hop, upstream_key, downstream_key,
+    call_time, campaign, attestation, response_category); ``source_hop`` is the downstream
+    hop's number as printed, as the batched load stores it."""
     positions = _routed_positions(hops, o)
     if positions is None:
-        return schema.routed_edges(hops)
+        edges = schema.routed_edges(hops)
+        printed = hops[["traceback_id", "hop", "source_hop"]]
+        return edges.merge(printed, on=["traceback_id", "hop"], how="left")
     down, up = positions
     return pd.DataFrame(
         {
             "traceback_id": hops["traceback_id"].to_numpy()[down],
             "hop": hops["hop"].to_numpy(dtype=np.int64)[down],
+            "source_hop": hops["source_hop"].to_numpy(dtype=object)[down],
             "upstream_key": hops["provider_key"].to_numpy()[up],
             "downstream_key": hops["provider_key"].to_numpy()[down],
             "call_time": hops["call_time"].iloc[down].reset_index(drop=True),
@@ -285,7 +289,7 @@ def write_import_csvs(
     out.mkdir(parents=True, exist_ok=True)
     files = ImportFiles(folder=out)
     writer = _Writer(files)
-    hops = hops.reset_index(drop=True)
+    hops = R.with_source_hop(hops.reset_index(drop=True))
     o = _order(hops)
 
     provider_rows = R.provider_rows(hops, providers)
@@ -327,8 +331,9 @@ def write_import_csvs(
         ":END_ID(Provider)": _text(hops["provider_key"]),
     }
     for col, prop in R.HOP_PROPS.items():
-        hop_cols[f"{prop}:long" if col in ("hop", "source_line") else prop] = (
-            _int(hops[col]) if col in ("hop", "source_line") else _text(hops[col])
+        whole = col in ("hop", "source_line", "source_hop")
+        hop_cols[f"{prop}:long" if whole else prop] = (
+            _int(hops[col]) if whole else _text(hops[col])
         )
     writer.write("rel", "HOP", pa.table(hop_cols))
     del hop_cols
@@ -341,6 +346,7 @@ def write_import_csvs(
                 ":END_ID(Provider)": _text(routed["downstream_key"]),
                 "traceback_id": _text(routed["traceback_id"]),
                 "hop:long": _int(routed["hop"]),
+                "source_hop:long": _int(routed["source_hop"]),
                 "call_time:datetime": _iso(routed["call_time"]),
                 "campaign": _text(routed["campaign"]),
                 "attestation": _text(routed["attestation"]),
