@@ -288,26 +288,10 @@ def seed_alert(url: str, webhook_url: str | None = None) -> tuple[str, int]:
 
 
 def tiny_pdf(text: str = "Subpoena duces tecum") -> bytes:
-    """A small, well-formed one-page PDF with ``text`` on it (cross-reference offsets computed)."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    """A small, well-formed one-page PDF (see :func:`graphengine.platform.demo_portal.tiny_pdf`)."""
+    from graphengine.platform.demo_portal import tiny_pdf as make
+
+    return make(text)
 
 
 def seed_request(url: str, state: Path, username: str = "investigator") -> int:
