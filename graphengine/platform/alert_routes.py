@@ -76,9 +76,7 @@ def alerts_page(request: Request) -> Response:
 def alert_page(request: Request, alert_id: str) -> Response:
     """One alert: reason, timeline (event, stored, deliveries) and evidence."""
     row = visible_alert(request, alert_id)
-    deliveries = deliveries_of(
-        request.state.db, row.alert_id, org_scope(request.state.principal)
-    )
+    deliveries = deliveries_of(request.state.db, row.alert_id, org_scope(request.state.principal))
     timeline = [(row.occurred_at, "event", row.payload["reason"])]
     timeline.append((row.created_at, "alert raised", f"{row.kind}, {row.tlp}"))
     for d in deliveries:

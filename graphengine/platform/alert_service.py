@@ -170,16 +170,22 @@ def deliver_job(session: Session, payload: dict[str, Any]) -> None:
     if sub is None or row is None or not sub.webhook_url or not sub.webhook_secret:
         return  # deleted meanwhile: nothing to send
     done = session.scalars(
-        select(Delivery).where(Delivery.subscription_id == sub.id, Delivery.alert_id == row.alert_id)
+        select(Delivery).where(
+            Delivery.subscription_id == sub.id, Delivery.alert_id == row.alert_id
+        )
     ).all()
     if any(d.ok for d in done):
         return  # a crash after the POST ran this job again: it was already delivered
     number = len(done) + 1
     body = {"type": "alert.created", "timestamp": row.created_at.isoformat(), "data": row.payload}
     msg_id = f"msg_{row.alert_id}_{sub.id}"
-    attempt = deliver(sub.webhook_url, sub.webhook_secret, msg_id, body, backoff=(), timeout=10.0)[0]
+    attempt = deliver(sub.webhook_url, sub.webhook_secret, msg_id, body, backoff=(), timeout=10.0)[
+        0
+    ]
     waits = _backoff()
-    retry = not attempt.ok and (attempt.status is None or attempt.status == 429 or attempt.status >= 500)
+    retry = not attempt.ok and (
+        attempt.status is None or attempt.status == 429 or attempt.status >= 500
+    )
     next_at = None
     if retry and number <= len(waits):
         next_at = utcnow() + dt.timedelta(seconds=waits[number - 1])
@@ -217,7 +223,9 @@ def ingest_job(session: Session, payload: dict[str, Any]) -> None:
     events = pd.DataFrame.from_records(payload.get("events") or [])
     if events.empty:
         return
-    campaigns = pd.DataFrame.from_records(payload["campaigns"]) if payload.get("campaigns") else None
+    campaigns = (
+        pd.DataFrame.from_records(payload["campaigns"]) if payload.get("campaigns") else None
+    )
     reports = pd.DataFrame.from_records(payload["reports"]) if payload.get("reports") else None
     alerts = campaign_event_alerts(events, campaigns=campaigns, reports=reports)
     store_alerts(session, alerts, actor="job:alerts.ingest")

@@ -19,9 +19,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphengine import __version__
+from graphengine.platform import alert_service, legal_service  # noqa: F401 - register jobs
 from graphengine.platform.access import LoginRequired, check_registry, guard
 from graphengine.platform.db import make_engine, session_factory
-from graphengine.platform import alert_service, legal_service  # noqa: F401 - register jobs
 from graphengine.platform.jobs import JobWorker
 from graphengine.platform.ratelimit import RateLimiter
 from graphengine.platform.security import signer

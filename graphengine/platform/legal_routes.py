@@ -155,7 +155,9 @@ def audit_of(request: Request, req_id: int) -> list[object]:
 
     return list(
         request.state.db.scalars(
-            select(AuditEntry).where(AuditEntry.target == f"request:{req_id}").order_by(AuditEntry.seq)
+            select(AuditEntry)
+            .where(AuditEntry.target == f"request:{req_id}")
+            .order_by(AuditEntry.seq)
         )
     )
 
@@ -174,7 +176,10 @@ async def _act(request: Request, req_id: int, fn: object) -> Response:
     except RequestError as exc:
         req = _find(request.state.db, who, req_id)
         return _render(
-            request, "request.html", {"r": req, "trail": audit_of(request, req_id), "error": str(exc)}, 400
+            request,
+            "request.html",
+            {"r": req, "trail": audit_of(request, req_id), "error": str(exc)},
+            400,
         )
     return RedirectResponse(f"/requests/{req_id}", status_code=303)
 

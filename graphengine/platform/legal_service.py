@@ -25,9 +25,9 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from graphengine.csvsafe import neutralise_frame
 from graphengine.errors import ConfigError
 from graphengine.export.bundle import sha256_file, write_manifest, zip_folder
-from graphengine.csvsafe import neutralise_frame
 from graphengine.platform import audit, jobs
 from graphengine.platform.alert_models import AlertRow, AlertSubscription
 from graphengine.platform.legal_models import REQUEST_TYPES, LegalRequest, OutboxMessage
@@ -300,7 +300,11 @@ def notify_job(session: Session, payload: dict[str, Any]) -> None:
 
 def _in_range(req: LegalRequest) -> tuple[dt.datetime | None, dt.datetime | None]:
     t = req.targets
-    start = dt.datetime.fromisoformat(t["date_from"]).replace(tzinfo=dt.UTC) if t.get("date_from") else None
+    start = (
+        dt.datetime.fromisoformat(t["date_from"]).replace(tzinfo=dt.UTC)
+        if t.get("date_from")
+        else None
+    )
     end = (
         dt.datetime.fromisoformat(t["date_to"]).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
         if t.get("date_to")
@@ -323,7 +327,9 @@ def _matching_alerts(session: Session, req: LegalRequest) -> list[dict[str, Any]
             or bool(set(p.get("traceback_ids", [])) & tbs)
         )
         if not hit and not (camps or provs or tbs):
-            hit = (start is None or row.occurred_at >= start) and (end is None or row.occurred_at < end)
+            hit = (start is None or row.occurred_at >= start) and (
+                end is None or row.occurred_at < end
+            )
         if hit:
             out.append(p)
     return out
@@ -352,8 +358,12 @@ def build_package(session: Session, req: LegalRequest) -> str:
         }
         (folder / "request.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
         alerts = _matching_alerts(session, req)
-        (folder / "findings" / "alerts.json").write_text(json.dumps(alerts, indent=2, sort_keys=True))
-        tbs = sorted(set(req.targets["traceback_ids"]) | {x for a in alerts for x in a["traceback_ids"]})
+        (folder / "findings" / "alerts.json").write_text(
+            json.dumps(alerts, indent=2, sort_keys=True)
+        )
+        tbs = sorted(
+            set(req.targets["traceback_ids"]) | {x for a in alerts for x in a["traceback_ids"]}
+        )
         pd.DataFrame({"traceback_id": tbs}).to_csv(folder / "traceback_ids.csv", index=False)
         start, end = _in_range(req)
         stmt = select(Report).order_by(Report.call_time, Report.id).limit(REPORT_ROWS)
@@ -376,8 +386,14 @@ def build_package(session: Session, req: LegalRequest) -> str:
         (folder / "audit_trail.json").write_text(
             json.dumps(
                 [
-                    {"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-                     "detail": e.detail, "entry_hash": e.entry_hash}  # fmt: skip
+                    {
+                        "seq": e.seq,
+                        "at": e.at.isoformat(),
+                        "actor": e.actor,
+                        "action": e.action,
+                        "detail": e.detail,
+                        "entry_hash": e.entry_hash,
+                    }  # fmt: skip
                     for e in trail
                 ],
                 indent=2,

@@ -75,7 +75,9 @@ def test_delivery_job_signs_retries_after_500_and_logs_attempts(tmp_path, receiv
             sub, secret = create_subscription(
                 s, org, "test", name="NY", states=["ny"], webhook_url=receiver.url
             )
-            create_subscription(s, other, "test", name="CA", states=["CA"], webhook_url=receiver.url)
+            create_subscription(
+                s, other, "test", name="CA", states=["CA"], webhook_url=receiver.url
+            )
             assert secret and secret.startswith("whsec_")
             new = store_alerts(s, [surge_alert()])
         assert len(new) == 1
@@ -93,7 +95,10 @@ def test_delivery_job_signs_retries_after_500_and_logs_attempts(tmp_path, receiv
         assert jobs.run_due(factory) == 1
         with factory() as s:
             rows = s.scalars(select(Delivery).order_by(Delivery.attempt)).all()
-            assert [(d.attempt, d.http_status, d.ok) for d in rows] == [(1, 500, False), (2, 200, True)]
+            assert [(d.attempt, d.http_status, d.ok) for d in rows] == [
+                (1, 500, False),
+                (2, 200, True),
+            ]
             assert s.scalars(select(jobs.Job).where(jobs.Job.state == "queued")).all() == []
         assert len(receiver.got) == 2
         headers, body = receiver.got[1]

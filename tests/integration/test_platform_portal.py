@@ -90,7 +90,10 @@ def test_uploads_are_sniffed_limited_and_stored_by_hash(portal) -> None:
     assert _error(r) == "the document is not a PDF (it does not start with %PDF-)"
     big = tiny_pdf() + b"%" + b"x" * LIMIT + b"\n%%EOF\n"
     r = _file(inv, "big.pdf", big)
-    assert r.status_code == 400 and _error(r) == f"the document is {LIMIT + 1} bytes; the limit is {LIMIT} bytes"
+    assert (
+        r.status_code == 400
+        and _error(r) == f"the document is {LIMIT + 1} bytes; the limit is {LIMIT} bytes"
+    )
     # a zip bomb named .pdf: refused by its first bytes, never opened
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
@@ -122,14 +125,19 @@ def test_whole_path_package_verifies_and_other_agency_sees_nothing(portal, tmp_p
     rid = int(r.headers["location"].rsplit("/", 1)[1])
     # agency B: the same 404 as a request that does not exist, nothing of A's in it
     for path in (f"/requests/{rid}", f"/requests/{rid}/package", f"/requests/{rid}/document"):
-        theirs, missing = other.get(path), other.get("/requests/999999" + path[len(f"/requests/{rid}"):])
+        theirs, missing = (
+            other.get(path),
+            other.get("/requests/999999" + path[len(f"/requests/{rid}") :]),
+        )
         assert theirs.status_code == missing.status_code == 404
         assert "AG-7" not in theirs.text and _error(theirs) == _error(missing)
     assert "AG-7" not in other.get("/requests").text
     assert portal["responder_a"].get("/requests").status_code == 403
     # the reviewer accepts with a reason; the package is built at once
     token = csrf_of(rev.get(f"/requests/{rid}").text)
-    r = rev.post(f"/requests/{rid}/review", data={"csrf_token": token, "action": "accept", "reason": ""})
+    r = rev.post(
+        f"/requests/{rid}/review", data={"csrf_token": token, "action": "accept", "reason": ""}
+    )
     assert r.status_code == 400 and _error(r) == "give the reason for this decision"
     r = rev.post(
         f"/requests/{rid}/review",
@@ -157,7 +165,9 @@ def test_whole_path_package_verifies_and_other_agency_sees_nothing(portal, tmp_p
     assert [e["action"] for e in trail] == ["request.submit", "request.accept"]
     with portal["factory"]() as s:
         downloads = s.scalars(
-            select(AuditEntry).where(AuditEntry.target == f"request:{rid}", AuditEntry.action == "download.package")
+            select(AuditEntry).where(
+                AuditEntry.target == f"request:{rid}", AuditEntry.action == "download.package"
+            )
         ).all()
         assert [d.actor for d in downloads] == ["user:investigator"]
         mails = s.scalars(select(OutboxMessage).where(OutboxMessage.subject.contains("AG-7"))).all()

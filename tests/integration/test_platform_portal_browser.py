@@ -16,7 +16,14 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.helpers.platform import PASSWORD, Server, fresh_database, seed_accounts, seed_alert, tiny_pdf
+from tests.helpers.platform import (
+    PASSWORD,
+    Server,
+    fresh_database,
+    seed_accounts,
+    seed_alert,
+    tiny_pdf,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium]
 
@@ -55,7 +62,9 @@ def test_alert_to_request_to_verified_package(tmp_path) -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-                inv = browser.new_context(accept_downloads=True, viewport={"width": 1100, "height": 800}).new_page()
+                inv = browser.new_context(
+                    accept_downloads=True, viewport={"width": 1100, "height": 800}
+                ).new_page()
                 _login(inv, base, "investigator", acc.users["investigator"], "/alerts")
                 assert alert_id in inv.inner_text("#alerts")
                 shot(inv, "alerts-list")

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from graphengine.cli.main import main
-from graphengine.platform.db import make_engine, session_factory
 from graphengine.export.verify import verify_bundle
 from graphengine.platform.alert_models import AlertRow, AlertSubscription
+from graphengine.platform.db import make_engine, session_factory
 from graphengine.platform.legal_models import LegalRequest
 from graphengine.platform.models import IntakeBatch, Organization, Report, User
 from graphengine.synthetic.reports import generate_reports

@@ -53,7 +53,9 @@ def upgrade() -> None:
         sa.Column(
             "subscription_id", sa.Integer(), sa.ForeignKey("alert_subscription.id"), nullable=False
         ),
-        sa.Column("alert_id", sa.String(length=32), sa.ForeignKey("alert.alert_id"), nullable=False),
+        sa.Column(
+            "alert_id", sa.String(length=32), sa.ForeignKey("alert.alert_id"), nullable=False
+        ),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("http_status", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
