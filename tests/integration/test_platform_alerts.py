@@ -22,6 +22,7 @@ from graphengine.platform.alert_service import INGEST_JOB, create_subscription, 
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.models import Organization, utcnow
 from tests.helpers.platform import (
+    DB_KINDS,
     PASSWORD,
     Server,
     fresh_database,
@@ -66,8 +67,9 @@ def receiver() -> Iterator[Receiver]:
     r.close()
 
 
-def test_delivery_job_signs_retries_after_500_and_logs_attempts(tmp_path, receiver) -> None:
-    with fresh_database("sqlite", tmp_path) as url:
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_delivery_job_signs_retries_after_500_and_logs_attempts(kind, tmp_path, receiver) -> None:
+    with fresh_database(kind, tmp_path) as url:
         factory = session_factory(make_engine(url))
         with session_scope(factory) as s:
             org = create_org(s, "State AG", "agency")
@@ -110,14 +112,15 @@ def test_delivery_job_signs_retries_after_500_and_logs_attempts(tmp_path, receiv
             verify(secret, headers, tampered)
 
 
-def test_ingest_job_turns_campaign_events_into_alerts_once(tmp_path) -> None:
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_ingest_job_turns_campaign_events_into_alerts_once(kind, tmp_path) -> None:
     events = [
         {"kind": "surge", "campaign_id": "C9", "time": "2026-02-01T00:00:00Z", "magnitude": 90,
          "baseline": 4, "report_ids": "r1;r2", "traceback_ids": "TB-9"},
         {"kind": "surge", "campaign_id": "C8", "time": "2026-02-02T00:00:00Z", "magnitude": 50,
          "baseline": 5, "report_ids": "r3", "traceback_ids": ""},
     ]  # fmt: skip
-    with fresh_database("sqlite", tmp_path) as url:
+    with fresh_database(kind, tmp_path) as url:
         factory = session_factory(make_engine(url))
         with session_scope(factory) as s:
             jobs.enqueue(s, INGEST_JOB, {"events": events})

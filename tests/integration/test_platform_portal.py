@@ -21,6 +21,7 @@ from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.legal_models import LegalRequest, OutboxMessage
 from graphengine.platform.models import AuditEntry
 from tests.helpers.platform import (
+    DB_KINDS,
     PASSWORD,
     Server,
     csrf_of,
@@ -28,6 +29,7 @@ from tests.helpers.platform import (
     login,
     seed_accounts,
     seed_alert,
+    seed_request,
     tiny_pdf,
 )
 
@@ -190,3 +192,42 @@ def test_altered_audit_entry_is_named(portal) -> None:
     bad = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert bad.returncode != 0
     assert f"entry {seq} was altered (request.submit" in bad.stdout + bad.stderr
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_review_flow_and_package_on_both_databases(kind, tmp_path, monkeypatch) -> None:
+    from graphengine.export.verify import verify_bundle
+    from graphengine.platform.legal_service import RequestError, package_path, review
+
+    monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(tmp_path / "state"))
+    with fresh_database(kind, tmp_path) as url:
+        seed_accounts(url)
+        alert_id, _ = seed_alert(url)
+        rid = seed_request(url, tmp_path / "state")
+        factory = session_factory(make_engine(url))
+        with session_scope(factory) as s:
+            req = s.get(LegalRequest, rid)
+            review(s, req, "user:reviewer", "start_review", "")
+            with pytest.raises(RequestError, match="under review cannot be given 'start_review'"):
+                review(s, req, "user:reviewer", "start_review", "")
+            review(s, req, "user:reviewer", "request_changes", "name the carrier")
+        with session_scope(factory) as s:
+            req = s.get(LegalRequest, rid)
+            review(s, req, "user:reviewer", "start_review", "")
+            review(s, req, "user:reviewer", "accept", "in scope")
+        with factory() as s:
+            req = s.get(LegalRequest, rid)
+            assert req.status == "fulfilled"
+            report = verify_bundle(package_path(req.package_sha256))
+            assert report.ok and len(report.verified) == 5
+            actions = s.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.target == f"request:{rid}")
+                .order_by(AuditEntry.seq)
+            ).all()
+            assert actions == ["request.submit", "request.start_review", "request.request_changes",
+                               "request.start_review", "request.accept", "request.fulfil"]  # fmt: skip
+            with zipfile.ZipFile(package_path(req.package_sha256)) as z:
+                assert [a["alert_id"] for a in json.loads(z.read("findings/alerts.json"))] == [
+                    alert_id
+                ]
