@@ -162,26 +162,43 @@ def _backoff() -> tuple[float, ...]:
     return DEFAULT_BACKOFF
 
 
+def _attempt_plan(
+    engine: Any, payload: dict[str, Any]
+) -> tuple[str, str, int, str, dict[str, Any], int] | None:
+    """What to send (url, secret, subscription, alert, body, attempt number), read in a short
+    transaction of its own; None when there is nothing to send."""
+    with Session(engine) as reader:
+        sub = reader.get(AlertSubscription, int(payload["subscription_id"]))
+        row = reader.get(AlertRow, str(payload["alert_id"]))
+        if sub is None or row is None or not sub.webhook_url or not sub.webhook_secret:
+            return None  # deleted meanwhile: nothing to send
+        done = reader.scalars(
+            select(Delivery.ok).where(
+                Delivery.subscription_id == sub.id, Delivery.alert_id == row.alert_id
+            )
+        ).all()
+        if any(done):
+            return None  # a crash after the POST ran this job again: it was already delivered
+        body = {
+            "type": "alert.created",
+            "timestamp": row.created_at.isoformat(),
+            "data": row.payload,
+        }
+        return sub.webhook_url, sub.webhook_secret, sub.id, row.alert_id, body, len(done) + 1
+
+
 @jobs.handler(DELIVER_JOB)
 def deliver_job(session: Session, payload: dict[str, Any]) -> None:
-    """One attempt of one webhook delivery; a failure queues the next attempt after the back-off."""
-    sub = session.get(AlertSubscription, int(payload["subscription_id"]))
-    row = session.get(AlertRow, str(payload["alert_id"]))
-    if sub is None or row is None or not sub.webhook_url or not sub.webhook_secret:
-        return  # deleted meanwhile: nothing to send
-    done = session.scalars(
-        select(Delivery).where(
-            Delivery.subscription_id == sub.id, Delivery.alert_id == row.alert_id
-        )
-    ).all()
-    if any(d.ok for d in done):
-        return  # a crash after the POST ran this job again: it was already delivered
-    number = len(done) + 1
-    body = {"type": "alert.created", "timestamp": row.created_at.isoformat(), "data": row.payload}
-    msg_id = f"msg_{row.alert_id}_{sub.id}"
-    attempt = deliver(sub.webhook_url, sub.webhook_secret, msg_id, body, backoff=(), timeout=10.0)[
-        0
-    ]
+    """One attempt of one webhook delivery; a failure queues the next attempt after the back-off.
+
+    The job's own session is used only after the POST: on SQLite its transaction holds the write
+    lock, and a slow receiver must not stall intake for the length of its timeout.
+    """
+    plan = _attempt_plan(session.get_bind(), payload)
+    if plan is None:
+        return
+    url, secret, sub_id, alert_id, body, number = plan
+    attempt = deliver(url, secret, f"msg_{alert_id}_{sub_id}", body, backoff=(), timeout=10.0)[0]
     waits = _backoff()
     retry = not attempt.ok and (
         attempt.status is None or attempt.status == 429 or attempt.status >= 500
@@ -192,8 +209,8 @@ def deliver_job(session: Session, payload: dict[str, Any]) -> None:
         jobs.enqueue(session, DELIVER_JOB, dict(payload), due_at=next_at)
     session.add(
         Delivery(
-            subscription_id=sub.id,
-            alert_id=row.alert_id,
+            subscription_id=sub_id,
+            alert_id=alert_id,
             attempt=number,
             http_status=attempt.status,
             error=attempt.error or None,

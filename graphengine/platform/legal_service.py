@@ -284,16 +284,18 @@ def notify_job(session: Session, payload: dict[str, Any]) -> None:
     """POST a signed ``request.<status>`` event to one subscription's webhook; raise to retry."""
     from graphengine.alerts.webhooks import deliver
 
-    sub = session.get(AlertSubscription, int(payload["subscription_id"]))
-    if sub is None or not sub.webhook_url or not sub.webhook_secret:
-        return
+    with Session(session.get_bind()) as reader:  # the job's session stays unused: no lock held
+        sub = reader.get(AlertSubscription, int(payload["subscription_id"]))
+        if sub is None or not sub.webhook_url or not sub.webhook_secret:
+            return
+        url, secret, sub_id = sub.webhook_url, sub.webhook_secret, sub.id
     body = {
         "type": f"request.{payload['status']}",
         "timestamp": utcnow().isoformat(),
         "data": {"request_id": payload["request_id"], "status": payload["status"]},
     }
-    msg = f"msg_request_{payload['request_id']}_{payload['status']}_{sub.id}"
-    attempt = deliver(sub.webhook_url, sub.webhook_secret, msg, body, backoff=())[0]
+    msg = f"msg_request_{payload['request_id']}_{payload['status']}_{sub_id}"
+    attempt = deliver(url, secret, msg, body, backoff=())[0]
     if not attempt.ok:
         raise RuntimeError(f"webhook answered {attempt.status or attempt.error}")
 

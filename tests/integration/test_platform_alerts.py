@@ -20,6 +20,7 @@ from graphengine.platform.admin import create_api_key, create_org, create_user
 from graphengine.platform.alert_models import AlertRow, Delivery
 from graphengine.platform.alert_service import INGEST_JOB, create_subscription, store_alerts
 from graphengine.platform.db import make_engine, session_factory, session_scope
+from graphengine.platform.legal_service import create_request, parse_targets, review
 from graphengine.platform.models import Organization, utcnow
 from tests.helpers.platform import (
     DB_KINDS,
@@ -29,6 +30,7 @@ from tests.helpers.platform import (
     key_client,
     seed_accounts,
     surge_alert,
+    tiny_pdf,
 )
 
 pytestmark = pytest.mark.slow
@@ -68,7 +70,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.mark.parametrize("kind", DB_KINDS)
-def test_delivery_job_signs_retries_after_500_and_logs_attempts(kind, tmp_path, receiver) -> None:
+def test_delivery_job_signs_retries_after_500_and_logs_attempts(
+    kind, tmp_path, receiver, monkeypatch
+) -> None:
+    monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(tmp_path / "state"))
     with fresh_database(kind, tmp_path) as url:
         factory = session_factory(make_engine(url))
         with session_scope(factory) as s:
@@ -110,6 +115,19 @@ def test_delivery_job_signs_retries_after_500_and_logs_attempts(kind, tmp_path, 
         tampered = body.replace(b"NY", b"NJ")
         with pytest.raises(Exception, match="[Ss]ignature"):
             verify(secret, headers, tampered)
+        # a fulfilled legal request notifies the same webhook, signed the same way
+        with session_scope(factory) as s:
+            user = create_user(s, "State AG", "inv", "investigator", PASSWORD).user
+            req = create_request(
+                s, user, request_type="cid", authority="AG", case_number="CID-1",
+                document=tiny_pdf(), targets=parse_targets([], ["C-medicare"], [], "", ""),
+                due_date="2099-01-01",
+            )  # fmt: skip
+            review(s, req, "user:reviewer", "accept", "in scope")
+        assert jobs.run_due(factory) == 1
+        event = verify(secret, *receiver.got[2])
+        assert event["type"] == "request.fulfilled"
+        assert event["data"] == {"request_id": req.id, "status": "fulfilled"}
 
 
 @pytest.mark.parametrize("kind", DB_KINDS)
