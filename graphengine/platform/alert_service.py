@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from graphengine.alerts import Alert, Subscription, campaign_event_alerts
+from graphengine.alerts import Alert, Subscription, campaign_event_alerts, finding_alerts
 from graphengine.alerts.webhooks import DEFAULT_BACKOFF, deliver, new_secret
 from graphengine.errors import ConfigError
 from graphengine.platform import audit, jobs
@@ -231,20 +231,47 @@ def deliveries_of(session: Session, alert_id: str, org_id: int | None) -> list[D
     return list(session.scalars(stmt))
 
 
+def _frame(
+    records: list[dict[str, Any]] | None, times: tuple[str, ...] = ()
+) -> pd.DataFrame | None:
+    """Records from a job's JSON payload as a frame, with its time columns parsed (UTC)."""
+    if not records:
+        return None
+    frame = pd.DataFrame.from_records(records)
+    for column in times:
+        if column in frame.columns:
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
 @jobs.handler(INGEST_JOB)
 def ingest_job(session: Session, payload: dict[str, Any]) -> None:
-    """Run the campaign-event rules over ``payload['events']`` (records) and store the alerts.
+    """Run the engine's rules over the records in ``payload`` and store the new alerts.
 
-    Optional ``campaigns`` and ``reports`` records give the signature and the states.
+    ``events`` (campaign events; optional ``campaigns`` and ``reports`` give the signature and the
+    states; optional ``hops`` the providers in the paths) go through ``campaign_event_alerts``.
+    ``noncooperation`` with ``hops`` (and optional ``providers``, ``previous_noncooperative``) go
+    through ``finding_alerts``.
     """
-    events = pd.DataFrame.from_records(payload.get("events") or [])
-    if events.empty:
-        return
-    campaigns = (
-        pd.DataFrame.from_records(payload["campaigns"]) if payload.get("campaigns") else None
-    )
-    reports = pd.DataFrame.from_records(payload["reports"]) if payload.get("reports") else None
-    alerts = campaign_event_alerts(events, campaigns=campaigns, reports=reports)
+    hops = _frame(payload.get("hops"), ("call_time",))
+    alerts: list[Alert] = []
+    events = _frame(payload.get("events"))
+    if events is not None:
+        alerts += campaign_event_alerts(
+            events,
+            campaigns=_frame(payload.get("campaigns")),
+            reports=_frame(payload.get("reports")),
+            hops=hops,
+        )
+    noncooperation = _frame(payload.get("noncooperation"))
+    if noncooperation is not None and hops is not None:
+        previous = payload.get("previous_noncooperative")
+        alerts += finding_alerts(
+            noncooperation,
+            hops,
+            _frame(payload.get("providers"), ("rmd_removed_on",)),
+            previous_noncooperative=previous,
+        )
     store_alerts(session, alerts, actor="job:alerts.ingest")
 
 

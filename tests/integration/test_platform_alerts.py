@@ -149,6 +149,39 @@ def test_ingest_job_turns_campaign_events_into_alerts_once(kind, tmp_path) -> No
             rows = s.scalars(select(AlertRow).order_by(AlertRow.campaign_id)).all()
             assert [(r.campaign_id, r.kind) for r in rows] == [("C8", "surge"), ("C9", "surge")]
             assert rows[1].payload["traceback_ids"] == ["TB-9"]
+    # findings: a provider newly non-cooperative, and an RMD-removed one still carrying traffic
+    hops = [
+        {"traceback_id": t, "hop": 1, "provider_key": p, "provider": p.title(), "role": "gateway",
+         "attestation": "C", "campaign": "C9", "call_time": at}
+        for t, p, at in [("T4", "gw-b", "2026-01-03T10:00Z"), ("T5", "gw-b", "2026-01-05T10:00Z")]
+    ]  # fmt: skip
+    findings = {
+        "hops": hops,
+        "noncooperation": [
+            {
+                "provider_key": "gw-b",
+                "noncooperative": True,
+                "nonresponse_tracebacks": 2,
+                "reasons": "no response on 2 of 2",
+                "traceback_ids": "T4;T5",
+            }
+        ],  # fmt: skip
+        "providers": [{"provider_key": "gw-b", "rmd_removed_on": "2026-01-04T12:00Z"}],
+        "previous_noncooperative": [],
+    }
+    (tmp_path / "findings").mkdir()
+    with fresh_database(kind, tmp_path / "findings") as url:
+        factory = session_factory(make_engine(url))
+        with session_scope(factory) as s:
+            jobs.enqueue(s, INGEST_JOB, findings)
+        assert jobs.run_due(factory) == 1
+        with factory() as s:
+            rows = s.scalars(select(AlertRow).order_by(AlertRow.kind)).all()
+            got = [(r.kind, r.provider_key, r.payload["traceback_ids"]) for r in rows]
+            assert got == [
+                ("newly_noncooperative", "gw-b", ["T4", "T5"]),
+                ("rmd_removed_carrying", "gw-b", ["T5"]),
+            ]
 
 
 @pytest.fixture(scope="module")
