@@ -65,7 +65,18 @@ def test_alert_to_request_to_verified_package(tmp_path) -> None:
                 inv = browser.new_context(
                     accept_downloads=True, viewport={"width": 1100, "height": 800}
                 ).new_page()
-                _login(inv, base, "investigator", acc.users["investigator"], "/alerts")
+                _login(inv, base, "investigator", acc.users["investigator"], "/subscriptions")
+                inv.fill("input[name=name]", "Medicare scams in NY")
+                inv.fill("input[name=states]", "NY")
+                inv.fill("input[name=themes]", "medicare")
+                inv.fill("input[name=webhook_url]", "https://hooks.example.org/graphengine")
+                inv.click("form[action='/subscriptions'] button[type=submit]")
+                secret = inv.inner_text("#secret")
+                assert secret.startswith("whsec_")
+                shot(inv, "subscription-created")
+                inv.goto(base + "/subscriptions")  # shown once: never again
+                assert secret not in inv.content() and "Medicare scams in NY" in inv.content()
+                inv.goto(base + "/alerts")
                 assert alert_id in inv.inner_text("#alerts")
                 shot(inv, "alerts-list")
                 inv.click(f"a[href='/alerts/{alert_id}']")
