@@ -4,10 +4,11 @@
 //   the last provider that answered, with the role it played on this call, its raw and
 //   normalised response, the STIR/SHAKEN attestation seen at that hop, its country, the
 //   upstream it named and the customer it identified. The provider name is as printed in the
-//   traceback source.
+//   traceback source, and source_hop is the hop number as printed there (hop counts from 0 at
+//   the terminating provider; a file numbered from 1 prints 1 for it).
 // param: traceback_id string required example="TB-0001" -- the traceback id
 // returns: hop, provider_key, provider_name, role, response, response_category, attestation,
-//   country, upstream_key, customer, call_time, campaign
+//   country, upstream_key, customer, call_time, campaign, source_hop
 MATCH (t:Traceback {id: $traceback_id})-[h:HOP]->(p:Provider)
 RETURN h.hop AS hop,
        p.key AS provider_key,
@@ -20,5 +21,6 @@ RETURN h.hop AS hop,
        h.upstream_key AS upstream_key,
        h.customer AS customer,
        t.call_time AS call_time,
-       t.campaign AS campaign
+       t.campaign AS campaign,
+       coalesce(h.source_hop, h.hop) AS source_hop
 ORDER BY hop

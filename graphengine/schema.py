@@ -43,6 +43,8 @@ __all__ = [
     "check_hops",
     "check_providers",
     "routed_edges",
+    "OPTIONAL_HOP_COLUMNS",
+    "printed_hop",
 ]
 
 #: Roles are per call (per hop), never per company.
@@ -91,6 +93,11 @@ HOP_COLUMNS: Mapping[str, str] = {
     "source_line": "int64",
     "source_sha256": "string",
 }
+
+#: Columns a hop frame may carry beyond ``HOP_COLUMNS`` (loaders always write them):
+#: ``source_hop`` is the hop number as printed in the source file (``hop`` is renumbered from 0
+#: at the terminating provider); every report and exhibit prints it (:func:`printed_hop`).
+OPTIONAL_HOP_COLUMNS: Mapping[str, str] = {"source_hop": "int64"}
 
 HOP_REQUIRED: tuple[str, ...] = ("traceback_id", "hop", "provider", "provider_key", "call_time")
 
@@ -168,6 +175,22 @@ def check_providers(frame: pd.DataFrame) -> None:
     dupes = frame["provider_key"][frame["provider_key"].duplicated()]
     if len(dupes):
         raise SchemaError(f"provider frame has duplicate keys: {sorted(set(dupes))[:5]}")
+
+
+def printed_hop(hops: pd.DataFrame) -> pd.Series:
+    """Return the hop numbers to show a person: ``source_hop`` when present, else ``hop``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> printed_hop(pd.DataFrame({"hop": [0, 1], "source_hop": [1, 2]})).tolist()
+    [1, 2]
+    >>> printed_hop(pd.DataFrame({"hop": [0, 1]})).tolist()
+    [0, 1]
+    """
+    if "source_hop" in hops:
+        return hops["source_hop"].fillna(hops["hop"]).astype("int64")
+    return hops["hop"].astype("int64")
 
 
 def routed_edges(hops: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -53,9 +53,13 @@ LEGAL_SUFFIXES: frozenset[str] = frozenset(
         "gmbh", "mbh", "sa", "sas", "sarl", "srl", "spa", "plc", "lp", "llp", "lllp", "pllc", "pc",
         "ag", "bv", "nv", "pty", "pte", "pvt", "private", "ltda", "oy", "ou", "ab", "kk", "sl", "cv",
         "sro", "doo", "fz", "fze", "fzco", "fzllc", "bhd", "sdn",
+        "dd", "ad", "eood", "ood", "ooo", "tov", "mmc", "lda", "gesmbh", "kg", "oyj", "asa",
+        "aps", "srls", "sprl", "bvba", "kft", "zrt", "as", "spzoo",
     }
 )  # fmt: skip
 _MULTI_SUFFIXES: tuple[tuple[str, ...], ...] = (
+    ("gmbh", "and", "co", "kg"),
+    ("sp", "z", "oo"),
     ("s", "de", "rl", "de", "cv"),
     ("sa", "de", "cv"),
     ("s", "de", "rl"),

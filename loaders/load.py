@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,20 @@ from loaders.identity import (
     normalise_name,
     read_aliases,
 )
-from loaders.mapping import ColumnMapping, categorise, load_mapping
+from loaders.mapping import ColumnMapping, categorise, load_mapping, names_foreign_upstream
 from loaders.phones import to_e164
 from loaders.readers import RawTable, read_table
 from loaders.registry import stage_registry
-from loaders.roles import derive_roles
-from loaders.shapes import HOP_INPUT_COLUMNS, canonical_frame, detect_shape, stage_hops, stage_paths
+from loaders.roles import derive_roles, normalise_countries
+from loaders.shapes import (
+    HOP_INPUT_COLUMNS,
+    canonical_frame,
+    detect_shape,
+    stage_hops,
+    stage_paths,
+    time_headers,
+)
+from loaders.timezones import check_zone, header_zone, zoneless_error
 from loaders.validate import add_flag, check_chains, check_rows
 
 __all__ = [
@@ -82,6 +90,9 @@ class LoadResult:
     stats
         One row per file: ``file, sha256, shape, read, loaded, rejected, duplicates, hops``
         (``read = loaded + rejected + duplicates``, counted in input rows).
+    notes
+        What the load decided on its own and the user should know (a zone read from a column
+        header, a 1-based file detected); the CLIs print them on stderr.
     """
 
     hops: pd.DataFrame
@@ -89,6 +100,7 @@ class LoadResult:
     rejects: pd.DataFrame
     merges: pd.DataFrame
     stats: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
 
 def write_quarantine(rejects: pd.DataFrame, path: str | Path) -> Path:
@@ -108,6 +120,7 @@ def load_inputs(
     providers: str | Path | None = None,
     mapping: str | Path | ColumnMapping | None = None,
     aliases: str | Path | None = None,
+    timezone: str | None = None,
 ) -> LoadResult:
     """Load hop tables, path tables and RMD exports into canonical frames.
 
@@ -122,6 +135,9 @@ def load_inputs(
         A mapping YAML file (column renames, response vocabulary) or a :class:`ColumnMapping`.
     aliases
         An alias CSV (``alias,canonical``) for provider identity.
+    timezone
+        Zone of call times that carry none (IANA name or ``UTC``; ``--timezone``); overrides
+        the mapping file's ``timezone:`` and a zone named in a column header.
 
     Returns
     -------
@@ -131,8 +147,11 @@ def load_inputs(
     Raises
     ------
     InputFileError
-        When a whole file cannot be read (missing, wrong format, missing required column), or
-        the mapping or alias file is invalid.
+        When a whole file cannot be read (missing, wrong format, missing required column), its
+        call times carry no zone and none was given, an RMD export has no valid row, or the
+        mapping or alias file is invalid.
+    ConfigError
+        When ``timezone`` is not a known zone.
 
     Examples
     --------
@@ -140,6 +159,8 @@ def load_inputs(
     >>> result.stats[["read", "loaded", "rejected"]]  # doctest: +SKIP
     """
     cmap = mapping if isinstance(mapping, ColumnMapping) else load_mapping(mapping)
+    zone_option = check_zone(timezone, where="--timezone") if timezone else None
+    notes: list[str] = []
     alias_frame = read_aliases(aliases)
     files = _as_paths(paths)
     if providers is not None:
@@ -162,10 +183,19 @@ def load_inputs(
                 )
             tables.append(table)
             shapes.append(shape)
+            if shape in ("hops", "paths"):
+                zone = _file_zone(table, cmap, zone_option, notes)
             if shape == "hops":
-                hop_parts.append(stage_hops(table, frame, index, cmap.first_hop))
+                staged_part = stage_hops(table, frame, index, cmap.first_hop, zone)
+                if cmap.first_hop is None and len(staged_part) and staged_part["_hop_base"].iloc[0]:
+                    notes.append(
+                        f"{path}: hops read as numbered from 1 (every traceback starts at hop 1, "
+                        "none at 0); reports print the file's own numbers. Set first_hop in the "
+                        "mapping file to override"
+                    )
+                hop_parts.append(staged_part)
             elif shape == "paths":
-                hop_parts.append(stage_paths(table, frame, index))
+                hop_parts.append(stage_paths(table, frame, index, zone))
             else:
                 reg_parts.append(stage_registry(table, frame, index))
             steps.update(1)
@@ -177,8 +207,10 @@ def load_inputs(
 
     staged = pd.concat(hop_parts, ignore_index=True) if hop_parts else _empty_staged()
     rows = check_rows(staged)
+    _raise_zoneless(rows, names, tables)
     registry = pd.concat(reg_parts, ignore_index=True) if reg_parts else None
     registry, reg_dup = _dedupe_registry(registry)
+    have_rmd = _check_registry(registry, reg_dup, names)
 
     good = rows["_reason"].isna()
     seen_names = pd.concat(
@@ -205,17 +237,83 @@ def load_inputs(
     steps.update(1)
     steps.set_postfix_str("building frames", refresh=False)
     loaded = rows[rows["_reason"].isna() & ~rows["_dup"]]
-    raw_hops = _build_hops(loaded, ident, cmap, tables)  # object columns: fast to scan
-    provider_frame = _build_providers(raw_hops, reg_ok, ident, have_registry=registry is not None)
+    known = _registry_countries(reg_ok, ident)
+    raw_hops = _build_hops(loaded, ident, cmap, tables, known)  # object columns: fast to scan
+    provider_frame = _build_providers(raw_hops, reg_ok, ident, have_registry=have_rmd)
     merges = _merges(ident, raw_hops, reg_ok)
-    hops = raw_hops.astype(dict(schema.HOP_COLUMNS))
+    hops = raw_hops.astype({**schema.HOP_COLUMNS, **schema.OPTIONAL_HOP_COLUMNS})
     rejects = _rejects(rows, registry, tables, names)
     stats = _stats(tables, shapes, names, rows, registry, reg_dup, hops)
     schema.check_hops(hops)
     schema.check_providers(provider_frame)
     steps.update(1)
     steps.close()
-    return LoadResult(hops, provider_frame, rejects, merges, stats)
+    return LoadResult(hops, provider_frame, rejects, merges, stats, notes)
+
+
+def _file_zone(
+    table: RawTable, cmap: ColumnMapping, option: str | None, notes: list[str]
+) -> str | None:
+    """The zone for call times of ``table`` that carry none: option, mapping, then header."""
+    if option or cmap.timezone:
+        return option or cmap.timezone
+    headers = time_headers(table, cmap)
+    zone = header_zone(headers)
+    if zone is not None:
+        notes.append(
+            f"{table.path}: call times without a zone read as {zone}, named by the column header "
+            f"{headers[0]!r}; pass --timezone to override"
+        )
+    return zone
+
+
+def _raise_zoneless(rows: pd.DataFrame, names: list[str], tables: list[RawTable]) -> None:
+    """Raise for the first file whose readable call times carry no zone and got none."""
+    bad = rows[rows["_zoneless"].to_numpy(dtype=bool)]
+    if bad.empty:
+        return
+    first = bad.sort_values(["_file", "_line"], kind="stable").iloc[0]
+    raise InputFileError(
+        zoneless_error(names[int(first["_file"])], int(first["_line"]), str(first["call_time"]))
+    )
+
+
+def _check_registry(registry: pd.DataFrame | None, reg_dup: pd.Series, names: list[str]) -> bool:
+    """Return True when at least one valid RMD row loaded (RMD checks then run).
+
+    Raises
+    ------
+    InputFileError
+        When a file with RMD columns has rows but none of them is valid: such a registry would
+        make every provider look unlisted.
+    """
+    if registry is None or registry.empty:
+        return False
+    rmd = registry["_rmd"].to_numpy(dtype=bool)
+    valid = registry["_reason"].isna().to_numpy() & rmd
+    for f in pd.unique(registry.loc[rmd, "_file"]):
+        mine = registry["_file"].to_numpy() == f
+        if not (valid & mine).any():
+            first = registry[mine & rmd].iloc[0]
+            raise InputFileError(
+                f"{names[int(f)]}: no row of the RMD registry could be read (line "
+                f"{int(first['_line'])}: {first['_reason']}); fix the file, or give a provider "
+                "list without RMD columns (provider,country)"
+            )
+    return bool(valid.any())
+
+
+def _registry_countries(registry: pd.DataFrame | None, ident: Identity) -> dict[str, str]:
+    """Provider key -> country (ISO alpha-2) from the registry or provider list."""
+    if registry is None or registry.empty:
+        return {}
+    country, _ = normalise_countries(registry["country"].fillna("").to_numpy(dtype=object))
+    out: dict[str, str] = {}
+    for pos, value in enumerate(country):
+        key = ident.registry_keys.get(pos)
+        if key is not None and isinstance(value, str):
+            out.setdefault(key, value)
+    return out
 
 
 def _empty_staged() -> pd.DataFrame:
@@ -249,7 +347,11 @@ def _is_none(values: np.ndarray) -> np.ndarray:
 
 
 def _build_hops(
-    loaded: pd.DataFrame, ident: Identity, cmap: ColumnMapping, tables: list[RawTable]
+    loaded: pd.DataFrame,
+    ident: Identity,
+    cmap: ColumnMapping,
+    tables: list[RawTable],
+    known_country: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     frame = loaded.sort_values(
         ["traceback_id", "_hop", "_file", "_line"], kind="stable"
@@ -271,6 +373,10 @@ def _build_hops(
 
     response = frame["response"].to_numpy(dtype=object)
     category = categorise(response, cmap)
+    # "Upstream identified - foreign carrier": this hop answered (responded) and named a foreign
+    # upstream; the upstream is the foreign provider and this hop the U.S. point of entry
+    names_foreign = names_foreign_upstream(response, cmap)
+    category[names_foreign] = "responded"
     flags = add_flag(flags, ~_is_none(response) & _is_none(category), "unmapped_response")
     calling_e164, calling_bad = to_e164(frame["calling_number"])
     called_e164, called_bad = to_e164(frame["called_number"])
@@ -281,23 +387,36 @@ def _build_hops(
             flags, frame["provider"].isin(ident.ambiguous).to_numpy(), "ambiguous_provider"
         )
 
+    upstream_key = ident.resolve(upstream)
+    provider_key = frame["provider_key"].to_numpy(dtype=object)
+    # a country missing from the hop comes from the provider list / registry (by key); a
+    # provider named as a foreign upstream anywhere is foreign wherever no country says otherwise
+    country_raw = frame["provider_country"].to_numpy(dtype=object).copy()
+    no_country = _is_none(country_raw)
+    if known_country:
+        lookup = pd.Series(known_country, dtype=object)
+        filled = lookup.reindex(provider_key).to_numpy(dtype=object)
+        country_raw[no_country] = filled[no_country]
+        no_country = _is_none(country_raw)
+    foreign_keys = set(pd.unique(upstream_key[names_foreign & ~_is_none(upstream_key)]))
+    marked = no_country & np.isin(provider_key, list(foreign_keys))
     basis = pd.DataFrame(
         {
             "traceback_id": tb,
             "hop": frame["_hop"].to_numpy(),
             "role": frame["role"].to_numpy(dtype=object),
-            "provider_country": frame["provider_country"].to_numpy(dtype=object),
+            "provider_country": country_raw,
             "customer": frame["customer"].to_numpy(dtype=object),
             "upstream_provider": upstream,
             "response_category": category,
+            "foreign_marked": marked,
+            "names_foreign_upstream": names_foreign,
         }
     )
     role, country, unknown_role, bad_country = derive_roles(basis)
     flags = add_flag(flags, unknown_role, "unknown_role")
     flags = add_flag(flags, bad_country, "unreadable_country")
     # the upstream a hop named should be the provider of the next hop; say so when it is not
-    upstream_key = ident.resolve(upstream)
-    provider_key = frame["provider_key"].to_numpy(dtype=object)
     next_key = np.r_[provider_key[1:], [None]] if n else provider_key
     named = ~_is_none(upstream_key)
     mismatch = same_next & named & (upstream_key != next_key)
@@ -332,6 +451,7 @@ def _build_hops(
             "source_file": files[file_idx] if n else np.empty(0, dtype=object),
             "source_line": frame["_line"].to_numpy(dtype=np.int64),
             "source_sha256": sha[file_idx] if n else np.empty(0, dtype=object),
+            "source_hop": frame["_source_hop"].to_numpy(dtype=np.int64),
         }
     )
     return out
@@ -386,12 +506,22 @@ def _build_providers(
             "in_rmd": False if have_registry else None,
         }
     if registry is not None and len(registry):
+        is_rmd = registry["_rmd"].to_numpy(dtype=bool)
         for pos, rec in enumerate(registry.itertuples(index=False)):
             key = ident.registry_keys.get(pos)
             if key is None:
                 continue
             row = rows.setdefault(key, {"provider_key": key, "country": None})
             raw_sets.setdefault(key, set()).add(str(rec.name))
+            if not is_rmd[pos]:
+                # a provider list (provider,country): attributes only, no RMD status
+                row.setdefault("name", rec.name)
+                row.setdefault("in_rmd", False if have_registry else None)
+                if row.get("country") is None and isinstance(rec.country, str):
+                    row["country"] = normalise_countries(np.array([rec.country], dtype=object))[0][
+                        0
+                    ]
+                continue
             if row.get("in_rmd") is True:
                 # another filing of the same key: the first filing's fields stay; the key counts
                 # as removed only when every filing was removed (then the latest date)
@@ -413,7 +543,7 @@ def _build_providers(
                 }
             )
             if row.get("country") is None and isinstance(rec.country, str):
-                row["country"] = rec.country.upper()
+                row["country"] = normalise_countries(np.array([rec.country], dtype=object))[0][0]
     for key, row in rows.items():
         row["aliases"] = ";".join(sorted(raw_sets.get(key, set())))
     if not rows:

@@ -155,6 +155,22 @@ def _mark_bad_bytes(table: RawTable, text: str, data: bytes, bad_lines: list[int
         row = table.frame.iloc[pos]
         column = next((str(c) for c in table.frame.columns if _SURROGATE.search(str(row[c]))), "")
         table.row_errors[pos] = (column, reason)
+    _replace_surrogates(table)
+
+
+def _replace_surrogates(table: RawTable) -> None:
+    """Replace undecodable bytes (kept as surrogates) by U+FFFD in the cells of the frame.
+
+    Their rows already carry the row error with the byte offset; pandas' pyarrow-backed
+    strings refuse surrogates, so they must not reach the staging and validation steps.
+    """
+    for column in table.frame.columns:
+        values = table.frame[column]
+        if values.dtype != object:
+            continue
+        bad = values.map(lambda v: isinstance(v, str) and _SURROGATE.search(v) is not None)
+        if bool(bad.any()):
+            table.frame.loc[bad, column] = values[bad].map(lambda v: _SURROGATE.sub("\ufffd", v))
 
 
 # --------------------------------------------------------------------------- delimited text

@@ -9,6 +9,11 @@ Columns used (after the mapping file's renames; case and spaces do not matter):
 * ``other_dba_names`` (optional, ``;``-separated trade names, used for identity);
 * ``country`` (optional).
 
+A **provider list** (``provider,country``, no ``frn`` values) is read by the same code: ``provider``
+stands for ``business_name``, ``frn`` is not required, and its rows give attributes (country,
+trade names) without any RMD status. A file is an RMD export when its ``frn`` column has a value;
+only then are its rows RMD filings (``_rmd``).
+
 Rows are validated like hop rows (reading problems, oversized fields, missing ``frn`` or
 ``business_name``, a name with no letters or digits, an FRN that is not digits, an unreadable
 removal date); bad rows are quarantined. The same FRN and name twice is a duplicate, not a reject.
@@ -41,7 +46,7 @@ _OPTIONAL = ("implementation", "gateway_provider_choice", "intermediate_provider
 def stage_registry(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.DataFrame:
     """Return the registry rows as a frame: ``name, frn, dba_names, implementation,
     gateway_provider_choice, intermediate_provider_choice, country, removed_on`` plus
-    ``_file, _row, _line, _reason, _reason_column``."""
+    ``_file, _row, _line, _reason, _reason_column, _rmd``."""
     n = len(frame)
 
     def col(name: str) -> pd.Series:
@@ -51,7 +56,11 @@ def stage_registry(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.
 
     removal_col = next((c for c in REMOVAL_COLUMNS if c in frame), None)
     dba_col = next((c for c in DBA_COLUMNS if c in frame), None)
-    name, frn = col("business_name"), col("frn")
+    name = col("business_name") if "business_name" in frame else col("provider")
+    frn = col("frn")
+    is_rmd = bool((frn != "").any())
+    if "country" not in frame and "provider_country" in frame:
+        frame = frame.assign(country=frame["provider_country"])
     removed_raw = col(removal_col) if removal_col else col("__none__")
     reason = np.full(n, None, dtype=object)
     column = np.full(n, None, dtype=object)
@@ -71,8 +80,10 @@ def stage_registry(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.
                 [f"field '{c}' is {k} characters long (limit {MAX_FIELD_CHARS})" for k in lengths]
             )
             reject(big, str(c), msg.astype(object))
-    reject((frn == "").to_numpy(), "frn", "missing required field 'frn'")
-    reject((name == "").to_numpy(), "business_name", "missing required field 'business_name'")
+    if is_rmd:
+        reject((frn == "").to_numpy(), "frn", "missing required field 'frn'")
+    name_col = "business_name" if "business_name" in frame else "provider"
+    reject((name == "").to_numpy(), name_col, f"missing required field '{name_col}'")
     no_chars = (name != "").to_numpy() & ~name.map(has_name_characters).to_numpy(dtype=bool)
     reject(
         no_chars,
@@ -108,4 +119,5 @@ def stage_registry(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.
     out["_line"] = np.asarray(table.lines, dtype=np.int64)
     out["_reason"] = reason
     out["_reason_column"] = column
+    out["_rmd"] = is_rmd
     return out.reset_index(drop=True)

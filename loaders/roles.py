@@ -5,8 +5,10 @@ to :data:`graphengine.schema.ROLES`; an unknown word is flagged ``unknown_role``
 instead). A missing role is derived per traceback, first rule that applies:
 
 1. hop 0 is ``terminating``;
-2. a provider whose country is not ``US`` is ``foreign``;
-3. a U.S. provider whose upstream (the next hop) is foreign is the ``gateway`` for that call;
+2. a provider whose country is not ``US`` (or that another hop's response named as a foreign
+   upstream, when no country is given) is ``foreign``;
+3. a U.S. provider whose upstream (the next hop) is foreign, or whose response says its upstream
+   is foreign, is the ``gateway`` for that call;
 4. the last hop of the traceback is ``originating`` when it responded (its response is not
    a non-cooperation category) and it names a customer or names no upstream carrier;
 5. anything else is ``intermediate``.
@@ -81,12 +83,21 @@ def normalise_countries(raw: pd.Series | np.ndarray) -> tuple[np.ndarray, np.nda
     return country, unreadable
 
 
+def _optional_mask(hops: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in hops:
+        return np.zeros(len(hops), dtype=bool)
+    return hops[column].fillna(False).to_numpy(dtype=bool)
+
+
 def derive_roles(hops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(role, provider_country, unknown_role, unreadable_country)`` for ``hops``.
 
     ``hops`` must be sorted by ``traceback_id`` then ``hop`` with complete chains (0..n), and
     have ``role``, ``provider_country``, ``customer``, ``upstream_provider`` and
-    ``response_category`` (None / NA where absent).
+    ``response_category`` (None / NA where absent). Optional bool columns:
+    ``foreign_marked`` (the provider was named a foreign upstream: foreign unless a country says
+    otherwise) and ``names_foreign_upstream`` (this hop's response says its upstream is foreign,
+    so it is the gateway).
 
     Examples
     --------
@@ -104,9 +115,14 @@ def derive_roles(hops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     tb = hops["traceback_id"].to_numpy(dtype=object)
     hop = hops["hop"].to_numpy()
     has_country = ~np.asarray(pd.isna(country), dtype=bool)
-    foreign = (has_country & (country != "US")) | unreadable | (given == "foreign")
+    marked = _optional_mask(hops, "foreign_marked")
+    foreign = (has_country & (country != "US")) | unreadable | (given == "foreign") | marked
     same_next = np.r_[tb[1:] == tb[:-1], False] if len(tb) else np.zeros(0, dtype=bool)
     upstream_foreign = same_next & np.r_[foreign[1:], False] if len(tb) else same_next
+    # the hop said its upstream is foreign: it is the point of entry even with no row above it
+    upstream_foreign = upstream_foreign | (
+        _optional_mask(hops, "names_foreign_upstream") & ~foreign
+    )
     top = ~same_next
     responsive = ~hops["response_category"].isin(NONCOOPERATIVE_RESPONSES).to_numpy(dtype=bool)
     names_customer = hops["customer"].notna().to_numpy(dtype=bool)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from graphengine.errors import InputFileError
-from loaders.mapping import ColumnMapping
+from loaders.mapping import ColumnMapping, normalise_column
 from loaders.readers import RawTable
 
 __all__ = [
@@ -35,6 +35,9 @@ __all__ = [
     "canonical_frame",
     "stage_hops",
     "stage_paths",
+    "combine_columns",
+    "time_headers",
+    "detect_first_hop",
 ]
 
 #: Columns of the hop shape that an input may carry (everything else in a file is ignored).
@@ -69,7 +72,8 @@ def canonical_frame(table: RawTable, mapping: ColumnMapping) -> pd.DataFrame:
     InputFileError
         When two file columns map onto the same canonical column.
     """
-    renames = mapping.rename([str(c) for c in table.frame.columns])
+    frame = combine_columns(table, mapping)
+    renames = mapping.rename([str(c) for c in frame.columns])
     targets: dict[str, str] = {}
     for source, target in renames.items():
         if target in targets:
@@ -77,11 +81,66 @@ def canonical_frame(table: RawTable, mapping: ColumnMapping) -> pd.DataFrame:
                 f"{table.path}: columns {targets[target]!r} and {source!r} both map to {target!r}"
             )
         targets[target] = source
-    return table.frame.rename(columns=renames)
+    return frame.rename(columns=renames)
+
+
+def combine_columns(table: RawTable, mapping: ColumnMapping) -> pd.DataFrame:
+    """Return the table's frame with the mapping's ``combine`` columns joined (space between).
+
+    A file that has none of a combination's columns is left alone (a registry next to the hop
+    table); one that has only some of them is an error.
+
+    Raises
+    ------
+    InputFileError
+        When a file has some but not all columns of a combination.
+    """
+    frame = table.frame
+    if not mapping.combine:
+        return frame
+    by_norm = {normalise_column(c): c for c in frame.columns}
+    for target, sources in mapping.combine.items():
+        present = [by_norm[c] for c in sources if c in by_norm]
+        if not present:
+            continue
+        if len(present) != len(sources):
+            missing = [c for c in sources if c not in by_norm]
+            raise InputFileError(
+                f"{table.path}: combine {target}: column(s) {', '.join(missing)} not found"
+            )
+        parts = [frame[c].astype(str).str.strip() for c in present]
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = (joined + " " + part).str.strip()
+        frame = frame.drop(columns=present)
+        frame[target] = joined.to_numpy(dtype=object)
+    return frame
+
+
+def time_headers(table: RawTable, mapping: ColumnMapping) -> list[str]:
+    """Return the file's own header(s) that become ``call_time`` (renamed or combined)."""
+    sources = mapping.combine.get("call_time")
+    if sources:
+        return [str(c) for c in table.frame.columns if normalise_column(c) in sources]
+    renames = mapping.rename([str(c) for c in table.frame.columns])
+    return [name for name, target in renames.items() if target == "call_time"]
+
+
+def detect_first_hop(frame: pd.DataFrame) -> int:
+    """Return 1 when every traceback of a hop table starts at hop 1 and none at 0, else 0."""
+    hop = pd.to_numeric(frame["hop"], errors="coerce")
+    ok = hop.notna() & (frame["traceback_id"].astype(str).str.strip() != "")
+    if not ok.any():
+        return 0
+    firsts = hop[ok].groupby(frame.loc[ok, "traceback_id"].astype(str).str.strip()).min()
+    return 1 if bool((firsts == 1).all()) else 0
 
 
 def detect_shape(table: RawTable, frame: pd.DataFrame) -> str:
     """Return ``"hops"``, ``"paths"`` or ``"registry"`` from the columns of ``frame``.
+
+    A file with ``provider`` but none of ``traceback_id``, ``hop``, ``path``, ``call_time`` is a
+    provider attribute list (``provider,country`` and optional RMD columns): ``"registry"``.
 
     Raises
     ------
@@ -93,6 +152,8 @@ def detect_shape(table: RawTable, frame: pd.DataFrame) -> str:
         shape, required = "registry", REGISTRY_REQUIRED_COLUMNS
     elif "path" in cols:
         shape, required = "paths", PATH_REQUIRED_COLUMNS
+    elif "provider" in cols and not cols & {"traceback_id", "hop", "call_time"}:
+        shape, required = "registry", ("provider",)
     elif "hop" in cols or "provider" in cols:
         shape, required = "hops", HOP_REQUIRED_COLUMNS
     elif "frn" in cols:
@@ -129,11 +190,16 @@ def _bookkeeping(table: RawTable, file_index: int, n: int) -> dict[str, object]:
 
 
 def stage_hops(
-    table: RawTable, frame: pd.DataFrame, file_index: int, first_hop: int = 0
+    table: RawTable,
+    frame: pd.DataFrame,
+    file_index: int,
+    first_hop: int | None = 0,
+    zone: str | None = None,
 ) -> pd.DataFrame:
     """Stage a hop table: canonical text columns (missing ones empty) plus bookkeeping.
 
-    ``first_hop`` is the number the file gives the terminating provider (mapping file).
+    ``first_hop`` is the number the file gives the terminating provider (mapping file); None
+    detects it (:func:`detect_first_hop`). ``zone`` is the zone of call times without one.
     """
     n = len(frame)
     data: dict[str, object] = {}
@@ -146,11 +212,15 @@ def stage_hops(
         staged[key] = np.asarray(value)
     # When the file has no upstream column, the next hop's provider is the upstream it named.
     staged["_upstream_given"] = "upstream_provider" in frame
-    staged["_hop_base"] = np.int64(first_hop)
+    base = detect_first_hop(frame) if first_hop is None else first_hop
+    staged["_hop_base"] = np.int64(base)
+    staged["_zone"] = zone
     return staged
 
 
-def stage_paths(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.DataFrame:
+def stage_paths(
+    table: RawTable, frame: pd.DataFrame, file_index: int, zone: str | None = None
+) -> pd.DataFrame:
     """Stage a path table: one row per provider of each path, numbered from the terminating end.
 
     A row whose parallel list (``responses``, ``roles``, ``countries``) has a different length from
@@ -207,6 +277,7 @@ def stage_paths(table: RawTable, frame: pd.DataFrame, file_index: int) -> pd.Dat
         staged[key] = np.asarray(value)[rep]
     staged["_upstream_given"] = True
     staged["_hop_base"] = np.int64(0)
+    staged["_zone"] = zone
     empty_path = frame["path"].astype(str).str.strip().to_numpy()[rep] == ""
     staged.loc[
         empty_path & staged["_err_reason"].isna().to_numpy(), ["_err_column", "_err_reason"]

@@ -33,6 +33,7 @@ import pandas as pd
 from graphengine.csvsafe import is_formula_like
 from loaders.distinct import map_unique
 from loaders.identity import has_name_characters
+from loaders.timezones import localise, split_zone
 
 __all__ = [
     "MAX_FIELD_CHARS",
@@ -40,6 +41,7 @@ __all__ = [
     "TEXT_COLUMNS",
     "check_rows",
     "parse_times",
+    "parse_call_times",
     "check_chains",
     "add_flag",
 ]
@@ -50,7 +52,7 @@ MAX_FIELD_CHARS = 1000
 
 #: flag -> meaning; flags are kept in the ``flags`` column, ';'-separated, and never reject a row.
 FLAG_DOCS: dict[str, str] = {
-    "naive_time_assumed_utc": "call_time had no time zone; it was read as UTC",
+    "ambiguous_local_time": "the local call time happened twice (DST end); read as daylight time",
     "unreadable_calling_number": "calling_number could not be read as a phone number (raw kept)",
     "unreadable_called_number": "called_number could not be read as a phone number (raw kept)",
     "formula_in_<column>": "the text starts with = + - or @ and would run as a spreadsheet formula",
@@ -154,6 +156,45 @@ def parse_times(text: pd.Series | np.ndarray) -> tuple[pd.Series, np.ndarray]:
     return times.astype("datetime64[ns, UTC]"), naive
 
 
+def parse_call_times(
+    text: pd.Series | np.ndarray, zones: np.ndarray
+) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """Parse call times to UTC in their zones; return ``(times, zoneless, ambiguous, skipped)``.
+
+    ``zones`` gives each row's default zone (IANA name, fixed offset, or None): used when the
+    cell carries no offset and no abbreviation (see :mod:`loaders.timezones`). ``zoneless``
+    marks readable times with no zone from anywhere (the caller turns them into an error),
+    ``ambiguous`` wall times that happened twice, ``skipped`` wall times that never happened
+    (their time is NaT).
+    """
+    raw = map_unique(np.asarray(text, dtype=object), _strip)
+    zone_in = np.asarray(zones, dtype=object)
+    split = map_unique(raw, lambda v: split_zone(v) if v else ("", None, False))
+    n = len(raw)
+    body = np.array([t[0] for t in split], dtype=object) if n else np.empty(0, dtype=object)
+    cell_zone = np.array([t[1] for t in split], dtype=object) if n else np.empty(0, object)
+    has_offset = np.array([t[2] for t in split], dtype=bool) if n else np.zeros(0, bool)
+    times, _ = parse_times(body)
+    zone = np.where(pd.isna(cell_zone), zone_in, cell_zone)
+    readable = (raw != "") & times.notna().to_numpy()
+    local = readable & ~has_offset & ~np.asarray(pd.isna(zone), dtype=bool)
+    zoneless = readable & ~has_offset & np.asarray(pd.isna(zone), dtype=bool)
+    ambiguous = np.zeros(n, dtype=bool)
+    skipped = np.zeros(n, dtype=bool)
+    if local.any():
+        out = times.copy()
+        wall = times[local].dt.tz_convert(None)
+        for name in pd.unique(zone[local]):
+            sel = zone[local] == name
+            utc, amb, skip = localise(wall[sel], str(name))
+            out.loc[wall.index[sel]] = utc.to_numpy()
+            where = np.flatnonzero(local)[sel]
+            ambiguous[where] = amb
+            skipped[where] = skip
+        times = out.astype("datetime64[ns, UTC]")
+    return times, zoneless, ambiguous, skipped
+
+
 def _hop_value(text: str) -> int | None:
     try:
         number = float(text)
@@ -168,7 +209,8 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
     """Validate staged hop rows; return ``staged`` with typed and checked columns added.
 
     Adds ``_reason`` / ``_reason_column`` (NA when the row is good), ``_hop`` (int, -1 when
-    unreadable), ``_time`` (UTC), ``_attestation`` (A/B/C/NA) and ``_flags``. Text columns come
+    unreadable), ``_time`` (UTC), ``_attestation`` (A/B/C/NA), ``_flags`` and ``_zoneless``
+    (a readable time with no zone from the cell, the row's ``_zone`` or anywhere else). Text columns come
     back stripped, as object arrays with ``None`` for empty.
     """
     n = len(staged)
@@ -239,9 +281,20 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
             + hop_int.astype(str).astype(object)
         )
         _set(reason, column, below, "hop", msg)
+    source_hop = hop_int.copy()  # the number as printed in the file, kept for every report
     hop_int = np.where(whole & ~negative, hop_int - base, hop_int)
 
-    times, naive = parse_times(text["call_time"])
+    zones = (
+        staged["_zone"].to_numpy(dtype=object) if "_zone" in staged else np.full(n, None, object)
+    )
+    times, zoneless, ambiguous, skipped = parse_call_times(text["call_time"], zones)
+    if skipped.any():
+        msg = (
+            "call_time '"
+            + text["call_time"]
+            + "' does not exist in its time zone (the clocks skipped that hour)"
+        )
+        _set(reason, column, skipped, "call_time", msg)
     bad_time = (text["call_time"] != "") & times.isna().to_numpy()
     if bad_time.any():
         msg = "call_time cannot be read as a date and time: '" + text["call_time"] + "'"
@@ -254,7 +307,7 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
         _set(reason, column, bad_att, "attestation", msg)
 
     flags = pd.Series(np.full(n, "", dtype=object), index=staged.index, dtype=object)
-    flags = add_flag(flags, naive & ~bad_time, "naive_time_assumed_utc")
+    flags = add_flag(flags, ambiguous, "ambiguous_local_time")
     for col in TEXT_COLUMNS:
         flags = add_flag(flags, columns[col].apply(is_formula_like, bool), f"formula_in_{col}")
 
@@ -264,9 +317,11 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
     out["_reason"] = pd.Series(reason, index=staged.index, dtype=object)
     out["_reason_column"] = pd.Series(column, index=staged.index, dtype=object)
     out["_hop"] = hop_int
+    out["_source_hop"] = source_hop
     out["_time"] = times.array  # keep the DatetimeArray: to_numpy() would box every value
     out["_attestation"] = _blank_to_none(np.where(np.isin(att, ["A", "B", "C"]), att, ""))
     out["_flags"] = flags
+    out["_zoneless"] = zoneless & ~bad_time
     return out
 
 
@@ -342,8 +397,13 @@ def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
             present = sorted(set(hops.tolist()))
             missing = next(h for h in range(present[-1] + 2) if h not in present)
             shown = ", ".join(str(h) for h in present)
+            hint = (
+                "; if the file numbers the terminating provider 1, set first_hop: 1"
+                if (missing == 0)
+                else ""
+            )
             gap_reason[str(tb)] = (
-                f"traceback {tb} has a gap: hop {missing} is missing (hops present: {shown})"
+                f"traceback {tb} has a gap: hop {missing} is missing (hops present: {shown}){hint}"
             )
         victims = ok & has_tb & out["traceback_id"].isin(gappy.index).to_numpy()
         reason[victims] = [gap_reason[str(tb)] for tb in out.loc[victims, "traceback_id"]]

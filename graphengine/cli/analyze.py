@@ -21,8 +21,10 @@ from graphengine import store
 from graphengine.cli.options import (
     add_arguments,
     add_detection_arguments,
+    add_timezone_argument,
     config_from_args,
     detection_from_args,
+    print_notes,
 )
 from graphengine.errors import ConfigError, InputFileError
 from graphengine.pipeline.analysis import findings_step, run_analysis, write_outputs
@@ -65,6 +67,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--aliases", metavar="A.csv", help="alias table merging provider names into one key"
     )
+    add_timezone_argument(parser)
     parser.add_argument(
         "--write-back",
         action="store_true",
@@ -83,8 +86,13 @@ def _read_files(args: argparse.Namespace) -> tuple[Any, Any, list[str | Path]]:
         if name is not None and not Path(name).is_file():
             raise InputFileError(f"{name}: no such file")
     loaded = loaders.load_inputs(
-        args.files, providers=args.providers, mapping=args.mapping, aliases=args.aliases
+        args.files,
+        providers=args.providers,
+        mapping=args.mapping,
+        aliases=args.aliases,
+        timezone=args.timezone,
     )
+    print_notes(loaded.notes)
     if len(loaded.rejects):
         log.warning(
             "%d row(s) rejected while reading; run `graphengine load` with --quarantine to "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from graphengine import store
+from graphengine.cli.options import add_timezone_argument, print_notes
 from graphengine.ecosystems import detect_ecosystems
 from graphengine.errors import ConfigError, InputFileError
 from graphengine.store import statements
@@ -82,6 +83,7 @@ def _add_common(sub: argparse.ArgumentParser, kind: str) -> None:
     )
     source.add_argument("--mapping", metavar="M.yml", help="column mapping file for the inputs")
     source.add_argument("--aliases", metavar="ALIASES.csv", help="provider alias table")
+    add_timezone_argument(source)
     source.add_argument(
         "--from-neo4j",
         action="store_true",
@@ -152,8 +154,13 @@ def _from_files(args: argparse.Namespace) -> tuple[Any, Any, list[Path]]:
         if name is not None and not Path(name).is_file():
             raise InputFileError(f"{name}: no such file")
     loaded = load_inputs(
-        args.input, providers=args.providers, mapping=args.mapping, aliases=args.aliases
+        args.input,
+        providers=args.providers,
+        mapping=args.mapping,
+        aliases=args.aliases,
+        timezone=args.timezone,
     )
+    print_notes(loaded.notes)
     if len(loaded.rejects):
         log.warning(
             "%d input row(s) rejected; run `graphengine load --quarantine` to see them",

@@ -54,6 +54,18 @@ _KNOBS: tuple[tuple[str, str, type, str], ...] = (
     ),
     ("--variant-share", "variant_share", float, "share of providers with printed name variants"),
     (
+        "--shared-intermediates",
+        "shared_intermediates",
+        int,
+        "busy domestic intermediates shared by every ecosystem",
+    ),
+    (
+        "--captive-originator-share",
+        "captive_originator_share",
+        float,
+        "share of originators whose only downstream is a shared intermediate",
+    ),
+    (
         "--variant-print-rate",
         "variant_print_rate",
         float,

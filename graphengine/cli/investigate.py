@@ -7,7 +7,11 @@ import sys
 from typing import Any
 
 from graphengine.cli.options import add_arguments as add_findings_arguments
-from graphengine.cli.options import add_detection_arguments, config_from_args
+from graphengine.cli.options import (
+    add_detection_arguments,
+    add_timezone_argument,
+    config_from_args,
+)
 from graphengine.pipeline.investigation import InvestigateOptions
 
 __all__ = ["register", "run", "add_investigation_arguments", "options_from_args", "print_outputs"]
@@ -79,6 +83,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--providers", metavar="RMD.csv", help="RMD registry export")
     parser.add_argument("--mapping", metavar="M.yml", help="column/response mapping YAML")
     parser.add_argument("--aliases", metavar="A.csv", help="alias table (alias,canonical)")
+    add_timezone_argument(parser)
     add_investigation_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -120,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         providers=args.providers,
         mapping=args.mapping,
         aliases=args.aliases,
+        timezone=args.timezone,
         options=options_from_args(args),
         neo4j=True if args.neo4j else None,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import loaders
+from graphengine.cli.options import add_timezone_argument, print_notes
 from graphengine.errors import GraphengineError, InputFileError
 from graphengine.store.connection import connect
 from graphengine.store.load import DEFAULT_BATCH_SIZE, load_frames
@@ -53,6 +54,7 @@ def register(subparsers: Any) -> None:
         metavar="A.csv",
         help="alias table (name, canonical name) that merges provider names into one key",
     )
+    add_timezone_argument(parser)
     parser.add_argument(
         "--quarantine",
         metavar="Q.csv",
@@ -89,8 +91,13 @@ def run(args: argparse.Namespace) -> int:
         raise GraphengineError(f"--batch-size must be at least 1, got {batch_size}")
 
     result = loaders.load_inputs(
-        args.files, providers=args.providers, mapping=args.mapping, aliases=args.aliases
+        args.files,
+        providers=args.providers,
+        mapping=args.mapping,
+        aliases=args.aliases,
+        timezone=args.timezone,
     )
+    print_notes(result.notes)
     rejected = len(result.rejects)
     quarantine: str | None = None
     if rejected:

@@ -1,5 +1,9 @@
 """Option groups shared by the verbs: each option is declared here once.
 
+``load``, ``analyze``, ``export`` and ``investigate`` read traceback files and take
+``--timezone`` (:func:`add_timezone_argument`); :func:`print_notes` prints what the loaders
+decided on their own.
+
 ``analyze``, ``investigate`` and ``demo`` call :func:`add_detection_arguments` (the ecosystem
 detection group) and :func:`add_arguments` (the findings group) when they build their parsers;
 :func:`detection_from_args` and :func:`config_from_args` turn the parsed options into a
@@ -10,6 +14,8 @@ detection group) and :func:`add_arguments` (the findings group) when they build 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
 
@@ -34,11 +40,38 @@ from graphengine.findings import (
 )
 
 __all__ = [
+    "TIMEZONE_HELP",
+    "add_timezone_argument",
+    "print_notes",
     "add_arguments",
     "config_from_args",
     "add_detection_arguments",
     "detection_from_args",
 ]
+
+
+TIMEZONE_HELP = (
+    "zone of call times that carry none (IANA name such as America/New_York, or UTC); "
+    "overrides the mapping file's timezone: and a zone named in the column header. Without "
+    "any of these a zoneless call time is an error, never silently UTC"
+)
+
+
+def add_timezone_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """Add ``--timezone ZONE`` to ``parser``.
+
+    >>> parser = argparse.ArgumentParser()
+    >>> add_timezone_argument(parser)
+    >>> parser.parse_args(["--timezone", "America/New_York"]).timezone
+    'America/New_York'
+    """
+    parser.add_argument("--timezone", metavar="ZONE", default=None, help=TIMEZONE_HELP)
+
+
+def print_notes(notes: Iterable[str]) -> None:
+    """Print what the loaders decided on their own (one ``note:`` line each, on stderr)."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
 """Ecosystem mapping: stable communities of providers that carry each other's robocalls.
 
-:func:`detect_ecosystems` turns canonical frames into ecosystems in four steps:
+:func:`detect_ecosystems` turns canonical frames into ecosystems in five steps:
 
 1. build the weighted directed provider graph (:mod:`graphengine.graph`);
 2. **hub handling** (:class:`HubRule`, :mod:`~graphengine.ecosystems.hubs`): terminating
@@ -13,7 +13,10 @@
 4. hubs are attached to the ecosystem that holds most of their traffic when one clearly does,
    otherwise they stay hubs with no ecosystem; ecosystems are relabelled canonically (size
    descending, then smallest member key) so that ids are reproducible
-   (:mod:`~graphengine.ecosystems.partition`).
+   (:mod:`~graphengine.ecosystems.partition`);
+5. a provider whose every link goes to a hub joins the ecosystem whose members share most of
+   its tracebacks, when that is clear (:mod:`~graphengine.ecosystems.paths`; status
+   ``attached_by_paths``, with ``shared_tracebacks``).
 
 Every option lives in one :class:`DetectionConfig`. ``docs/ecosystems.md`` explains the choices.
 """

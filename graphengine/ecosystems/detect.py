@@ -24,6 +24,7 @@ from graphengine import __version__
 from graphengine.ecosystems.config import DetectionConfig, detection_config
 from graphengine.ecosystems.consensus import LEIDEN_ITERATIONS
 from graphengine.ecosystems.partition import partition_graph
+from graphengine.ecosystems.paths import PATH_SHARE, attach_by_paths
 from graphengine.ecosystems.provider_roles import provider_profiles
 from graphengine.ecosystems.summary import summarize_ecosystems
 from graphengine.graph import provider_graph
@@ -158,6 +159,8 @@ def detect_ecosystems(
             "degree": part.degree.astype("int64"),
         }
     )
+    # providers linked only to detached hubs: placed by the tracebacks they share
+    frame = attach_by_paths(hops, frame)
     frame = frame.merge(profiles, on="provider_key", how="left", validate="one_to_one")
     lead = ["provider_key", "name", "ecosystem", "status", "stability"]
     frame = frame[lead + [c for c in frame.columns if c not in lead]]
@@ -171,6 +174,7 @@ def detect_ecosystems(
         "min_size": cfg.min_size,
         "consensus_threshold": cfg.consensus_threshold,
         "split_threshold": cfg.split_threshold,
+        "path_attachment_share": PATH_SHARE,
         "leiden_iterations": LEIDEN_ITERATIONS,
         "weight": cfg.weight,
         "quality": part.quality,

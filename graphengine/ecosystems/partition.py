@@ -39,7 +39,14 @@ from graphengine.ecosystems.hubs import (
 __all__ = ["STATUSES", "Partition", "partition_graph"]
 
 #: Values of the providers frame's ``status`` column.
-STATUSES: tuple[str, ...] = ("member", "attached_hub", "hub", "small", "isolated")
+STATUSES: tuple[str, ...] = (
+    "member",
+    "attached_hub",
+    "attached_by_paths",
+    "hub",
+    "small",
+    "isolated",
+)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from graphengine.errors import ExportError
-from graphengine.schema import ROLES, routed_edges
+from graphengine.schema import ROLES, printed_hop, routed_edges
 
 __all__ = [
     "HUB_KEY",
@@ -347,7 +347,8 @@ def trim_layers(layers: Mapping[str, int], edges: pd.DataFrame, max_nodes: int) 
 def path_tables(hops: pd.DataFrame, traceback_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (nodes, edges) of one traceback's hop chain, in call-flow order.
 
-    Nodes are keyed ``hop:<n>`` (a provider may appear twice on one path) plus ``customer``
+    Nodes are keyed ``hop:<n>`` with ``n`` the hop number as printed in the source
+    (:func:`graphengine.schema.printed_hop`; a provider may appear twice on one path) plus ``customer``
     when the originating customer is known; the first row is the call's origin and the last
     the terminating provider. Edges go from each hop to the next one downstream.
 
@@ -363,6 +364,8 @@ def path_tables(hops: pd.DataFrame, traceback_id: str) -> tuple[pd.DataFrame, pd
             f"traceback {traceback_id!r} is not in the input; known ids start {sample}"
         )
     chain = chain.sort_values("hop", ascending=False, kind="stable")
+    # a person compares the exhibit with the source record: print the file's own hop numbers
+    chain = chain.assign(_printed=printed_hop(chain))
     rows = []
     customers = chain["customer"].dropna().astype(str)
     if len(customers):
@@ -371,7 +374,7 @@ def path_tables(hops: pd.DataFrame, traceback_id: str) -> tuple[pd.DataFrame, pd
                 "node_key": "customer",
                 "provider_key": "",
                 "name": customers.iloc[0],
-                "hop": int(chain["hop"].max()) + 1,
+                "hop": int(chain["_printed"].max()) + 1,
                 "role": "customer",
                 "response": "",
                 "response_category": "",
@@ -382,10 +385,10 @@ def path_tables(hops: pd.DataFrame, traceback_id: str) -> tuple[pd.DataFrame, pd
     for _, row in chain.iterrows():
         rows.append(
             {
-                "node_key": f"hop:{int(row['hop'])}",
+                "node_key": f"hop:{int(row['_printed'])}",
                 "provider_key": str(row["provider_key"]),
                 "name": str(row["provider"]),
-                "hop": int(row["hop"]),
+                "hop": int(row["_printed"]),
                 "role": "" if pd.isna(row["role"]) else str(row["role"]),
                 "response": "" if pd.isna(row["response"]) else str(row["response"]),
                 "response_category": ""

@@ -51,6 +51,7 @@ from graphengine.findings.noncooperation import (
     flag_noncooperative,
     noncooperation_events,
 )
+from graphengine.findings.printed import add_printed_hops, check_window_selects
 from graphengine.findings.repeat import repeat_offenders
 from graphengine.findings.result import Findings
 from graphengine.findings.rmd import RmdRule, rmd_supplied, rmd_violations
@@ -157,6 +158,7 @@ def compute_findings(
     """
     cfg = config or FindingsConfig()
     scoped, win = windowed(hops, cfg.window)
+    check_window_selects(hops, scoped, win)
     notes = []
     supplied = rmd_supplied(providers)
     if not supplied:
@@ -195,11 +197,11 @@ def compute_findings(
         parameters=cfg.as_dict(),
         profiles=profiles,
         repeat=repeat,
-        events=restore(events),
+        events=add_printed_hops(restore(events), scoped),
         noncooperation=noncoop,
-        rmd_violations=violations,
+        rmd_violations=add_printed_hops(violations, scoped),
         accepts_from_flagged=accepts,
-        anomalies=anomalies,
+        anomalies=add_printed_hops(anomalies, scoped),
         chokepoints=choke,
         targets=targets,
         tracebacks_in_window=int(scoped["traceback_id"].nunique()),

@@ -21,6 +21,10 @@ from graphengine.errors import ConfigError
 __all__ = ["Window", "ResolvedWindow", "parse_span"]
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([DWMY])\s*$", re.IGNORECASE)
+# ISO 8601 only: 04/01/2024 is April 1st in the U.S. and January 4th elsewhere
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 
 #: average Gregorian month, used for per-month rates.
 DAYS_PER_MONTH = 365.2425 / 12
@@ -53,6 +57,8 @@ def parse_span(text: str, option: str = "--window") -> pd.DateOffset:
 def _timestamp(value: object, name: str, end_of_day: bool = False) -> pd.Timestamp | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
+        raise ConfigError(f"--{name} {value!r} is not an ISO date; use YYYY-MM-DD")
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError) as exc:
@@ -111,7 +117,8 @@ class Window:
     Parameters
     ----------
     since, until
-        Inclusive bounds (anything :class:`pandas.Timestamp` accepts; naive values are UTC).
+        Inclusive bounds: ISO 8601 text (``YYYY-MM-DD``, optionally a time and offset) or a
+        timestamp; naive values are UTC.
         A bare date for ``until`` covers that whole day. Either may be ``None`` (open).
     span
         A rolling span such as ``"12M"``. When set, ``until`` defaults to the **last call in

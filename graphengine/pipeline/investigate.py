@@ -44,6 +44,7 @@ from graphengine.pipeline.analysis import (
     write_findings_back,
     write_outputs,
 )
+from graphengine.pipeline.data_quality import flag_summary
 from graphengine.pipeline.investigation import InvestigateOptions, Investigation
 from graphengine.pipeline.report import write_report
 from graphengine.progress import bar
@@ -90,6 +91,7 @@ def investigate(
     providers: str | Path | None = None,
     mapping: str | Path | None = None,
     aliases: str | Path | None = None,
+    timezone: str | None = None,
     options: InvestigateOptions | None = None,
     neo4j: bool | None = None,
     command_line: list[str] | None = None,
@@ -105,6 +107,8 @@ def investigate(
         The investigation folder: new, empty, or an earlier investigation (replaced).
     providers, mapping, aliases
         RMD registry export, column/response mapping YAML and alias table (see the loaders).
+    timezone
+        Zone of call times that carry none (``--timezone``; see :func:`loaders.load_inputs`).
     options
         :class:`InvestigateOptions`.
     neo4j
@@ -152,8 +156,9 @@ def investigate(
     with bar(len(steps), "investigate", unit="steps") as progress:
         progress.set_postfix_str("loading")
         loaded = loaders.load_inputs(
-            list(inputs), providers=providers, mapping=mapping, aliases=aliases
+            list(inputs), providers=providers, mapping=mapping, aliases=aliases, timezone=timezone
         )
+        warnings.extend(loaded.notes)  # said on stderr and in the report, never silent
         if len(loaded.rejects):
             files["quarantine"] = loaders.write_quarantine(
                 loaded.rejects, out_dir / "quarantine.csv"
@@ -310,6 +315,8 @@ def _write_marker(result: Investigation, command_line: list[str] | None) -> Path
         "evidence": [str(p.relative_to(result.out_dir)) for p in result.bundles],
         "neo4j": result.neo4j,
         "warnings": result.warnings,
+        "load_notes": list(result.load.notes),
+        "data_quality": flag_summary(result.load.hops),
     }
     path = result.out_dir / MARKER
     path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")

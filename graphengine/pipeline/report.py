@@ -22,6 +22,8 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from graphengine import __version__
+from graphengine.pipeline.data_quality import flag_summary
+from graphengine.pipeline.display_names import display_frame, name_map
 from graphengine.pipeline.investigation import Investigation
 
 __all__ = ["render_report", "write_report", "SECTIONS"]
@@ -29,6 +31,7 @@ __all__ = ["render_report", "write_report", "SECTIONS"]
 #: section id -> heading, in order.
 SECTIONS: dict[str, str] = {
     "summary": "Summary of the data",
+    "data-quality": "Data quality: what the loader noticed",
     "ecosystems": "Business ecosystems",
     "repeat-offenders": "Repeat gateways and originators",
     "noncooperative": "Non-cooperative providers",
@@ -39,6 +42,8 @@ SECTIONS: dict[str, str] = {
 }
 
 _IDS_SHOWN = 8
+#: column headers shown to a person: provider columns hold display names, not keys
+_HEADERS = {"provider_key": "provider", "downstream_key": "downstream provider"}
 _ROWS_SHOWN = 50
 
 _CSS = """
@@ -89,7 +94,7 @@ def _table(frame: pd.DataFrame, columns: list[str], id_columns: tuple[str, ...] 
     if frame.empty:
         return "<p><i>None found.</i></p>"
     cols = [c for c in columns if c in frame.columns]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    head = "".join(f"<th>{html.escape(_HEADERS.get(c, c))}</th>" for c in cols)
     rows = []
     for record in frame[cols].head(_ROWS_SHOWN).itertuples(index=False):
         cells = [_ids(v) if c in id_columns else _esc(v) for c, v in zip(cols, record, strict=True)]
@@ -100,6 +105,11 @@ def _table(frame: pd.DataFrame, columns: list[str], id_columns: tuple[str, ...] 
         else ""
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def _named(inv: Investigation, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with provider keys shown as display names (see :mod:`graphengine.pipeline.display_names`)."""
+    return display_frame(frame, name_map(inv.load.providers))
 
 
 def _kpis(pairs: list[tuple[str, Any]]) -> str:
@@ -152,6 +162,37 @@ def _summary(inv: Investigation) -> str:
     return _section("summary", body)
 
 
+def _data_quality(inv: Investigation) -> str:
+    body = (
+        "<p class='lesson'>Flags never reject a row: the row loads and the flag stays with it "
+        "(column <code>flags</code>). Each flag below is counted, shown with up to three rows "
+        "of the source (file, line, hop as printed) and what you can do about it.</p>"
+    )
+    notes = [w for w in inv.warnings if w in getattr(inv.load, "notes", [])]
+    if notes:
+        body += "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notes)
+    summary = flag_summary(inv.load.hops)
+    if not summary:
+        return _section("data-quality", body + "<p>No row was flagged.</p>")
+    rows = []
+    for item in summary:
+        examples = "<br>".join(
+            html.escape(
+                f"{Path(e['file']).name} line {e['line']}: traceback {e['traceback_id']} "
+                f"hop {e['hop']} ({e['provider']})"
+            )
+            for e in item["examples"]
+        )
+        rows.append(
+            f"<tr><td><code>{html.escape(item['flag'])}</code></td><td>{item['rows']}</td>"
+            f"<td>{html.escape(item['meaning'])}</td><td>{examples}</td>"
+            f"<td>{html.escape(item['what_to_do'])}</td></tr>"
+        )
+    head = "".join(f"<th>{h}</th>" for h in ("flag", "rows", "meaning", "examples", "what to do"))
+    body += f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return _section("data-quality", body)
+
+
 def _figure_html(bundle: Path, div_id: str) -> str:
     source = bundle / "figures" / "ecosystem.plotly.json"
     if not source.is_file():
@@ -179,7 +220,7 @@ def _ecosystems(inv: Investigation) -> str:
         "Stability is the share of seeded runs that kept a provider with the same peers.</p>"
     )
     body += _table(
-        table,
+        _named(inv, table),
         [
             "ecosystem",
             "n_providers",
@@ -217,8 +258,9 @@ def _repeat(inv: Investigation) -> str:
         "often a provider was found on a traced path, not how much traffic it carries.</p>"
     )
     cols = ["provider_key", "tracebacks", "max_in_span", "span_start", "span_end", "traceback_ids"]
-    body += "<h3>Repeat gateways</h3>" + _table(f.repeat_gateways, cols, ("traceback_ids",))
-    body += "<h3>Repeat originators</h3>" + _table(f.repeat_originators, cols, ("traceback_ids",))
+    gateways, originators = _named(inv, f.repeat_gateways), _named(inv, f.repeat_originators)
+    body += "<h3>Repeat gateways</h3>" + _table(gateways, cols, ("traceback_ids",))
+    body += "<h3>Repeat originators</h3>" + _table(originators, cols, ("traceback_ids",))
     return _section("repeat-offenders", body)
 
 
@@ -231,7 +273,7 @@ def _noncooperative(inv: Investigation) -> str:
         "traceback ids behind them.</p>"
     )
     body += _table(
-        f.noncooperative,
+        _named(inv, f.noncooperative),
         [
             "provider_key",
             "reasons",
@@ -245,7 +287,7 @@ def _noncooperative(inv: Investigation) -> str:
     )
     body += "<h3>Downstream providers that kept accepting their traffic</h3>"
     body += _table(
-        f.accepts_from_flagged,
+        _named(inv, f.accepts_from_flagged),
         [
             "downstream_key",
             "flagged_upstreams",
@@ -284,7 +326,7 @@ def _rmd(inv: Investigation) -> str:
         )
         body += f"<p>{len(v)} violating hops by {len(by)} downstream providers.</p>"
         body += _table(
-            by,
+            _named(inv, by),
             [
                 "downstream_key",
                 "tracebacks",
@@ -313,7 +355,6 @@ def _targets(inv: Investigation) -> str:
         inv.findings.targets,
         [
             "rank",
-            "provider_key",
             "name",
             "ecosystem",
             "score",
@@ -370,6 +411,7 @@ def render_report(inv: Investigation) -> str:
     nav = "".join(f"<a href='#{k}'>{html.escape(v)}</a>" for k, v in SECTIONS.items())
     sections = [
         _summary(inv),
+        _data_quality(inv),
         _ecosystems(inv),
         _repeat(inv),
         _noncooperative(inv),

@@ -123,8 +123,9 @@ def _column(values: list[Any], dtype: str) -> pd.Series:
 def read_hops(driver: Driver, *, database: str | None = None) -> pd.DataFrame:
     """Return every hop in the graph as a canonical hop frame, sorted by traceback and hop.
 
-    The frame has the columns and dtypes of :data:`graphengine.schema.HOP_COLUMNS`; loading
-    a frame and reading it back gives the same rows.
+    The frame has the columns and dtypes of :data:`graphengine.schema.HOP_COLUMNS`, plus
+    ``source_hop`` when the graph holds it; loading a frame and reading it back gives the
+    same rows.
 
     Examples
     --------
@@ -150,6 +151,10 @@ def read_hops(driver: Driver, *, database: str | None = None) -> pd.DataFrame:
                 value = tb.get(col)
             data[col].append(value)
     frame = pd.DataFrame({c: _column(data[c], dtype) for c, dtype in schema.HOP_COLUMNS.items()})
+    # the hop number as printed in the source, when the loaders stored it
+    if any(rec["hop"].get("source_hop") is not None for rec in records):
+        printed = [rec["hop"].get("source_hop", rec["hop"].get("hop")) for rec in records]
+        frame["source_hop"] = _column(printed, "int64")
     return frame.sort_values(["traceback_id", "hop"], kind="stable").reset_index(drop=True)
 
 

@@ -77,11 +77,13 @@ HOP_PROPS: dict[str, str] = {
     "customer_key": "customer_key",
     "flags": "flags",
     "source_line": "source_line",
+    "source_hop": "source_hop",
 }
 
 _ROUTED_PROPS = (
     "traceback_id",
     "hop",
+    "source_hop",
     "call_time",
     "campaign",
     "attestation",
@@ -340,9 +342,22 @@ def customer_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
     return columns(first, {"customer_key": "key", "customer": "name"})
 
 
+def with_source_hop(batch: pd.DataFrame) -> pd.DataFrame:
+    """``batch`` with ``source_hop`` (the hop as printed in the source).
+
+    A frame without it (built by hand, not by the loaders) stores no ``source_hop`` property
+    (null), so that reading it back gives the same frame.
+    """
+    if "source_hop" in batch:
+        return batch
+    return batch.assign(source_hop=pd.Series([None] * len(batch), index=batch.index, dtype=object))
+
+
 def hop_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
     """Return the CREATE_HOPS columns: ``id``, ``key`` and the :data:`HOP_PROPS`."""
-    return columns(batch, {"traceback_id": "id", "provider_key": "key", **HOP_PROPS})
+    return columns(
+        with_source_hop(batch), {"traceback_id": "id", "provider_key": "key", **HOP_PROPS}
+    )
 
 
 def routed_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
@@ -350,6 +365,8 @@ def routed_rows(batch: pd.DataFrame) -> dict[str, list[Any]]:
     :func:`graphengine.schema.routed_edges` edge: ``up``, ``down``, ``traceback_id``,
     ``hop``... in call-flow direction (upstream -> downstream)."""
     edges = schema.routed_edges(batch)
+    printed = with_source_hop(batch)[["traceback_id", "hop", "source_hop"]]
+    edges = edges.merge(printed, on=["traceback_id", "hop"], how="left")  # the downstream hop's
     props = {c: c for c in _ROUTED_PROPS if c != "call_time"}
     names = {"upstream_key": "up", "downstream_key": "down", **props}
     return _split_call_time(columns(edges, names), edges)

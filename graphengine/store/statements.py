@@ -164,7 +164,7 @@ CALL (t) {
 
 #: cols: {id, key, hop, provider_name, upstream_provider, upstream_key, role, response,
 #: response_category, attestation, provider_country, customer, customer_key, flags,
-#: source_line}
+#: source_line, source_hop} (``source_hop``: the hop number as printed in the source file)
 CREATE_HOPS = """
 UNWIND range(0, size($cols.id) - 1) AS i
 MATCH (t:Traceback {id: $cols.id[i]})
@@ -176,12 +176,12 @@ CREATE (t)-[:HOP {
   response_category: $cols.response_category[i], attestation: $cols.attestation[i],
   provider_country: $cols.provider_country[i], customer: $cols.customer[i],
   customer_key: $cols.customer_key[i], flags: $cols.flags[i],
-  source_line: $cols.source_line[i]
+  source_line: $cols.source_line[i], source_hop: $cols.source_hop[i]
 }]->(p)
 """
 
-#: cols: {up, down, traceback_id, hop, call_time_s, call_time_ns, campaign, attestation,
-#: response_category}. ``call_time`` travels as two integers (seconds, nanoseconds; see
+#: cols: {up, down, traceback_id, hop, source_hop, call_time_s, call_time_ns, campaign,
+#: attestation, response_category}. ``call_time`` travels as two integers (seconds, nanoseconds; see
 #: :func:`graphengine.store.rows.epoch_parts`) and is rebuilt here: packing a ``datetime`` in
 #: the driver is slow. One edge per hop in call-flow direction (upstream -> downstream).
 #: Properties are spelled out (not ``SET r = map``) so the plan needs no Eager step; a null
@@ -191,7 +191,7 @@ UNWIND range(0, size($cols.up) - 1) AS i
 MATCH (u:Provider {key: $cols.up[i]})
 MATCH (d:Provider {key: $cols.down[i]})
 CREATE (u)-[:ROUTED {
-  traceback_id: $cols.traceback_id[i], hop: $cols.hop[i],
+  traceback_id: $cols.traceback_id[i], hop: $cols.hop[i], source_hop: $cols.source_hop[i],
   call_time: CASE WHEN $cols.call_time_s[i] IS NULL THEN null
              ELSE datetime.fromepoch($cols.call_time_s[i], $cols.call_time_ns[i]) END,
   campaign: $cols.campaign[i], attestation: $cols.attestation[i],

@@ -78,6 +78,13 @@ class GeneratorConfig:
         Truth definition: minimum non-cooperative hops of a non-cooperative provider.
     noncoop_min_share : float
         Truth definition: minimum share of its hops that are non-cooperative.
+    shared_intermediates : int
+        Busy domestic intermediates shared by every ecosystem (kind ``shared_intermediate``, no
+        ecosystem). 0 (default) leaves the world as before.
+    captive_originator_share : float
+        With shared intermediates, the share of ecosystem originators whose **only** downstream
+        is a shared intermediate (their calls then go on to the ecosystem's own
+        intermediates): the pattern that leaves originators linked only to detached hubs.
     """
 
     tracebacks: int = 3600
@@ -107,6 +114,8 @@ class GeneratorConfig:
     repeat_window_days: int = 365
     noncoop_min_events: int = 3
     noncoop_min_share: float = 0.5
+    shared_intermediates: int = 0
+    captive_originator_share: float = 0.0
 
     def validate(self) -> None:
         """Check every knob.
@@ -129,6 +138,7 @@ class GeneratorConfig:
             "repeat_threshold": 1,
             "repeat_window_days": 1,
             "noncoop_min_events": 1,
+            "shared_intermediates": 0,
         }
         for name, low in positive.items():
             value = getattr(self, name)
@@ -150,6 +160,7 @@ class GeneratorConfig:
             "foreign_in_rmd_share",
             "baseline_nonresponse",
             "noncoop_min_share",
+            "captive_originator_share",
         )
         for name in shares:
             value = getattr(self, name)

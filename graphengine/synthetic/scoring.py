@@ -33,6 +33,7 @@ __all__ = [
     "precision_recall",
     "truth_set",
     "score_investigation",
+    "planted_placement",
 ]
 
 
@@ -147,3 +148,49 @@ def score_investigation(
         scores[f"{label}_precision"] = round(precision, 4)
         scores[f"{label}_recall"] = round(recall, 4)
     return scores
+
+
+def planted_placement(
+    assignment: pd.DataFrame, truth: Mapping[str, Any], keys: Mapping[str, str]
+) -> dict[str, float | int]:
+    """Share of planted providers placed in their planted ecosystem.
+
+    A planted ecosystem's detected ecosystem is the one most of its providers landed in; a
+    provider is placed right when it landed there too (no ecosystem counts as wrong).
+
+    Returns
+    -------
+    dict
+        ``placed`` (share), ``scored`` (planted providers present in the data) and ``wrong``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"provider_key": ["a", "b", "c"], "ecosystem": [1, 1, None]})
+    >>> planted_placement(a, {"provider_ecosystem": {"A": 0, "B": 0, "C": 0}},
+    ...                   {"A": "a", "B": "b", "C": "c"})
+    {'placed': 0.6667, 'scored': 3, 'wrong': 1}
+    """
+    detected = dict(zip(assignment["provider_key"], assignment["ecosystem"], strict=True))
+    pairs: list[tuple[str, str | None]] = []
+    for name, eco in sorted(truth.get("provider_ecosystem", {}).items()):
+        key = keys.get(name)
+        if eco is None or key is None or key not in detected:
+            continue
+        label = detected[key]
+        pairs.append((str(eco), None if label is None or pd.isna(label) else str(label)))
+    if not pairs:
+        return {"placed": float("nan"), "scored": 0, "wrong": 0}
+    frame = pd.DataFrame(pairs, columns=["planted", "detected"])
+    majority = (
+        frame.dropna()
+        .groupby(["planted", "detected"])
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["planted", "n", "detected"], ascending=[True, False, True])
+        .drop_duplicates("planted")
+        .set_index("planted")["detected"]
+    )
+    right = frame["detected"].notna() & (frame["detected"] == frame["planted"].map(majority))
+    wrong = int((~right).sum())
+    return {"placed": round(float(right.mean()), 4), "scored": len(frame), "wrong": wrong}

@@ -117,6 +117,7 @@ class Traffic:
         ]
         self.removed_day = [p.removed_day if p.removed_day is not None else _NEVER for p in provs]
         self.is_hub = [p.kind == "hub" for p in provs]
+        self.captive = [p.captive for p in provs]
         ecos = world.ecosystems
         w = np.asarray([e.weight for e in ecos])
         self.eco_cum = np.cumsum(w / w.sum())
@@ -245,6 +246,9 @@ class Traffic:
         d["tu"] = rng.random((n, _SLOTS))  # which non-cooperative category / foreign stop
         d["xu"] = rng.random((n, _SLOTS))  # which raw text
         d["vu"] = rng.random((n, _SLOTS))  # which printed name
+        shared = world.shared_intermediates
+        if shared:  # drawn last: a world without them keeps its random stream
+            d["shared"] = np.asarray(shared)[rng.integers(0, len(shared), n)]
         return d
 
     # ------------------------------------------------------------------ assembling
@@ -288,6 +292,7 @@ class Traffic:
                 if cols["n_inter_on"][i]:
                     chain.append(cols["n_inter_id"][i])
             else:
+                n_inter = cols["n_inter"][i]
                 if is_foreign:
                     chain = [cols["f1"][i]]
                     if cols["two_f"][i] and cols["f2"][i] != chain[0]:
@@ -299,9 +304,14 @@ class Traffic:
                 else:
                     chain = [cols["orig"][i]]
                     signer = chain[0]  # the originator signs (A or B)
-                    if cols["gw_as_inter"][i]:
+                    if "shared" in cols and self.captive[chain[0]]:
+                        # its only downstream: a busy shared intermediate, which passes the
+                        # call on to the ecosystem's own intermediates
+                        chain.append(cols["shared"][i])
+                        n_inter = max(1, n_inter)
+                    elif cols["gw_as_inter"][i]:
                         chain.append(cols["gw_own"][i])
-                chain.extend(inter[i][: cols["n_inter"][i]])
+                chain.extend(inter[i][:n_inter])
             chain.extend(transit[i][: cols["n_transit"][i]])
             chain.append(cols["term"][i])
             # Hop order (0 = terminating); a provider appears at most once per path.

@@ -20,6 +20,10 @@ Provider kinds
 ``gateway``           an ecosystem's U.S. point of entry.
 ``intermediate``      an ecosystem's domestic intermediate.
 ``originating``       an ecosystem's domestic originating provider.
+``shared_intermediate`` (only with ``shared_intermediates``) a busy domestic intermediate shared by
+                      every ecosystem; ``captive`` originators hand all their calls to one of
+                      them, which passes them on to the ecosystem's own intermediates.
+                      Ecosystem ``None``.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class Provider:
     intermediate_choice: str = "No"
     nonresponse_rate: float = 0.0  # planted probability of not answering at a hop > 0
     planted_nonresponsive: bool = False
+    captive: bool = False  # an originator whose only downstream is a shared intermediate
 
 
 @dataclass
@@ -132,6 +137,7 @@ class World:
     campaign_bursts: list[list[tuple[float, float]]]  # per campaign: (centre day, width days)
     noise_customers: list[str]
     rmd_only: list[tuple[str, str, str]]  # (name, frn, implementation) of filers never in traffic
+    shared_intermediates: list[int] = field(default_factory=list)
 
 
 class _Names:
@@ -412,6 +418,21 @@ def build_world(cfg: GeneratorConfig, rng: np.random.Generator) -> World:
         u = float(rng.random())
         rmd_only.append((name, frns[len(providers) + i], impl[0] if u < 0.7 else impl[1]))
 
+    # Busy intermediates shared by every ecosystem, drawn last so that a world without them
+    # is exactly the world of earlier versions (same random stream).
+    shared = []
+    if c.shared_intermediates:
+        for i in range(c.shared_intermediates):
+            pid = add("shared_intermediate", *names.domestic(False))
+            p = providers[pid]
+            # above the range _frns draws from: unique without another draw
+            p.frn, p.implementation = f"{35_000_000 + i:010d}", impl[0]
+            p.intermediate_choice = "Yes"
+        shared = list(range(len(providers) - c.shared_intermediates, len(providers)))
+        for eco in ecosystems:
+            for o in eco.originators:
+                providers[o].captive = bool(rng.random() < c.captive_originator_share)
+
     transit_all = transit_ids + hubs
     tw = np.asarray(_zipf(len(transit_ids), 0.8)) * (1.0 - c.hub_transit_share)
     hw = np.asarray(_zipf(len(hubs), 0.7)) * c.hub_transit_share
@@ -434,4 +455,5 @@ def build_world(cfg: GeneratorConfig, rng: np.random.Generator) -> World:
         campaign_bursts=bursts,
         noise_customers=noise_customers,
         rmd_only=rmd_only,
+        shared_intermediates=shared,
     )

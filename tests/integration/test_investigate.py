@@ -86,6 +86,11 @@ def test_outputs_are_written_and_listed(first) -> None:
     record = json.loads((out / "investigation.json").read_text())
     assert record["summary"]["rows_rejected"] == 3
     assert record["files"]["report"] == "report.html"
+    # issue 14: every row flag is counted, with examples and advice, next to the summary
+    flags = first.load.hops["flags"].str.split(";").explode()
+    counts = flags[flags != ""].value_counts()
+    assert {q["flag"]: q["rows"] for q in record["data_quality"]} == counts.to_dict()
+    assert all(1 <= len(q["examples"]) <= 3 and q["what_to_do"] for q in record["data_quality"])
 
 
 def test_bad_rows_are_quarantined_and_reported(first) -> None:

@@ -111,11 +111,11 @@ def test_traceback_path(graph):
     KT answered (upstream LL), LL is foreign and named nobody. Printed names, hop countries."""
     when = T["TB05"]
     expected = [
-        (0, BW, "Bluebell Wireless", "terminating", "Upstream identified", "responded", "C", "US", DT, None, when, SSA),
-        (1, DT, "Delta Transit", "intermediate", "Upstream identified", "responded", "C", "US", FG, None, when, SSA),
-        (2, FG, "Falcon Gateway", "gateway", "Upstream identified", "responded", "C", "US", KT, None, when, SSA),
-        (3, KT, "Kestrel Telecom", "foreign", "Upstream identified", "responded", "C", "GB", LL, None, when, SSA),
-        (4, LL, "Lotus Link", "foreign", "Foreign provider", "foreign", "C", "IN", None, None, when, SSA),
+        (0, BW, "Bluebell Wireless", "terminating", "Upstream identified", "responded", "C", "US", DT, None, when, SSA, 0),
+        (1, DT, "Delta Transit", "intermediate", "Upstream identified", "responded", "C", "US", FG, None, when, SSA, 1),
+        (2, FG, "Falcon Gateway", "gateway", "Upstream identified", "responded", "C", "US", KT, None, when, SSA, 2),
+        (3, KT, "Kestrel Telecom", "foreign", "Upstream identified", "responded", "C", "GB", LL, None, when, SSA, 3),
+        (4, LL, "Lotus Link", "foreign", "Foreign provider", "foreign", "C", "IN", None, None, when, SSA, 4),
     ]  # fmt: skip
     assert rows(graph, "traceback_path", traceback_id="TB05") == expected
 
@@ -689,9 +689,9 @@ def test_cli_run_csv_to_file_with_limit(cli, tmp_path):
     lines = target.read_text(encoding="utf-8").splitlines()
     assert lines[0] == ",".join(queries.get("traceback_path").returns)
     assert lines[1:] == [
-        "0,bluebell wireless,Bluebell Wireless,terminating,Upstream identified,responded,C,US,delta transit,,2024-03-10T12:00:00Z,SSA imposter",
-        "1,delta transit,Delta Transit,intermediate,Upstream identified,responded,C,US,falcon gateway,,2024-03-10T12:00:00Z,SSA imposter",
-        "2,falcon gateway,Falcon Gateway,gateway,Upstream identified,responded,C,US,kestrel telecom,,2024-03-10T12:00:00Z,SSA imposter",
+        "0,bluebell wireless,Bluebell Wireless,terminating,Upstream identified,responded,C,US,delta transit,,2024-03-10T12:00:00Z,SSA imposter,0",
+        "1,delta transit,Delta Transit,intermediate,Upstream identified,responded,C,US,falcon gateway,,2024-03-10T12:00:00Z,SSA imposter,1",
+        "2,falcon gateway,Falcon Gateway,gateway,Upstream identified,responded,C,US,kestrel telecom,,2024-03-10T12:00:00Z,SSA imposter,2",
     ]
 
 

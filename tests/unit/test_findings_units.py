@@ -49,7 +49,10 @@ def test_window_months_is_floored_at_one():
     [
         ({"span": "12X"}, "--window '12X' is not understood"),
         ({"span": "0M"}, "--window '0M' is not understood"),
-        ({"since": "yesterday-ish"}, "--since 'yesterday-ish' is not a date; use YYYY-MM-DD"),
+        ({"since": "yesterday-ish"}, "--since 'yesterday-ish' is not an ISO date; use YYYY-MM-DD"),
+        # issue 14 item 5: a U.S.-style date was accepted although the help says YYYY-MM-DD
+        ({"since": "04/01/2024"}, "--since '04/01/2024' is not an ISO date; use YYYY-MM-DD"),
+        ({"until": "2024-13-01"}, "--until '2024-13-01' is not a date; use YYYY-MM-DD"),
         ({"since": "2024-02-01", "until": "2024-01-01"}, "--since 2024-02-01 is after --until"),
         ({"since": "2024-01-01", "span": "12M"}, "use either --window or --since, not both"),
     ],

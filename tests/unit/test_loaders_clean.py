@@ -47,7 +47,7 @@ def test_counts(clean):
 def test_schema_and_provenance(clean):
     schema.check_hops(clean.hops)
     schema.check_providers(clean.providers)
-    assert list(clean.hops.columns) == list(schema.HOP_COLUMNS)
+    assert list(clean.hops.columns) == [*schema.HOP_COLUMNS, *schema.OPTIONAL_HOP_COLUMNS]
     for name, dtype in schema.HOP_COLUMNS.items():
         assert str(clean.hops[name].dtype) == dtype, name
     assert set(clean.hops["source_file"]) == {str(HOPS)}

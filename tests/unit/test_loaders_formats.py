@@ -62,11 +62,13 @@ def test_xlsx_date_cells_and_formula_cells(tmp_path):
     sheet.append(["traceback_id", "hop", "provider", "call_time", "campaign"])
     sheet.append(["X-1", 0, "Sunrise Wireless Inc.", dt.datetime(2024, 3, 1, 14, 5), "=1+1"])
     book.save(path)
-    result = load_inputs([path])
+    with pytest.raises(InputFileError, match=r"cells.xlsx: call_time .* has no time zone"):
+        load_inputs([path])  # an XLSX date cell has no zone: never silently UTC
+    result = load_inputs([path], timezone="UTC")
     row = result.hops.iloc[0]
     assert row["call_time"] == pd.Timestamp("2024-03-01 14:05", tz="UTC")
     assert row["campaign"] == "=1+1"  # the formula text, not its value
-    assert row["flags"] == "naive_time_assumed_utc;formula_in_campaign"
+    assert row["flags"] == "formula_in_campaign"
 
 
 def test_foreign_layout_through_mapping():
@@ -93,13 +95,15 @@ def test_foreign_layout_through_mapping():
         hops["calling_number_e164"].fillna("-").tolist()
         == ["+12025550111"] * 3 + ["+13125550112"] * 3 + ["-"] * 2
     )
-    # 03/17/2024 08:30 has no zone: read as UTC and flagged
+    # 03/17/2024 08:30 has no zone: the header "Call Date (UTC)" names one, and a note says so
     fx3 = hops[hops["traceback_id"] == "FX-3"]
     assert fx3["call_time"].tolist() == [pd.Timestamp("2024-03-17 08:30", tz="UTC")] * 2
     assert fx3["flags"].tolist() == [
-        "naive_time_assumed_utc;unreadable_calling_number",
-        "naive_time_assumed_utc;unmapped_response;unreadable_calling_number",
+        "unreadable_calling_number",
+        "unmapped_response;unreadable_calling_number",
     ]
+    assert len(result.notes) == 1
+    assert "read as UTC, named by the column header 'Call Date (UTC)'" in result.notes[0]
 
 
 def test_foreign_layout_without_mapping_is_a_one_line_error():

@@ -68,13 +68,21 @@ def test_byte_offset_is_the_offset_in_the_file():
     assert "Caf\ufffd Telecom" in raw  # the raw row is kept, with the bad byte replaced
 
 
-def test_naive_time_is_assumed_utc_and_flagged():
-    result = load_inputs([BAD / "naive_time.csv"])
+def test_naive_time_is_an_error_unless_a_zone_is_given():
+    # issue 14 item 1: a zoneless time was silently read as UTC (only a row flag said so)
+    with pytest.raises(InputFileError) as err:
+        load_inputs([BAD / "naive_time.csv"])
+    message = str(err.value)
+    assert "naive_time.csv: call_time" in message and "has no time zone" in message
+    assert "--timezone" in message and "\n" not in message
+    result = load_inputs([BAD / "naive_time.csv"], timezone="UTC")
     assert result.rejects.empty
     row = result.hops.set_index("traceback_id").loc["TB-NAIVE"]
     assert row["call_time"] == pd.Timestamp("2024-03-02 09:30:00", tz="UTC")
-    assert row["flags"] == "naive_time_assumed_utc"
-    assert set(result.hops.loc[result.hops["traceback_id"] == "TB-OK", "flags"]) == {""}
+    assert row["flags"] == ""
+    eastern = load_inputs([BAD / "naive_time.csv"], timezone="America/New_York")
+    row = eastern.hops.set_index("traceback_id").loc["TB-NAIVE"]
+    assert row["call_time"] == pd.Timestamp("2024-03-02 14:30:00", tz="UTC")  # EST = UTC-5
 
 
 def test_unreadable_phone_is_kept_and_flagged_not_rejected():
@@ -124,7 +132,7 @@ def test_quarantine_csv(tmp_path):
 
 
 def test_same_file_twice_counts_duplicates_not_rejects():
-    result = load_inputs([BAD / "naive_time.csv", BAD / "naive_time.csv"])
+    result = load_inputs([BAD / "naive_time.csv", BAD / "naive_time.csv"], timezone="UTC")
     assert len(result.hops) == 3
     assert result.rejects.empty
     assert result.stats[["read", "loaded", "rejected", "duplicates"]].values.tolist() == [
