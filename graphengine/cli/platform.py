@@ -89,7 +89,7 @@ def register(subparsers: Any) -> None:
         action="append",
         dest="scopes",
         metavar="SCOPE",
-        help="reports:write or reports:read (repeat; default: both)",
+        help="reports:write, reports:read or alerts:read (repeat; default: the two reports scopes)",
     )
     key.add_argument(
         "--rate",

@@ -87,6 +87,14 @@ class Principal:
 
 
 PEOPLE = ALL_ROLES
+#: who reads alerts (investigators only those of their agency's subscriptions)
+ALERT_ROLES = frozenset({"admin", "analyst", "investigator", "reviewer"})
+#: the agency's own people: subscriptions and feeds
+AGENCY_ROLES = frozenset({"investigator"})
+ALERT_SCOPES = frozenset({"alerts:read"})
+#: the legal-process portal: agencies file, reviewers (and admins) see every request
+REVIEW_ROLES = frozenset({"reviewer"})
+PORTAL_ROLES = frozenset({"investigator", "reviewer", "admin"})
 REGISTRY: dict[tuple[str, str], Access] = {
     ("GET", "/"): Access(public=True),
     ("GET", "/login"): Access(public=True),
@@ -111,6 +119,25 @@ REGISTRY: dict[tuple[str, str], Access] = {
     ("GET", "/openapi.json"): Access(public=True),
     ("GET", "/docs"): Access(public=True),
     ("GET", "/static"): Access(public=True),
+    # alerts (issue 20): agencies see what their subscriptions follow; see alert_routes
+    ("GET", "/alerts"): Access(roles=ALERT_ROLES),
+    ("GET", "/alerts/{alert_id}"): Access(roles=ALERT_ROLES),
+    ("GET", "/subscriptions"): Access(roles=AGENCY_ROLES),
+    ("POST", "/subscriptions"): Access(roles=AGENCY_ROLES, csrf=True),
+    ("GET", "/api/v1/alerts/feed.atom"): Access(roles=AGENCY_ROLES, scopes=ALERT_SCOPES),
+    ("GET", "/api/v1/alerts/feed.json"): Access(roles=AGENCY_ROLES, scopes=ALERT_SCOPES),
+    ("GET", "/api/v1/alerts/stix"): Access(roles=ALERT_ROLES, scopes=ALERT_SCOPES),
+    ("GET", "/api/v1/alerts/{alert_id}"): Access(roles=ALERT_ROLES, scopes=ALERT_SCOPES),
+    ("GET", "/api/v1/subscriptions/{sid}"): Access(roles=AGENCY_ROLES, scopes=ALERT_SCOPES),
+    # legal-process portal: agencies' investigators file, reviewers decide (see legal_routes)
+    ("GET", "/requests"): Access(roles=PORTAL_ROLES),
+    ("GET", "/requests/new"): Access(roles=AGENCY_ROLES),
+    ("POST", "/requests"): Access(roles=AGENCY_ROLES, csrf=True),
+    ("GET", "/requests/{req_id}"): Access(roles=PORTAL_ROLES),
+    ("POST", "/requests/{req_id}/review"): Access(roles=REVIEW_ROLES, csrf=True),
+    ("POST", "/requests/{req_id}/withdraw"): Access(roles=AGENCY_ROLES, csrf=True),
+    ("GET", "/requests/{req_id}/package"): Access(roles=PORTAL_ROLES),
+    ("GET", "/requests/{req_id}/document"): Access(roles=PORTAL_ROLES),
 }
 
 

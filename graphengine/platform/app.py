@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphengine import __version__
+from graphengine.platform import alert_service, legal_service  # noqa: F401 - register jobs
 from graphengine.platform.access import LoginRequired, check_registry, guard
 from graphengine.platform.db import make_engine, session_factory
 from graphengine.platform.jobs import JobWorker
@@ -133,10 +134,13 @@ def create_app(url: str | None = None) -> FastAPI:
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
-    from graphengine.platform import api_routes, page_routes
+    from graphengine.platform import alert_routes, api_routes, legal_routes, page_routes
 
     app.include_router(page_routes.router)
     app.include_router(api_routes.router)
+    app.include_router(alert_routes.pages)
+    app.include_router(alert_routes.api)
+    app.include_router(legal_routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     check_registry(app.routes)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)

@@ -95,7 +95,7 @@ def seed_demo(
             raise ConfigError(
                 f"seed-demo needs an empty database; {redact_url(url)} has organisations"
             )
-    frame, _truth = generate_reports(seed, days=1, reports_per_day=reports)
+    frame, truth = generate_reports(seed, days=1, reports_per_day=reports)
     reporters = frame[["reporter", "reporter_kind"]].drop_duplicates().sort_values("reporter")
     logins: list[tuple[str, str, str, str | None]] = []
     keys: dict[str, str] = {}
@@ -156,6 +156,15 @@ def seed_demo(
                         bar.update(len(rows[start : start + BATCH]))
         print(
             f"\n{accepted} reports from {len(payloads)} reporters stored through {base}/api/v1/reports"
+        )
+        from graphengine.platform.demo_portal import seed_portal
+
+        alert_id, request_id = seed_portal(
+            factory, frame, truth, first["agency"], "investigator", "reviewer"
+        )
+        print(
+            f"{first['agency']} subscribes to every alert; surge alert {base}/alerts/{alert_id}; "
+            f"fulfilled subpoena {base}/requests/{request_id}"
         )
         print(
             f"Open {base}/ and log in (codes: any TOTP app, or `python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"`):"

@@ -38,6 +38,7 @@ __all__ = [
 SCOPES: dict[str, str] = {
     "reports:write": "submit reports (JSON, NDJSON, CSV upload)",
     "reports:read": "list and read the organisation's own reports and receipts",
+    "alerts:read": "an agency's alert feeds (Atom, JSON), STIX export, alerts and subscriptions",
 }
 API_KEY_PREFIX = "ge"
 

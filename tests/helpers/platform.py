@@ -241,3 +241,88 @@ def report(i: int, **extra: object) -> dict[str, object]:
     }
     row.update(extra)
     return row
+
+
+def surge_alert(day: int = 5, state: str = "NY", campaign: str = "C-medicare") -> object:
+    """A surge :class:`~graphengine.alerts.Alert` of ``campaign`` in ``state`` on January ``day``."""
+    import datetime as dt
+
+    from graphengine.alerts import Alert, ProviderRef
+
+    return Alert(
+        kind="surge",
+        occurred_at=dt.datetime(2026, 1, day, 12, tzinfo=dt.UTC),
+        reason=f"{campaign}: 120 reports on 2026-01-{day:02d}, against a mean of 8 a day before",
+        campaign_id=campaign,
+        magnitude=120.0,
+        baseline=8.0,
+        signature={"representative": "this is medicare calling about your card", "terms": []},
+        providers=(ProviderRef("P-gw", "Gateway Telecom", ("gateway",), ("C",), 2),),
+        traceback_ids=("TB-1", "TB-2"),
+        report_ids=("r-1", "r-2"),
+        states=(state,),
+        themes=("medicare",),
+    )
+
+
+def seed_alert(url: str, webhook_url: str | None = None) -> tuple[str, int]:
+    """Subscribe ``State AG`` to NY alerts and store one surge alert; return its id and the
+    subscription's id."""
+    from sqlalchemy import select
+
+    from graphengine.platform.alert_service import create_subscription, store_alerts
+    from graphengine.platform.db import make_engine, session_factory, session_scope
+    from graphengine.platform.models import Organization
+
+    engine = make_engine(url)
+    with session_scope(session_factory(engine)) as s:
+        org = s.scalar(select(Organization).where(Organization.name == "State AG"))
+        assert org is not None
+        sub, _ = create_subscription(
+            s, org, "test", name="NY robocalls", states=["NY"], webhook_url=webhook_url
+        )
+        sid = sub.id
+        (alert_id,) = store_alerts(s, [surge_alert()])  # type: ignore[list-item]
+    engine.dispose()
+    return alert_id, sid
+
+
+def tiny_pdf(text: str = "Subpoena duces tecum") -> bytes:
+    """A small, well-formed one-page PDF (see :func:`graphengine.platform.demo_portal.tiny_pdf`)."""
+    from graphengine.platform.demo_portal import tiny_pdf as make
+
+    return make(text)
+
+
+def seed_request(url: str, state: Path, username: str = "investigator") -> int:
+    """File one subpoena as ``username`` (documents under ``state``); return the request's id."""
+    from sqlalchemy import select
+
+    from graphengine.platform.db import make_engine, session_factory, session_scope
+    from graphengine.platform.legal_service import create_request, parse_targets
+    from graphengine.platform.models import User
+
+    old = os.environ.get("GRAPHENGINE_STATE_DIR")
+    os.environ["GRAPHENGINE_STATE_DIR"] = str(state)
+    engine = make_engine(url)
+    try:
+        with session_scope(session_factory(engine)) as s:
+            user = s.scalar(select(User).where(User.username == username))
+            assert user is not None
+            req = create_request(
+                s,
+                user,
+                request_type="subpoena",
+                authority="Office of the Attorney General",
+                case_number="AG-2026-001",
+                document=tiny_pdf(),
+                targets=parse_targets([], ["C-medicare"], ["TB-1"], "2026-01-01", "2026-01-31"),
+                due_date="2026-03-01",
+            )
+            return req.id
+    finally:
+        engine.dispose()
+        if old is None:
+            os.environ.pop("GRAPHENGINE_STATE_DIR", None)
+        else:
+            os.environ["GRAPHENGINE_STATE_DIR"] = old

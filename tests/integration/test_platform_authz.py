@@ -23,6 +23,8 @@ from tests.helpers.platform import (
     login,
     report,
     seed_accounts,
+    seed_alert,
+    seed_request,
 )
 
 pytestmark = pytest.mark.slow
@@ -31,6 +33,7 @@ PEOPLE = ["admin", "analyst", "investigator", "reviewer", "responder_a", "respon
 KEYS = ["a_write", "a_read", "b_rw"]
 WHO = ["anonymous", *PEOPLE, *KEYS]
 ANALYSTS = {"admin": 200, "analyst": 200, "investigator": 200, "reviewer": 200}
+PORTAL = {"admin": 200, "investigator": 200, "reviewer": 200}
 
 # Expected status per route; a principal not named gets the route's default.
 # 303 for anonymous on pages = redirect to /login; 401 on /api/.
@@ -66,6 +69,26 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/openapi.json"): {"default": 200},
     ("GET", "/docs"): {"default": 200},
     ("GET", "/static"): {"default": 200},
+    ("GET", "/alerts"): {"default": 403, "anonymous": 303, **ANALYSTS},
+    ("GET", "/alerts/{alert_id}"): {"default": 403, "anonymous": 303, **ANALYSTS},
+    ("GET", "/subscriptions"): {"default": 403, "anonymous": 303, "investigator": 200},
+    # the investigator's empty form is refused with its reason (a subscription needs a name)
+    ("POST", "/subscriptions"): {"default": 403, "anonymous": 303, "investigator": 400},
+    ("GET", "/api/v1/alerts/feed.atom"): {"default": 403, "anonymous": 401, "investigator": 200},
+    ("GET", "/api/v1/alerts/feed.json"): {"default": 403, "anonymous": 401, "investigator": 200},
+    ("GET", "/api/v1/alerts/stix"): {"default": 403, "anonymous": 401, **ANALYSTS},
+    ("GET", "/api/v1/alerts/{alert_id}"): {"default": 403, "anonymous": 401, **ANALYSTS},
+    ("GET", "/api/v1/subscriptions/{sid}"): {"default": 403, "anonymous": 401, "investigator": 200},
+    ("GET", "/requests"): {"default": 403, "anonymous": 303, **PORTAL},
+    ("GET", "/requests/new"): {"default": 403, "anonymous": 303, "investigator": 200},
+    # empty forms are refused with their reason
+    ("POST", "/requests"): {"default": 403, "anonymous": 303, "investigator": 400},
+    ("GET", "/requests/{req_id}"): {"default": 403, "anonymous": 303, **PORTAL},
+    ("POST", "/requests/{req_id}/review"): {"default": 403, "anonymous": 303, "reviewer": 400},
+    ("POST", "/requests/{req_id}/withdraw"): {"default": 403, "anonymous": 303, "investigator": 303},
+    # no package before a reviewer accepts
+    ("GET", "/requests/{req_id}/package"): {"default": 403, "anonymous": 303, **dict.fromkeys(PORTAL, 404)},
+    ("GET", "/requests/{req_id}/document"): {"default": 403, "anonymous": 303, **PORTAL},
 }  # fmt: skip
 
 CSV = "report_id,source_kind,call_time,calling_number\nu1,app_user_report,2026-01-05T10:00:00Z,2025550100\n"
@@ -76,6 +99,8 @@ def world(tmp_path_factory) -> Iterator[dict]:
     folder = tmp_path_factory.mktemp("authz")
     with fresh_database("sqlite", folder) as url:
         acc = seed_accounts(url)
+        alert_id, sid = seed_alert(url)
+        req_id = seed_request(url, folder / "state")
         server = Server(url, folder / "state").start()
         try:
             with key_client(server.base, acc.keys["a_write"]) as c:
@@ -92,6 +117,9 @@ def world(tmp_path_factory) -> Iterator[dict]:
                 "acc": acc,
                 "rid": rid,
                 "receipt": receipt["receipt_id"],
+                "alert_id": alert_id,
+                "sid": sid,
+                "req_id": req_id,
                 "clients": clients,
             }
             for c in clients.values():
@@ -103,6 +131,8 @@ def world(tmp_path_factory) -> Iterator[dict]:
 def _call(world: dict, who: str, method: str, path: str) -> int:
     client: httpx.Client = world["clients"][who]
     url = path.replace("{rid}", str(world["rid"])).replace("{receipt_id}", world["receipt"])
+    url = url.replace("{alert_id}", world["alert_id"]).replace("{sid}", str(world["sid"]))
+    url = url.replace("{req_id}", str(world["req_id"]))
     if url == "/static":
         url = "/static/site.css"
     if method == "GET":

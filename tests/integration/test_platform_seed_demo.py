@@ -10,7 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from graphengine.cli.main import main
+from graphengine.export.verify import verify_bundle
+from graphengine.platform.alert_models import AlertRow, AlertSubscription
 from graphengine.platform.db import make_engine, session_factory
+from graphengine.platform.legal_models import LegalRequest
 from graphengine.platform.models import IntakeBatch, Organization, Report, User
 from graphengine.synthetic.reports import generate_reports
 from tests.helpers.platform import free_port
@@ -43,6 +46,14 @@ def test_seed_demo_streams_the_generated_day(tmp_path, monkeypatch, capsys) -> N
         assert s.scalar(select(func.count()).select_from(Organization)) == reporters + 1
         assert s.scalar(select(func.count()).select_from(User)) == 5
         assert s.scalar(select(func.count()).select_from(IntakeBatch)) >= reporters
+        # the agency subscribes, a surge raised one alert, one subpoena was fulfilled
+        assert s.scalar(select(func.count()).select_from(AlertSubscription)) == 1
+        (alert,) = s.scalars(select(AlertRow)).all()
+        assert alert.kind == "surge" and f"/alerts/{alert.alert_id}" in done.stdout
+        (req,) = s.scalars(select(LegalRequest)).all()
+        assert (req.status, req.alert_id) == ("fulfilled", alert.alert_id)
+        package = tmp_path / "packages" / f"{req.package_sha256}.zip"
+        assert verify_bundle(package).ok
     engine.dispose()
     # a second run refuses to seed a database that is not empty (one line, exit 1)
     monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(tmp_path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from graphengine.platform import jobs  # noqa: F401 - registers the job table on Base
+from graphengine.platform import alert_models, jobs, legal_models  # noqa: F401 - register their tables on Base
 from graphengine.platform.db import make_engine
 from graphengine.platform.models import Base
 
