@@ -332,9 +332,7 @@ def write_import_csvs(
     }
     for col, prop in R.HOP_PROPS.items():
         whole = col in ("hop", "source_line", "source_hop")
-        hop_cols[f"{prop}:long" if whole else prop] = (
-            _int(hops[col]) if whole else _text(hops[col])
-        )
+        hop_cols[f"{prop}:long" if whole else prop] = _int(hops[col]) if whole else _text(hops[col])
     writer.write("rel", "HOP", pa.table(hop_cols))
     del hop_cols
     writer.write(
