@@ -196,7 +196,7 @@ window.addEventListener("load", function () {
   // ways, then filter it, and record what the page shows.
   var table = document.querySelector("#targets table.ge-table");
   var heads = Array.prototype.map.call(table.tHead.rows[0].cells, function (c) { return c.textContent; });
-  var col = heads.indexOf("score"), keyCol = heads.indexOf("provider");  // display names, header "provider"
+  var col = heads.indexOf("score"), keyCol = heads.indexOf("name");  // the targets table shows display names
   function column(i) {
     return Array.prototype.map.call(table.tBodies[0].rows, function (r) { return r.cells[i].textContent; });
   }
