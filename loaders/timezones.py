@@ -150,6 +150,31 @@ def split_zone(value: str) -> tuple[str, str | None, bool]:
     return text, None, bool(_OFFSET.search(text))
 
 
+_TWELVE_HOUR = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?(?![A-Za-z])")
+
+
+def us_zone_mask(values: np.ndarray, zones: np.ndarray) -> np.ndarray:
+    """Return a bool mask: the row's time is written the U.S. way, with a U.S. abbreviation in
+    the cell (ET, EST, CDT ...), a 12-hour clock (AM/PM), or a row zone that is an ``America/``
+    or ``US/`` IANA name.
+
+    Such rows read slash dates month-first (the U.S. convention of the traceback exports this
+    tool is for); elsewhere a slash date whose day and month could be swapped is refused.
+    """
+    cells = np.asarray(values, dtype=object)
+    in_cell = np.array(
+        [
+            bool(_CELL_ABBR.match(str(v).strip()) or _TWELVE_HOUR.search(str(v))) if v else False
+            for v in cells
+        ],
+        dtype=bool,
+    )
+    in_row = np.array(
+        [isinstance(z, str) and z.startswith(("America/", "US/")) for z in zones], dtype=bool
+    )
+    return in_cell | in_row
+
+
 def localise(wall: pd.Series, zone: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Read naive wall times in ``zone``; return ``(utc, ambiguous, nonexistent)``.
 

@@ -37,7 +37,7 @@ from graphengine.csvsafe import is_formula_like
 from loaders import bounds
 from loaders.distinct import map_unique
 from loaders.identity import has_name_characters
-from loaders.timezones import localise, split_zone
+from loaders.timezones import localise, split_zone, us_zone_mask
 
 __all__ = [
     "MAX_FIELD_CHARS",
@@ -338,7 +338,11 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
     source_hop = hop_int.copy()  # the number as printed in the file, kept for every report
     hop_int = np.where(whole & ~negative, hop_int - base, hop_int)
 
-    swapped = bounds.ambiguous_dates(text["call_time"])
+    zones = (
+        staged["_zone"].to_numpy(dtype=object) if "_zone" in staged else np.full(n, None, object)
+    )
+    # U.S. zones read slash dates month-first (the U.S. convention); elsewhere 03/04 is refused
+    swapped = bounds.ambiguous_dates(text["call_time"]) & ~us_zone_mask(text["call_time"], zones)
     if swapped.any():
         msg = (
             "call_time '"
@@ -346,9 +350,6 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
             + "' is ambiguous (day and month could be swapped); write it as YYYY-MM-DD"
         )
         _set(reason, column, swapped, "call_time", msg)
-    zones = (
-        staged["_zone"].to_numpy(dtype=object) if "_zone" in staged else np.full(n, None, object)
-    )
     times, zoneless, ambiguous, skipped, huge_time = _safe_call_times(text["call_time"], zones)
     if huge_time.any():
         msg = (

@@ -82,13 +82,15 @@ def test_times_in_1900_or_2099_load_with_a_flag(tmp_path) -> None:
 
 
 def test_an_ambiguous_date_is_refused_and_an_unambiguous_one_loads(tmp_path) -> None:
-    body = _row(tb="TB-AMBIG", time="03/04/2025 10:00") + _row(tb="TB-DAY", time="13/04/2025 10:00")
+    body = _row(tb="TB-AMBIG", time="03/04/2025 10:00 +00:00") + _row(
+        tb="TB-DAY", time="13/04/2025 10:00 +00:00"
+    )
     result = _load(tmp_path, body)
     assert _rejects(result) == [
         (
             4,
             "call_time",
-            "call_time '03/04/2025 10:00' is ambiguous (day and month could be swapped); "
+            "call_time '03/04/2025 10:00 +00:00' is ambiguous (day and month could be swapped); "
             "write it as YYYY-MM-DD",
         )
     ]
