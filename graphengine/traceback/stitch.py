@@ -41,6 +41,7 @@ from graphengine.traceback.engines import (
     Engine,
 )
 from graphengine.traceback.records import carrier_key, e164_numbers
+from loaders.shapes import HOP_INPUT_COLUMNS
 
 __all__ = [
     "HOP_OUTPUT_COLUMNS",
@@ -53,22 +54,9 @@ __all__ = [
     "stitch",
 ]
 
-#: The canonical hop table columns written by ``traceback stitch`` (what `load` reads).
-HOP_OUTPUT_COLUMNS: tuple[str, ...] = (
-    "traceback_id",
-    "hop",
-    "provider",
-    "upstream_provider",
-    "role",
-    "response",
-    "call_time",
-    "campaign",
-    "calling_number",
-    "called_number",
-    "attestation",
-    "provider_country",
-    "customer",
-)
+#: The canonical hop table columns written by ``traceback stitch``: the loaders' own hop input
+#: columns, so ``graphengine load`` and ``investigate`` read the output unchanged.
+HOP_OUTPUT_COLUMNS: tuple[str, ...] = HOP_INPUT_COLUMNS
 AMBIGUOUS_COLUMNS: tuple[str, ...] = (
     "traceback_id",
     "hop",
