@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graphengine.export.signing import keygen as make
+
 __all__ = ["keygen", "register", "verify"]
 
 
@@ -62,8 +64,6 @@ def register(subparsers: Any) -> None:
 
 def keygen(args: argparse.Namespace) -> int:
     """Run ``graphengine evidence keygen``; print the two paths and the key id."""
-    # why: graphengine.export loads plotly, which takes seconds; --help needs none of it
-    from graphengine.export.signing import keygen as make
 
     pair = make(args.path, signer=args.signer)
     print(f"private key {pair.private_key} (mode 0600; keep it secret)")

@@ -12,6 +12,7 @@ from graphengine.cli.options import (
     add_timezone_argument,
     config_from_args,
 )
+from graphengine.pipeline.investigate import investigate
 from graphengine.pipeline.investigation import InvestigateOptions
 
 __all__ = ["register", "run", "add_investigation_arguments", "options_from_args", "print_outputs"]
@@ -124,8 +125,6 @@ def print_outputs(result: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``graphengine investigate``; return the exit status."""
-    # why: plotly and kaleido take seconds to import; only this verb draws
-    from graphengine.pipeline.investigate import investigate
 
     result = investigate(
         args.inputs,

@@ -14,7 +14,7 @@ import pandas as pd
 from graphengine.csvsafe import neutralise_frame
 from graphengine.errors import QueryError
 from graphengine.queries import DEFAULT_LIMIT, DEFAULT_TIMEOUT, ENV_VAR, execute, get, list_queries
-from graphengine.queries.runner import QueryResult, iso
+from graphengine.queries.runner import MAX_TIMEOUT, QueryResult, iso
 
 __all__ = ["register", "parse_assignments", "render"]
 
@@ -114,7 +114,6 @@ def _seconds(text: str) -> float:
     >>> _seconds("2.5")
     2.5
     """
-    from graphengine.queries.runner import MAX_TIMEOUT
 
     try:
         value = float(text)

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from graphengine.traceback.bulk import stitch_files
+
 __all__ = ["register", "run_stitch"]
 
 _DESCRIPTION = """\
@@ -88,7 +90,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_stitch(args: argparse.Namespace) -> int:
     """Run the stitch and print a JSON summary on stdout."""
-    from graphengine.traceback.bulk import stitch_files
 
     summary = stitch_files(
         args.records,

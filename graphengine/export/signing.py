@@ -44,6 +44,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from graphengine.errors import ExportError
+from graphengine.export.bundle import MANIFEST
 
 __all__ = [
     "SIGNATURE",
@@ -239,7 +240,6 @@ def sign_manifest(folder: Path, key: PrivateKey, *, signed_at: str | None = None
 
     ``signed_at`` defaults to the current UTC time (``YYYY-MM-DDTHH:MM:SSZ``).
     """
-    from graphengine.export.bundle import MANIFEST
 
     digest = hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()
     when = signed_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from graphengine.schema import printed_hop
+from loaders.validate import FLAG_DOCS
 
 __all__ = ["ADVICE", "EXAMPLES_PER_FLAG", "flag_summary"]
 
@@ -66,7 +67,6 @@ ADVICE: dict[str, str] = {
 
 
 def _meaning(flag: str) -> str:
-    from loaders.validate import FLAG_DOCS
 
     generic = "formula_in_<column>" if flag.startswith("formula_in_") else flag
     return FLAG_DOCS.get(generic, "")

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graphengine.campaigns.evaluation import score_generated
+from graphengine.campaigns.io import read_reports
 from graphengine.errors import ConfigError
 from graphengine.pipeline.investigate import investigate
 from graphengine.pipeline.investigation import InvestigateOptions, Investigation
 from graphengine.synthetic import generate
+from graphengine.synthetic.report_links import add_reports
 from graphengine.synthetic.scoring import score_investigation
 
 __all__ = ["DemoOutcome", "run_demo", "DEMO_MARKER"]
@@ -67,8 +70,6 @@ def run_demo(
     data = generate(out / "data", tracebacks=tracebacks, seed=data_seed)
     reports: list[str | Path] = []
     if reports_per_day > 0:
-        from graphengine.synthetic.report_links import add_reports
-
         cfg = data.config
         add_reports(data.out_dir, cfg.start.isoformat(), cfg.days, cfg.seed, reports_per_day)
         reports = [data.out_dir / "reports.csv"]
@@ -85,9 +86,6 @@ def run_demo(
         inv.load.hops, inv.analysis.ecosystems.providers, inv.findings, truth
     )
     if inv.campaigns is not None:
-        from graphengine.campaigns.evaluation import score_generated
-        from graphengine.campaigns.io import read_reports
-
         frame, _ = read_reports(reports)
         found = score_generated(data.out_dir, frame, inv.campaigns.result)
         for key in (

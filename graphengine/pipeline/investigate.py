@@ -35,6 +35,7 @@ import pandas as pd
 
 import loaders
 from graphengine import __version__, store
+from graphengine.campaigns.investigation import campaign_section
 from graphengine.errors import ConfigError, ExportError, InputFileError
 from graphengine.export import ExportSettings, Provenance, export_ecosystem
 from graphengine.export.api import prepare_hops
@@ -224,7 +225,6 @@ def investigate(
         campaigns = None
         if reports:
             progress.set_postfix_str("campaigns")
-            from graphengine.campaigns.investigation import campaign_section
 
             eco = analysis.ecosystems.providers
             ecosystem_of = dict(zip(eco["provider_key"], eco["ecosystem"].astype(str), strict=True))

@@ -28,6 +28,7 @@ from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.migrate import upgrade
 from graphengine.platform.models import Organization
 from graphengine.platform.settings import database_url, redact_url
+from graphengine.synthetic.reports import generate_reports
 
 __all__ = ["demo_payloads", "seed_demo"]
 
@@ -84,7 +85,6 @@ def seed_demo(
     ConfigError
         The database already holds organisations, or the server cannot start.
     """
-    from graphengine.synthetic.reports import generate_reports
 
     url = database_url()
     engine = make_engine(url)

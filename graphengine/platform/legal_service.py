@@ -25,6 +25,7 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from graphengine.alerts.webhooks import deliver
 from graphengine.csvsafe import neutralise_frame
 from graphengine.errors import ConfigError
 from graphengine.export.bundle import sha256_file, write_manifest, zip_folder
@@ -282,7 +283,6 @@ def notify(session: Session, req: LegalRequest, what: str) -> None:
 @jobs.handler(NOTIFY_JOB)
 def notify_job(session: Session, payload: dict[str, Any]) -> None:
     """POST a signed ``request.<status>`` event to one subscription's webhook; raise to retry."""
-    from graphengine.alerts.webhooks import deliver
 
     with Session(session.get_bind()) as reader:  # the job's session stays unused: no lock held
         sub = reader.get(AlertSubscription, int(payload["subscription_id"]))

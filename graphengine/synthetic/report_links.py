@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graphengine.synthetic.reports import generate_reports
+
 __all__ = ["link_reports"]
 
 _DIGITS = re.compile(r"\D")
@@ -191,7 +193,6 @@ def add_reports(
     traceback_id``), rewrites the linked tracebacks in ``hops.csv`` and ``paths.csv``, and adds the
     campaign truth to ``truth.json`` under ``"reports"``. Returns a summary.
     """
-    from graphengine.synthetic.reports import generate_reports
 
     out = Path(out_dir)
     hops = pd.read_csv(out / "hops.csv", dtype=str, keep_default_na=False)
