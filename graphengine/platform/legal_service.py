@@ -33,6 +33,7 @@ from graphengine.platform import audit, jobs
 from graphengine.platform.alert_models import AlertRow, AlertSubscription
 from graphengine.platform.legal_models import REQUEST_TYPES, LegalRequest, OutboxMessage
 from graphengine.platform.models import AuditEntry, Organization, Report, User, utcnow
+from graphengine.platform.package_evidence import load_evidence, write_target_bundles
 from graphengine.platform.settings import state_dir
 
 __all__ = [
@@ -49,6 +50,11 @@ __all__ = [
 
 NOTIFY_JOB = "legal.notify"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,99}$")
+_ID_RULE = "letters, digits, . _ : + -"
+# providers and campaigns are named as people print them ("Falcon Gateway", "SSA imposter"):
+# spaces and a little punctuation, never a slash, comma or control character
+_NAME = re.compile(r"^[^\W_][\w .&'()+:-]{0,199}$")
+_NAME_RULE = "letters, digits, spaces, . _ & ' ( ) + : -"
 MAX_TARGETS = 200
 REPORT_ROWS = 50_000
 OPEN = ("submitted", "under_review", "changes_requested")
@@ -97,11 +103,13 @@ def package_path(sha256: str) -> Path:
     return state_dir() / "packages" / f"{sha256}.zip"
 
 
-def _ids(values: list[str], what: str) -> list[str]:
+def _ids(
+    values: list[str], what: str, pattern: re.Pattern[str] = _ID, rule: str = _ID_RULE
+) -> list[str]:
     out = sorted({v.strip() for v in values if v.strip()})
     for v in out:
-        if not _ID.match(v):
-            raise RequestError(f"{what} {v[:40]!r} is not a valid id (letters, digits, . _ : + -)")
+        if not pattern.match(v):
+            raise RequestError(f"{what} {v[:40]!r} is not a valid id ({rule})")
     return out
 
 
@@ -123,8 +131,8 @@ def parse_targets(
 ) -> dict[str, Any]:
     """Return the request's targets, checked; raise :class:`RequestError` with the reason."""
     targets: dict[str, Any] = {
-        "providers": _ids(providers, "provider"),
-        "campaigns": _ids(campaigns, "campaign"),
+        "providers": _ids(providers, "provider", _NAME, _NAME_RULE),
+        "campaigns": _ids(campaigns, "campaign", _NAME, _NAME_RULE),
         "traceback_ids": _ids(traceback_ids, "traceback id"),
     }
     start, end = _date(date_from, "date from"), _date(date_to, "date to")
@@ -337,13 +345,41 @@ def _matching_alerts(session: Session, req: LegalRequest) -> list[dict[str, Any]
     return out
 
 
+def _accepted_at(session: Session, req: LegalRequest) -> dt.datetime:
+    """When ``req`` was accepted (its audit entry), so a rebuild prints the same time."""
+    at = session.scalar(
+        select(AuditEntry.at)
+        .where(AuditEntry.target == f"request:{req.id}", AuditEntry.action == "request.accept")
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+    return at or req.updated_at
+
+
+def _engine_evidence(
+    session: Session, req: LegalRequest, alerts: list[dict[str, Any]], folder: Path
+) -> list[dict[str, Any]]:
+    """Write the engine's evidence bundles of the request's provider and campaign targets."""
+    return write_target_bundles(
+        folder,
+        req.targets,
+        alerts,
+        window=_in_range(req),
+        case_label=f"{req.request_type} {req.case_number}",
+        generated_at=_accepted_at(session, req),
+        command_line=["graphengine serve", f"response package of legal request {req.id}"],
+        data=load_evidence(),
+    )
+
+
 def build_package(session: Session, req: LegalRequest) -> str:
     """Assemble the response package of ``req``; return its SHA-256 (the file is stored by it).
 
     Contents: ``request.json`` (the request and its targets), ``findings/alerts.json`` (the alerts
     and their evidence for the targets), ``traceback_ids.csv`` (the traceback ids named or carried
     by those alerts), ``reports_in_range.csv`` (reports received for the date range, CSV-safe),
-    ``audit_trail.json`` (the request's audit entries) and ``manifest.json``.
+    ``audit_trail.json`` (the request's audit entries), ``evidence/`` (the engine's bundles for
+    the provider and campaign targets, see :mod:`.package_evidence`) and ``manifest.json``.
     """
     with tempfile.TemporaryDirectory(prefix="ge-package-") as tmp:
         folder = Path(tmp) / f"request-{req.id}"
@@ -360,6 +396,7 @@ def build_package(session: Session, req: LegalRequest) -> str:
         }
         (folder / "request.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
         alerts = _matching_alerts(session, req)
+        bundles = _engine_evidence(session, req, alerts, folder / "evidence")
         (folder / "findings" / "alerts.json").write_text(
             json.dumps(alerts, indent=2, sort_keys=True)
         )
@@ -409,6 +446,7 @@ def build_package(session: Session, req: LegalRequest) -> str:
                 "request_id": req.id,
                 "alerts": len(alerts),
                 "reports": len(frame),
+                "evidence_bundles": sum(1 for b in bundles if "bundle" in b),
             },
         )
         zipped = zip_folder(folder, Path(tmp) / "package.zip")

@@ -257,7 +257,7 @@ def surge_alert(day: int = 5, state: str = "NY", campaign: str = "C-medicare") -
         magnitude=120.0,
         baseline=8.0,
         signature={"representative": "this is medicare calling about your card", "terms": []},
-        providers=(ProviderRef("P-gw", "Gateway Telecom", ("gateway",), ("C",), 2),),
+        providers=(ProviderRef("gateway telecom", "Gateway Telecom", ("gateway",), ("C",), 2),),
         traceback_ids=("TB-1", "TB-2"),
         report_ids=("r-1", "r-2"),
         states=(state,),

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -35,6 +36,7 @@ from tests.helpers.platform import (
 
 pytestmark = pytest.mark.slow
 LIMIT = 64 * 1024
+EVIDENCE_HOPS = Path(__file__).resolve().parents[1] / "data" / "platform" / "evidence_hops.csv"
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +52,12 @@ def portal(tmp_path_factory) -> Iterator[dict]:
             acc.users["investigator_b"] = other.totp_secret
         server = Server(url, folder / "state")
         os.environ["GRAPHENGINE_MAX_DOCUMENT_BYTES"] = str(LIMIT)
+        os.environ["GRAPHENGINE_EVIDENCE_HOPS"] = str(EVIDENCE_HOPS)
         try:
             server.start()
         finally:
             del os.environ["GRAPHENGINE_MAX_DOCUMENT_BYTES"]
+            del os.environ["GRAPHENGINE_EVIDENCE_HOPS"]
         clients = {u: login(server.base, u, acc.users[u]) for u in
                    ["investigator", "investigator_b", "reviewer", "responder_a"]}  # fmt: skip
         try:
@@ -161,8 +165,12 @@ def test_whole_path_package_verifies_and_other_agency_sees_nothing(portal, tmp_p
         names = set(z.namelist())
         alerts = json.loads(z.read("findings/alerts.json"))
         trail = json.loads(z.read("audit_trail.json"))
-    assert names == {"manifest.json", "request.json", "findings/alerts.json", "traceback_ids.csv",
-                     "reports_in_range.csv", "audit_trail.json"}  # fmt: skip
+    # the engine's bundle of the campaign target, drawn from the configured hop file
+    bundle = "evidence/01-campaign-c-medicare/"
+    assert {n for n in names if not n.startswith(bundle)} == {"manifest.json", "request.json",
+        "findings/alerts.json", "traceback_ids.csv", "reports_in_range.csv", "audit_trail.json",
+        "evidence/index.json"}  # fmt: skip
+    assert {bundle + "manifest.json", bundle + "figures/ecosystem.html"} <= names
     assert [a["alert_id"] for a in alerts] == [portal["alert"]]
     assert [e["action"] for e in trail] == ["request.submit", "request.accept"]
     with portal["factory"]() as s:
@@ -219,7 +227,7 @@ def test_review_flow_and_package_on_both_databases(kind, tmp_path, monkeypatch) 
             req = s.get(LegalRequest, rid)
             assert req.status == "fulfilled"
             report = verify_bundle(package_path(req.package_sha256))
-            assert report.ok and len(report.verified) == 5
+            assert report.ok and len(report.verified) == 6  # no engine source: evidence/index.json
             actions = s.scalars(
                 select(AuditEntry.action)
                 .where(AuditEntry.target == f"request:{rid}")
