@@ -124,3 +124,36 @@ def test_without_an_engine_source_the_index_says_so(tmp_path, monkeypatch) -> No
                      "not_exported": "no engine data is configured (GRAPHENGINE_EVIDENCE_HOPS)"}],
     }  # fmt: skip
     assert verify_bundle(package_path(digest)).ok
+
+
+@pytest.mark.neo4j
+def test_neo4j_as_the_engine_source_draws_the_same_network(clean_neo4j, tmp_path, monkeypatch):
+    import datetime as dt
+
+    import loaders
+    from graphengine import store
+    from graphengine.platform.package_evidence import load_evidence, write_target_bundles
+
+    store.load_frames(clean_neo4j, loaders.load_inputs([HOPS]).hops, progress=False)
+    window = (dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    drawn = {}
+    for source in ("neo4j", str(HOPS)):
+        monkeypatch.setenv("GRAPHENGINE_EVIDENCE_HOPS", source)
+        data = load_evidence()
+        assert data is not None
+        entries = write_target_bundles(
+            tmp_path / data.source, {"providers": ["Gateway Telecom"], "campaigns": []}, [],
+            window=window, case_label="cid AG-9", command_line=["test"], data=data,
+            generated_at=dt.datetime(2026, 2, 2, 12, tzinfo=dt.UTC),
+        )  # fmt: skip
+        bundle = tmp_path / entries[0]["bundle"]
+        manifest = json.loads((bundle / "manifest.json").read_text())
+        drawn[data.source] = (bundle / "data" / "nodes.csv").read_bytes()
+        assert manifest["hop_rows"] == 11
+        if data.source == "neo4j":
+            assert manifest["neo4j_server_version"].startswith("Neo4j")
+            assert "MATCH" in (bundle / "query" / "01-read_hops.cypher").read_text()
+            assert manifest["inputs"] == []
+    assert set(_csv(drawn["neo4j"])["provider_key"]) == {"gateway telecom", "foreign voice",
+        "middle transit", "other transit", "sunrise wireless", "bluebell wireless"}  # fmt: skip
+    assert drawn["neo4j"] == drawn["files"]
