@@ -26,6 +26,7 @@ from graphengine.platform.alert_service import (
 )
 from graphengine.platform.db import session_scope
 from graphengine.platform.models import utcnow
+from graphengine.platform.rendering import render
 
 __all__ = ["api", "pages"]
 
@@ -59,17 +60,11 @@ def visible_alert(request: Request, alert_id: str) -> AlertRow:
     return row
 
 
-def _render(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
-    from graphengine.platform.page_routes import render
-
-    return render(request, name, context, status)
-
-
 @pages.get("/alerts")
 def alerts_page(request: Request) -> Response:
     """The newest alerts the caller sees."""
     rows = agency_alerts(request.state.db, org_scope(request.state.principal))
-    return _render(request, "alerts.html", {"alerts": rows})
+    return render(request, "alerts.html", {"alerts": rows})
 
 
 @pages.get("/alerts/{alert_id}")
@@ -83,7 +78,7 @@ def alert_page(request: Request, alert_id: str) -> Response:
         result = "delivered" if d.ok else f"failed ({d.http_status or d.error})"
         timeline.append((d.sent_at, f"webhook attempt {d.attempt}", result))
     timeline.sort(key=lambda t: t[0])
-    return _render(request, "alert.html", {"a": row.payload, "row": row, "timeline": timeline})
+    return render(request, "alert.html", {"a": row.payload, "row": row, "timeline": timeline})
 
 
 @pages.get("/subscriptions")
@@ -94,7 +89,7 @@ def subscriptions_page(request: Request) -> Response:
     subs = request.state.db.scalars(
         select(AlertSubscription).where(AlertSubscription.org_id == who.org.id)
     ).all()
-    return _render(request, "subscriptions.html", {"subs": subs, "error": None, "secret": None})
+    return render(request, "subscriptions.html", {"subs": subs, "error": None, "secret": None})
 
 
 def _split(value: object) -> list[str]:
@@ -126,14 +121,14 @@ async def subscriptions_create(request: Request) -> Response:
         subs = request.state.db.scalars(
             select(AlertSubscription).where(AlertSubscription.org_id == who.org.id)
         ).all()
-        return _render(
+        return render(
             request, "subscriptions.html", {"subs": subs, "error": str(exc), "secret": None}, 400
         )
     request.state.db.rollback()
     subs = request.state.db.scalars(
         select(AlertSubscription).where(AlertSubscription.org_id == who.org.id)
     ).all()
-    return _render(
+    return render(
         request, "subscriptions.html", {"subs": subs, "error": None, "secret": secret, "sid": sid}
     )
 

@@ -19,7 +19,14 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphengine import __version__
-from graphengine.platform import alert_service, legal_service  # noqa: F401 - register jobs
+from graphengine.platform import (  # noqa: F401 - the services register their jobs
+    alert_routes,
+    alert_service,
+    api_routes,
+    legal_routes,
+    legal_service,
+    page_routes,
+)
 from graphengine.platform.access import LoginRequired, check_registry, guard
 from graphengine.platform.db import make_engine, session_factory
 from graphengine.platform.jobs import JobWorker
@@ -133,8 +140,6 @@ def create_app(url: str | None = None) -> FastAPI:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-
-    from graphengine.platform import alert_routes, api_routes, legal_routes, page_routes
 
     app.include_router(page_routes.router)
     app.include_router(api_routes.router)

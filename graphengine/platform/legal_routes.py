@@ -29,17 +29,12 @@ from graphengine.platform.legal_service import (
     withdraw,
 )
 from graphengine.platform.models import User
+from graphengine.platform.rendering import render
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 NOT_FOUND = "no such request"
-
-
-def _render(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
-    from graphengine.platform.page_routes import render
-
-    return render(request, name, context, status)
 
 
 def _scope(who: Principal) -> int | None:
@@ -65,7 +60,7 @@ def _split(value: object) -> list[str]:
 def requests_page(request: Request) -> Response:
     """The caller's requests (reviewers: the queue of every agency's requests)."""
     rows = visible_requests(request.state.db, _scope(request.state.principal))
-    return _render(request, "requests.html", {"rows": rows})
+    return render(request, "requests.html", {"rows": rows})
 
 
 @router.get("/requests/new")
@@ -84,7 +79,7 @@ def request_form(request: Request) -> Response:
             "date_from": row.occurred_at.date().isoformat(),
             "date_to": row.occurred_at.date().isoformat(),
         }
-    return _render(
+    return render(
         request,
         "request_new.html",
         {"pre": pre, "types": REQUEST_TYPES, "error": None, "limit": max_document_bytes()},
@@ -129,7 +124,7 @@ async def request_create(request: Request) -> Response:
         pre = {k: str(form.get(k) or "") for k in (
             "alert_id", "campaigns", "providers", "traceback_ids", "date_from", "date_to",
         )}  # fmt: skip
-        return _render(
+        return render(
             request,
             "request_new.html",
             {"pre": pre, "types": REQUEST_TYPES, "error": str(exc), "limit": max_document_bytes()},
@@ -144,7 +139,7 @@ def request_page(request: Request, req_id: int) -> Response:
     who: Principal = request.state.principal
     req = _find(request.state.db, who, req_id)
     trail = audit_of(request, req.id)
-    return _render(request, "request.html", {"r": req, "trail": trail, "error": None})
+    return render(request, "request.html", {"r": req, "trail": trail, "error": None})
 
 
 def audit_of(request: Request, req_id: int) -> list[object]:
@@ -175,7 +170,7 @@ async def _act(request: Request, req_id: int, fn: object) -> Response:
         await run_in_threadpool(work)
     except RequestError as exc:
         req = _find(request.state.db, who, req_id)
-        return _render(
+        return render(
             request,
             "request.html",
             {"r": req, "trail": audit_of(request, req_id), "error": str(exc)},

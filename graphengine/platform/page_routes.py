@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import secrets
-from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -21,13 +19,7 @@ from starlette.datastructures import UploadFile
 
 from graphengine.csvsafe import neutralise_frame
 from graphengine.platform import audit
-from graphengine.platform.access import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    SESSION_MAX_AGE,
-    TOTP_ROLES,
-    Principal,
-)
+from graphengine.platform.access import SESSION_COOKIE, Principal
 from graphengine.platform.api_routes import (
     RejectedBatch,
     check_preset,
@@ -37,43 +29,14 @@ from graphengine.platform.api_routes import (
 )
 from graphengine.platform.browse import FilterError, find_report, list_reports, report_json
 from graphengine.platform.db import session_scope
-from graphengine.platform.models import AuditEntry, Report, User
-from graphengine.platform.security import check_password, totp_ok, unsign
-from graphengine.platform.settings import secure_cookies
+from graphengine.platform.models import AuditEntry, Report
+from graphengine.platform.rendering import check_login, render, set_session_cookie
 from loaders.reports import PRESETS, ReportInputError, decode_utf8, reports_from_csv_text
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 LOGIN_FAILED = "Wrong user name, password or code."
-
-
-def _csrf(request: Request) -> str:
-    token = unsign(request.app.state.csrf_signer, request.cookies.get(CSRF_COOKIE), SESSION_MAX_AGE)
-    if isinstance(token, str):
-        return token
-    token = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(24)
-    request.state.new_csrf = token
-    return token
-
-
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    """Render a template with the caller and a CSRF token; set the CSRF cookie when new."""
-    token = _csrf(request)
-    who = getattr(request.state, "principal", None)
-    response = request.app.state.templates.TemplateResponse(
-        request, name, {"who": who, "csrf_token": token, **context}, status_code=status
-    )
-    if getattr(request.state, "new_csrf", None):
-        response.set_cookie(
-            CSRF_COOKIE,
-            request.app.state.csrf_signer.dumps(token),
-            max_age=SESSION_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            secure=secure_cookies(),
-        )
-    return response
 
 
 @router.get("/")
@@ -107,33 +70,13 @@ async def login(request: Request) -> Response:
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     code = str(form.get("code") or "")
-
-    def check() -> User | None:
-        session = request.state.db
-        user = session.scalar(select(User).where(User.username == username)) if username else None
-        ok = check_password(user.password_hash if user else None, password)
-        if user is None or not ok or not user.active:
-            return None
-        if (user.role in TOTP_ROLES or user.totp_secret) and not totp_ok(user.totp_secret, code):
-            return None
-        with session_scope(request.app.state.write_sessions) as ws:
-            audit.append(ws, f"user:{user.username}", "login", f"user:{user.username}")
-        return user
-
-    user = await run_in_threadpool(check)
+    user = await run_in_threadpool(check_login, request, username, password, code)
     if user is None:
         return render(
             request, "login.html", {"error": LOGIN_FAILED, "next": form.get("next") or ""}, 401
         )
     response = RedirectResponse(_safe_next(str(form.get("next") or "/reports")), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        request.app.state.session_signer.dumps({"u": user.id, "e": user.session_epoch}),
-        max_age=SESSION_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(),
-    )
+    set_session_cookie(request, response, user)
     return response
 
 
