@@ -8,7 +8,7 @@ without one. The guard runs before every route:
 - an API key (``Authorization: Bearer ge_...``) needs one of the route's ``scopes``, and is
   rate-limited (429 + ``Retry-After``);
 - a logged-in person (session cookie) needs one of the route's ``roles``; forms (``POST`` pages)
-  need the CSRF token;
+  need the CSRF token (the form's ``csrf_token`` field, or the ``X-CSRF-Token`` header);
 - anybody else gets 401 on ``/api/`` routes and is sent to the login page on pages.
 """
 
@@ -43,6 +43,7 @@ ANALYST_ROLES = frozenset({"admin", "analyst", "investigator", "reviewer"})
 TOTP_ROLES = frozenset({"admin", "reviewer", "investigator"})
 SESSION_COOKIE = "ge_session"
 CSRF_COOKIE = "ge_csrf"
+CSRF_HEADER = "x-csrf-token"
 SESSION_MAX_AGE = 12 * 3600
 
 
@@ -138,6 +139,17 @@ REGISTRY: dict[tuple[str, str], Access] = {
     ("POST", "/requests/{req_id}/withdraw"): Access(roles=AGENCY_ROLES, csrf=True),
     ("GET", "/requests/{req_id}/package"): Access(roles=PORTAL_ROLES),
     ("GET", "/requests/{req_id}/document"): Access(roles=PORTAL_ROLES),
+    # the agencies' JSON API (agency_api): the officer's two-factor session, CSRF in a header
+    ("POST", "/api/v1/session"): Access(public=True),
+    ("GET", "/api/v1/requests"): Access(roles=PORTAL_ROLES),
+    ("POST", "/api/v1/requests"): Access(roles=AGENCY_ROLES, csrf=True),
+    ("GET", "/api/v1/requests/{req_id}"): Access(roles=PORTAL_ROLES),
+    ("POST", "/api/v1/requests/{req_id}/withdraw"): Access(roles=AGENCY_ROLES, csrf=True),
+    ("GET", "/api/v1/requests/{req_id}/package"): Access(roles=PORTAL_ROLES),
+    ("GET", "/api/v1/requests/{req_id}/document"): Access(roles=PORTAL_ROLES),
+    ("GET", "/api/v1/subscriptions"): Access(roles=AGENCY_ROLES, scopes=ALERT_SCOPES),
+    ("POST", "/api/v1/subscriptions"): Access(roles=AGENCY_ROLES, csrf=True),
+    ("DELETE", "/api/v1/subscriptions/{sid}"): Access(roles=AGENCY_ROLES, csrf=True),
 }
 
 
@@ -255,8 +267,11 @@ async def guard(request: Request) -> Principal:
         if not allowed:
             raise HTTPException(403, "your role or key scope does not allow this")
     if access.csrf:
-        form = await request.form()
-        if not csrf_valid(request, form.get("csrf_token")):
+        # the JSON API sends the token in a header; forms in their hidden field
+        token: Any = request.headers.get(CSRF_HEADER)
+        if token is None:
+            token = (await request.form()).get("csrf_token")
+        if not csrf_valid(request, token):
             raise HTTPException(403, "CSRF token missing or wrong; reload the page and try again")
     # end the read transaction: its connection goes back to the pool while the route works
     # (an intake holds a write connection; two per request could drain the pool under load)

@@ -28,7 +28,7 @@ from graphengine.platform.db import session_scope
 from graphengine.platform.models import utcnow
 from graphengine.platform.rendering import render
 
-__all__ = ["api", "pages"]
+__all__ = ["api", "org_scope", "pages", "subscription_dict", "visible_alert"]
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -186,19 +186,22 @@ def subscription_json(request: Request, sid: int) -> Response:
     sub = request.state.db.get(AlertSubscription, sid)
     if sub is None or who.org is None or sub.org_id != who.org.id:
         raise HTTPException(404, "no such subscription")
-    return JSONResponse(
-        {
-            "id": sub.id,
-            "name": sub.name,
-            "states": sub.states,
-            "themes": sub.themes,
-            "providers": sub.providers,
-            "kinds": sub.kinds,
-            "webhook_url": sub.webhook_url,
-            "active": sub.active,
-            "created_at": sub.created_at.isoformat(),
-        }
-    )
+    return JSONResponse(subscription_dict(sub))
+
+
+def subscription_dict(sub: AlertSubscription) -> dict[str, object]:
+    """A subscription as JSON (never its webhook secret)."""
+    return {
+        "id": sub.id,
+        "name": sub.name,
+        "states": sub.states,
+        "themes": sub.themes,
+        "providers": sub.providers,
+        "kinds": sub.kinds,
+        "webhook_url": sub.webhook_url,
+        "active": sub.active,
+        "created_at": sub.created_at.isoformat(),
+    }
 
 
 def dumps(value: object) -> str:

@@ -27,6 +27,7 @@ from graphengine.platform.models import Organization, utcnow
 __all__ = [
     "agency_alerts",
     "create_subscription",
+    "deactivate_subscription",
     "matches",
     "store_alerts",
 ]
@@ -106,6 +107,12 @@ def create_subscription(
         {"org": org.name, "webhook": bool(webhook_url)},
     )
     return sub, secret
+
+
+def deactivate_subscription(session: Session, sub: AlertSubscription, actor: str) -> None:
+    """Stop ``sub`` (no more matches or webhooks; its past deliveries stay); audited."""
+    sub.active = False
+    audit.append(session, actor, "subscription.deactivate", f"subscription:{sub.id}")
 
 
 def store_alerts(session: Session, alerts: Iterable[Alert], actor: str = "system") -> list[str]:

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphengine import __version__
 from graphengine.platform import (  # noqa: F401 - the services register their jobs
+    agency_api,
     alert_routes,
     alert_service,
     api_routes,
@@ -146,6 +147,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(alert_routes.pages)
     app.include_router(alert_routes.api)
     app.include_router(legal_routes.router)
+    app.include_router(agency_api.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     check_registry(app.routes)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from graphengine.platform import audit
 from graphengine.platform.access import Principal
@@ -31,22 +31,22 @@ from graphengine.platform.legal_service import (
 from graphengine.platform.models import User
 from graphengine.platform.rendering import render
 
-__all__ = ["router"]
+__all__ = ["download", "file_request", "file_upload", "find_request", "request_scope", "router"]
 
 router = APIRouter(include_in_schema=False)
 NOT_FOUND = "no such request"
 
 
-def _scope(who: Principal) -> int | None:
+def request_scope(who: Principal) -> int | None:
     if who.role in ("reviewer", "admin"):
         return None
     assert who.org is not None
     return who.org.id
 
 
-def _find(session: object, who: Principal, req_id: int) -> LegalRequest:
+def find_request(session: object, who: Principal, req_id: int) -> LegalRequest:
     req = session.get(LegalRequest, req_id)  # type: ignore[attr-defined]
-    scope = _scope(who)
+    scope = request_scope(who)
     if req is None or (scope is not None and req.org_id != scope):
         raise HTTPException(404, NOT_FOUND)
     return req
@@ -56,10 +56,56 @@ def _split(value: object) -> list[str]:
     return [v for v in str(value or "").replace(";", ",").replace("\n", ",").split(",")]
 
 
+def file_request(request: Request, who: Principal, form: FormData, document: bytes) -> int:
+    """Create a request from the fields of ``form`` (a page's form or the API's multipart body)
+    and the uploaded ``document``; return its id.
+
+    Raises
+    ------
+    RequestError
+        When a field, a target or the document is refused (the message says why).
+    """
+
+    def listed(name: str) -> list[str]:
+        return [part for value in form.getlist(name) for part in _split(value)]
+
+    targets = parse_targets(
+        listed("providers"),
+        listed("campaigns"),
+        listed("traceback_ids"),
+        str(form.get("date_from") or ""),
+        str(form.get("date_to") or ""),
+    )
+    with session_scope(request.app.state.write_sessions) as ws:
+        user = ws.get(User, who.user.id if who.user else None)
+        assert user is not None
+        req = create_request(
+            ws,
+            user,
+            request_type=str(form.get("request_type") or ""),
+            authority=str(form.get("authority") or ""),
+            case_number=str(form.get("case_number") or ""),
+            document=document,
+            targets=targets,
+            due_date=str(form.get("due_date") or ""),
+            alert_id=str(form.get("alert_id") or "") or None,
+        )
+        return req.id
+
+
+async def file_upload(request: Request) -> int:
+    """Read the multipart body (fields and the PDF as ``document``, at most the limit + 1 byte
+    of it) and file the request as the caller; return its id (raises :class:`RequestError`)."""
+    form = await request.form()
+    upload = form.get("document")
+    data = await upload.read(max_document_bytes() + 1) if isinstance(upload, UploadFile) else b""
+    return await run_in_threadpool(file_request, request, request.state.principal, form, data)
+
+
 @router.get("/requests")
 def requests_page(request: Request) -> Response:
     """The caller's requests (reviewers: the queue of every agency's requests)."""
-    rows = visible_requests(request.state.db, _scope(request.state.principal))
+    rows = visible_requests(request.state.db, request_scope(request.state.principal))
     return render(request, "requests.html", {"rows": rows})
 
 
@@ -89,38 +135,10 @@ def request_form(request: Request) -> Response:
 @router.post("/requests")
 async def request_create(request: Request) -> Response:
     """Create a request from the form and its uploaded PDF."""
-    who: Principal = request.state.principal
-    form = await request.form()
-    upload = form.get("document")
-    data = await upload.read(max_document_bytes() + 1) if isinstance(upload, UploadFile) else b""
-
-    def work() -> int:
-        targets = parse_targets(
-            _split(form.get("providers")),
-            _split(form.get("campaigns")),
-            _split(form.get("traceback_ids")),
-            str(form.get("date_from") or ""),
-            str(form.get("date_to") or ""),
-        )
-        with session_scope(request.app.state.write_sessions) as ws:
-            user = ws.get(User, who.user.id if who.user else None)
-            assert user is not None
-            req = create_request(
-                ws,
-                user,
-                request_type=str(form.get("request_type") or ""),
-                authority=str(form.get("authority") or ""),
-                case_number=str(form.get("case_number") or ""),
-                document=data,
-                targets=targets,
-                due_date=str(form.get("due_date") or ""),
-                alert_id=str(form.get("alert_id") or "") or None,
-            )
-            return req.id
-
     try:
-        req_id = await run_in_threadpool(work)
+        req_id = await file_upload(request)
     except RequestError as exc:
+        form = await request.form()  # parsed once already: starlette keeps it
         pre = {k: str(form.get(k) or "") for k in (
             "alert_id", "campaigns", "providers", "traceback_ids", "date_from", "date_to",
         )}  # fmt: skip
@@ -137,7 +155,7 @@ async def request_create(request: Request) -> Response:
 def request_page(request: Request, req_id: int) -> Response:
     """One request: its fields, status, decisions, and the package when fulfilled."""
     who: Principal = request.state.principal
-    req = _find(request.state.db, who, req_id)
+    req = find_request(request.state.db, who, req_id)
     trail = audit_of(request, req.id)
     return render(request, "request.html", {"r": req, "trail": trail, "error": None})
 
@@ -163,13 +181,13 @@ async def _act(request: Request, req_id: int, fn: object) -> Response:
 
     def work() -> None:
         with session_scope(request.app.state.write_sessions) as ws:
-            req = _find(ws, who, req_id)
+            req = find_request(ws, who, req_id)
             fn(ws, req, who, form)  # type: ignore[operator]
 
     try:
         await run_in_threadpool(work)
     except RequestError as exc:
-        req = _find(request.state.db, who, req_id)
+        req = find_request(request.state.db, who, req_id)
         return render(
             request,
             "request.html",
@@ -197,7 +215,7 @@ async def request_withdraw(request: Request, req_id: int) -> Response:
     return await _act(request, req_id, lambda ws, req, who, form: withdraw(ws, req, who.actor))
 
 
-def _download(request: Request, req: LegalRequest, what: str) -> Response:
+def download(request: Request, req: LegalRequest, what: str) -> Response:
     who: Principal = request.state.principal
     if what == "package":
         if not req.package_sha256:
@@ -217,10 +235,14 @@ def _download(request: Request, req: LegalRequest, what: str) -> Response:
 @router.get("/requests/{req_id}/package")
 def request_package(request: Request, req_id: int) -> Response:
     """Download the response package (audited)."""
-    return _download(request, _find(request.state.db, request.state.principal, req_id), "package")
+    return download(
+        request, find_request(request.state.db, request.state.principal, req_id), "package"
+    )
 
 
 @router.get("/requests/{req_id}/document")
 def request_document(request: Request, req_id: int) -> Response:
     """Download the request's PDF (audited)."""
-    return _download(request, _find(request.state.db, request.state.principal, req_id), "document")
+    return download(
+        request, find_request(request.state.db, request.state.principal, req_id), "document"
+    )

@@ -80,9 +80,8 @@ def sniff_pdf(data: bytes) -> None:
     if not data:
         raise RequestError("the document is empty")
     if len(data) > max_document_bytes():
-        raise RequestError(
-            f"the document is {len(data)} bytes; the limit is {max_document_bytes()} bytes"
-        )
+        # the upload is read only up to the limit + 1 byte, so its full size is unknown here
+        raise RequestError(f"the document is larger than the limit of {max_document_bytes()} bytes")
     if not data.startswith(b"%PDF-"):
         raise RequestError("the document is not a PDF (it does not start with %PDF-)")
     if b"%%EOF" not in data[-2048:]:

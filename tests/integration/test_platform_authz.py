@@ -89,6 +89,19 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # no package before a reviewer accepts
     ("GET", "/requests/{req_id}/package"): {"default": 403, "anonymous": 303, **dict.fromkeys(PORTAL, 404)},
     ("GET", "/requests/{req_id}/document"): {"default": 403, "anonymous": 303, **PORTAL},
+    # the agencies' JSON API: sessions only (keys 403, except alerts:read on the subscription list)
+    ("POST", "/api/v1/session"): {"default": 401},  # a wrong password, for everyone
+    ("GET", "/api/v1/requests"): {"default": 403, "anonymous": 401, **PORTAL},
+    ("POST", "/api/v1/requests"): {"default": 403, "anonymous": 401, "investigator": 400},
+    ("GET", "/api/v1/requests/{req_id}"): {"default": 403, "anonymous": 401, **PORTAL},
+    # the page's withdraw ran first (the matrix runs in this order): 409 with the reason
+    ("POST", "/api/v1/requests/{req_id}/withdraw"): {"default": 403, "anonymous": 401, "investigator": 409},
+    ("GET", "/api/v1/requests/{req_id}/package"): {"default": 403, "anonymous": 401, **dict.fromkeys(PORTAL, 404)},
+    ("GET", "/api/v1/requests/{req_id}/document"): {"default": 403, "anonymous": 401, **PORTAL},
+    ("GET", "/api/v1/subscriptions"): {"default": 403, "anonymous": 401, "investigator": 200},
+    ("POST", "/api/v1/subscriptions"): {"default": 403, "anonymous": 401, "investigator": 400},
+    # deactivates the agency's subscription: run after every alert route (see the order below)
+    ("DELETE", "/api/v1/subscriptions/{sid}"): {"default": 403, "anonymous": 401, "investigator": 200},
 }  # fmt: skip
 
 CSV = "report_id,source_kind,call_time,calling_number\nu1,app_user_report,2026-01-05T10:00:00Z,2025550100\n"
@@ -137,7 +150,19 @@ def _call(world: dict, who: str, method: str, path: str) -> int:
         url = "/static/site.css"
     if method == "GET":
         return client.get(url).status_code
+    # the JSON API's writes carry the session's CSRF token in a header
+    headers = {"X-CSRF-Token": csrf_of(client.get("/reports").text)} if who in PEOPLE else {}
+    if method == "DELETE":
+        return client.delete(url, headers=headers).status_code
     if url.startswith("/api/"):
+        if url == "/api/v1/session":
+            wrong = {"username": "admin", "password": "wrong password!", "code": "000000"}
+            return client.post(url, json=wrong).status_code
+        if url == "/api/v1/requests":  # no target, an empty document: refused with the reason
+            files = {"document": ("x.pdf", b"", "application/pdf")}
+            return client.post(url, files=files, headers=headers).status_code
+        if url.startswith(("/api/v1/requests", "/api/v1/subscriptions")):
+            return client.post(url, json={}, headers=headers).status_code
         if url.endswith("/upload"):
             return client.post(url, content=CSV, headers={"Content-Type": "text/csv"}).status_code
         return client.post(url, json=[report(2)]).status_code
@@ -162,8 +187,9 @@ def test_matrix_covers_every_declared_route() -> None:
 
 
 def test_every_route_every_principal(world) -> None:
-    # POST /logout ends the session: run it last
-    routes = sorted(MATRIX, key=lambda r: r == ("POST", "/logout"))
+    # POST /logout ends the session: run it last; the subscription's DELETE just before it
+    last = [("DELETE", "/api/v1/subscriptions/{sid}"), ("POST", "/logout")]
+    routes = sorted(MATRIX, key=lambda r: last.index(r) + 1 if r in last else 0)
     got, want = {}, {}
     for method, path in routes:
         for who in WHO:

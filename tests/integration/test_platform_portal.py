@@ -61,7 +61,8 @@ def portal(tmp_path_factory) -> Iterator[dict]:
         clients = {u: login(server.base, u, acc.users[u]) for u in
                    ["investigator", "investigator_b", "reviewer", "responder_a"]}  # fmt: skip
         try:
-            yield {"server": server, "url": url, "factory": factory, "alert": alert_id, **clients}
+            yield {"server": server, "url": url, "factory": factory, "alert": alert_id,
+                   "secrets": acc.users, **clients}  # fmt: skip
         finally:
             for c in clients.values():
                 c.close()
@@ -98,7 +99,7 @@ def test_uploads_are_sniffed_limited_and_stored_by_hash(portal) -> None:
     r = _file(inv, "big.pdf", big)
     assert (
         r.status_code == 400
-        and _error(r) == f"the document is {LIMIT + 1} bytes; the limit is {LIMIT} bytes"
+        and _error(r) == f"the document is larger than the limit of {LIMIT} bytes"
     )
     # a zip bomb named .pdf: refused by its first bytes, never opened
     bomb = io.BytesIO()
@@ -239,3 +240,163 @@ def test_review_flow_and_package_on_both_databases(kind, tmp_path, monkeypatch) 
                 assert [a["alert_id"] for a in json.loads(z.read("findings/alerts.json"))] == [
                     alert_id
                 ]
+
+
+def _actions(portal: dict, target: str) -> list[str]:
+    with portal["factory"]() as s:
+        query = select(AuditEntry.action).where(AuditEntry.target == target)
+        return list(s.scalars(query.order_by(AuditEntry.seq)))
+
+
+def _api_session(base: str, user: str, secret: str | None) -> tuple[httpx.Client, str]:
+    """A client logged in through the JSON API, and its CSRF token."""
+    import pyotp
+
+    client = httpx.Client(base_url=base, timeout=60)
+    code = pyotp.TOTP(secret).now() if secret else ""
+    r = client.post("/api/v1/session", json={"username": user, "password": PASSWORD, "code": code})
+    assert r.status_code == 200, r.text
+    return client, r.json()["csrf_token"]
+
+
+def _api_file(client: httpx.Client, token: str, name: str, data: bytes, **fields: str):
+    form = {"request_type": "cid", "authority": "Office of the AG", "case_number": "AG-API-1",
+            "due_date": "2026-02-15", "date_from": "2026-01-01", "date_to": "2026-01-31", **fields}  # fmt: skip
+    return client.post(
+        "/api/v1/requests",
+        data=form,
+        files={"document": (name, data, "application/pdf")},
+        headers={"X-CSRF-Token": token},
+    )
+
+
+def test_json_api_files_requests_with_the_pages_checks(portal) -> None:
+    base, secrets = portal["server"].base, portal["secrets"]
+    # the JSON login needs the TOTP code like the page: a wrong one is the same 401
+    with httpx.Client(base_url=base) as c:
+        wrong = {"username": "investigator", "password": PASSWORD, "code": "000000"}
+        r = c.post("/api/v1/session", json=wrong)
+        assert r.status_code == 401 and r.json() == {"error": "wrong user name, password or code"}
+        assert "ge_session" not in r.cookies
+        assert c.post("/api/v1/session", data=wrong).status_code == 415
+    inv, token = _api_session(base, "investigator", secrets["investigator"])
+    other, other_token = _api_session(base, "investigator_b", secrets["investigator_b"])
+    try:
+        pdf = tiny_pdf("api subpoena")
+        # no CSRF header: refused before anything is stored
+        r = inv.post(
+            "/api/v1/requests", data={"providers": "x"}, files={"document": ("a.pdf", pdf)}
+        )
+        assert r.status_code == 403 and "CSRF token missing or wrong" in r.json()["error"]
+        errors = {
+            "an executable renamed .pdf": (_api_file(inv, token, "a.pdf", b"MZ\x90\x00 renamed",
+                providers="Gateway Telecom"), "the document is not a PDF (it does not start with %PDF-)"),
+            "over the limit": (_api_file(inv, token, "big.pdf", tiny_pdf() + b"%" + b"x" * LIMIT,
+                providers="Gateway Telecom"), f"the document is larger than the limit of {LIMIT} bytes"),
+            "a traversal as a target": (_api_file(inv, token, "a.pdf", pdf,
+                traceback_ids="../../etc/passwd"), "traceback id '../../etc/passwd' is not a valid id "
+                "(letters, digits, . _ : + -)"),
+            "a slash in a provider": (_api_file(inv, token, "a.pdf", pdf, providers="../x"),
+                "provider '../x' is not a valid id (letters, digits, spaces, . _ & ' ( ) + : -)"),
+        }  # fmt: skip
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("inner.pdf", b"\0" * 50_000_000)
+        r = _api_file(inv, token, "package.pdf", bomb.getvalue(), providers="Gateway Telecom")
+        errors["a zip bomb named .pdf"] = (
+            r,
+            "the document is not a PDF (it does not start with %PDF-)",
+        )
+        got = {k: (r.status_code, r.json()["error"]) for k, (r, _) in errors.items()}
+        assert got == {k: (400, msg) for k, (_, msg) in errors.items()}
+        # a good one, the targets as repeated fields and comma lists; the uploaded name is unused
+        r = inv.post(
+            "/api/v1/requests",
+            data={"request_type": "cid", "authority": "Office of the AG", "case_number": "AG-API-1",
+                  "due_date": "2026-02-15", "providers": ["Gateway Telecom", "middle transit"],
+                  "campaigns": "C-medicare, Auto warranty"},
+            files={"document": ("../../../../evil.pdf", pdf, "application/pdf")},
+            headers={"X-CSRF-Token": token},
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        made = r.json()
+        rid = made["id"]
+        assert r.headers["location"] == f"/api/v1/requests/{rid}"
+        assert (made["status"], made["case_number"], made["targets"]["providers"]) == (
+            "submitted", "AG-API-1", ["Gateway Telecom", "middle transit"])  # fmt: skip
+        assert made["targets"]["campaigns"] == ["Auto warranty", "C-medicare"]
+        import hashlib
+
+        state = portal["server"].state
+        assert made["document_sha256"] == hashlib.sha256(pdf).hexdigest()
+        assert (state / "documents" / f"{made['document_sha256']}.pdf").read_bytes() == pdf
+        assert not list(state.parent.rglob("evil*"))
+        assert rid in [x["id"] for x in inv.get("/api/v1/requests").json()["items"]]
+        assert inv.get(f"/api/v1/requests/{rid}/document").content == pdf
+        # agency B: the same 404 as a request that does not exist, and not in its list
+        for tail in ("", "/document", "/package"):
+            theirs = other.get(f"/api/v1/requests/{rid}{tail}")
+            missing = other.get(f"/api/v1/requests/999999{tail}")
+            assert theirs.status_code == missing.status_code == 404
+            assert theirs.json() == missing.json() == {"error": "no such request"}
+        r = other.post(f"/api/v1/requests/{rid}/withdraw", headers={"X-CSRF-Token": other_token})
+        assert r.status_code == 404 and "AG-API-1" not in r.text
+        assert rid not in [x["id"] for x in other.get("/api/v1/requests").json()["items"]]
+        # a responder (carrier) reaches neither the pages nor the API of the portal
+        assert portal["responder_a"].get("/api/v1/requests").status_code == 403
+        assert portal["responder_a"].get(f"/api/v1/requests/{rid}").status_code == 403
+        # the agency withdraws; a second time is refused with the reason
+        r = inv.post(f"/api/v1/requests/{rid}/withdraw", headers={"X-CSRF-Token": token})
+        assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+        r = inv.post(f"/api/v1/requests/{rid}/withdraw", headers={"X-CSRF-Token": token})
+        assert r.json() == {"error": "a request that is withdrawn cannot be withdrawn"}
+    finally:
+        inv.close()
+        other.close()
+    assert _actions(portal, f"request:{rid}") == [
+        "request.submit",
+        "download.document",
+        "request.withdraw",
+    ]
+
+
+def test_json_api_manages_only_the_agencys_own_subscriptions(portal) -> None:
+    base, secrets = portal["server"].base, portal["secrets"]
+    inv, token = _api_session(base, "investigator", secrets["investigator"])
+    other, other_token = _api_session(base, "investigator_b", secrets["investigator_b"])
+    try:
+        body = {"name": "Gateways", "states": ["ny"], "providers": ["gateway telecom"],
+                "kinds": ["new_gateway"], "webhook_url": "https://hooks.example.org/ge"}  # fmt: skip
+        bad = inv.post("/api/v1/subscriptions", json={**body, "states": "NY"},
+                       headers={"X-CSRF-Token": token})  # fmt: skip
+        assert (bad.status_code, bad.json()) == (400, {"error": "states must be a list of strings"})
+        bad = inv.post("/api/v1/subscriptions", json={**body, "kinds": ["weather"]},
+                       headers={"X-CSRF-Token": token})  # fmt: skip
+        assert bad.status_code == 400 and "weather" in bad.json()["error"]
+        r = inv.post("/api/v1/subscriptions", json=body, headers={"X-CSRF-Token": token})
+        assert r.status_code == 201, r.text
+        made = r.json()
+        sid = made["id"]
+        assert made["webhook_secret"].startswith("whsec_") and made["states"] == ["NY"]
+        shown = inv.get(f"/api/v1/subscriptions/{sid}").json()
+        assert "webhook_secret" not in shown and shown["name"] == "Gateways"
+        listed = inv.get("/api/v1/subscriptions").json()["items"]
+        assert sid in [x["id"] for x in listed] and all("webhook_secret" not in x for x in listed)
+        # agency B neither sees nor stops it: the same 404 as a subscription that does not exist
+        assert sid not in [x["id"] for x in other.get("/api/v1/subscriptions").json()["items"]]
+        for method in ("GET", "DELETE"):
+            theirs = other.request(method, f"/api/v1/subscriptions/{sid}",
+                                   headers={"X-CSRF-Token": other_token})  # fmt: skip
+            missing = other.request(method, "/api/v1/subscriptions/999999",
+                                    headers={"X-CSRF-Token": other_token})  # fmt: skip
+            assert theirs.status_code == missing.status_code == 404
+            assert theirs.json() == missing.json() == {"error": "no such subscription"}
+        r = inv.delete(f"/api/v1/subscriptions/{sid}", headers={"X-CSRF-Token": token})
+        assert r.status_code == 200 and r.json()["active"] is False
+    finally:
+        inv.close()
+        other.close()
+    assert _actions(portal, f"subscription:{sid}") == [
+        "subscription.create",
+        "subscription.deactivate",
+    ]
