@@ -35,6 +35,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise ConfigError(
             "the platform needs its extra packages: pip install 'graphengine[platform]'"
         ) from exc
+    from graphengine.platform import legal_service, mail, package_evidence
     from graphengine.platform.db import make_engine
     from graphengine.platform.migrate import current_revision, head_revision
     from graphengine.platform.settings import database_url, redact_url
@@ -44,6 +45,10 @@ def run_serve(args: argparse.Namespace) -> int:
         raise ConfigError(
             "the database schema is missing or old: run `graphengine platform init` first"
         )
+    # settings of the portal are checked now: a typo is one line here, not a failed job later
+    legal_service.check_config()
+    package_evidence.check_config()
+    mail.smtp_settings()
     print(
         f"graphengine platform on http://{args.host}:{args.port}/ (database {redact_url(url)})",
         flush=True,

@@ -58,7 +58,7 @@ class LegalRequest(Base):
 
 
 class OutboxMessage(Base):
-    """An email-ready notice to an organisation's people (a mail relay sends and stamps it)."""
+    """An email-ready notice to an organisation's people (:mod:`.mail` sends and stamps it)."""
 
     __tablename__ = "outbox_message"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -68,3 +68,8 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # SMTP delivery (migration 0020b): attempts so far, the last refusal, the next try, or given up
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

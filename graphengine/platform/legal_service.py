@@ -32,6 +32,7 @@ from graphengine.export.bundle import sha256_file, write_manifest, zip_folder
 from graphengine.platform import audit, jobs
 from graphengine.platform.alert_models import AlertRow, AlertSubscription
 from graphengine.platform.legal_models import REQUEST_TYPES, LegalRequest, OutboxMessage
+from graphengine.platform.mail import queue_message
 from graphengine.platform.models import AuditEntry, Organization, Report, User, utcnow
 from graphengine.platform.package_evidence import load_evidence, write_target_bundles
 from graphengine.platform.settings import state_dir
@@ -263,15 +264,16 @@ def notify(session: Session, req: LegalRequest, what: str) -> None:
     )
     people = session.scalars(select(User).where(User.org_id == org.id, User.active)).all()
     for person in people:
-        session.add(
-            OutboxMessage(
-                org_id=org.id,
-                to_address=person.username,
-                subject=subject,
-                body=body,
-                created_at=utcnow(),
-            )
+        message = OutboxMessage(
+            org_id=org.id,
+            to_address=person.username,
+            subject=subject,
+            body=body,
+            created_at=utcnow(),
         )
+        session.add(message)
+        session.flush()
+        queue_message(session, message)  # sent over SMTP when a relay is configured
     hooks = session.scalars(
         select(AlertSubscription).where(
             AlertSubscription.org_id == org.id,
