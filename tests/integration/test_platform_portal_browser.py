@@ -7,10 +7,12 @@ docs/alerts.md there."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pyotp
@@ -43,7 +45,19 @@ def _login(page, base: str, user: str, secret: str | None, target: str) -> None:
     page.wait_for_url(base + target)
 
 
-def test_alert_to_request_to_verified_package(tmp_path) -> None:
+EVIDENCE_HOPS = Path(__file__).resolve().parents[1] / "data" / "platform" / "evidence_hops.csv"
+
+
+def _verify(path: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "graphengine.cli.main", "evidence", "verify", str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout.splitlines()[0]
+
+
+def test_alert_to_request_to_verified_package(tmp_path, monkeypatch) -> None:
     from playwright.sync_api import sync_playwright
 
     shots = os.environ.get("GRAPHENGINE_DOCS_SHOTS")
@@ -57,6 +71,8 @@ def test_alert_to_request_to_verified_package(tmp_path) -> None:
     with fresh_database("sqlite", tmp_path) as url:
         acc = seed_accounts(url)
         alert_id, _ = seed_alert(url)
+        # the engine's data for the package's evidence bundles (docs/portal.md)
+        monkeypatch.setenv("GRAPHENGINE_EVIDENCE_HOPS", str(EVIDENCE_HOPS))
         server = Server(url, tmp_path / "state").start()
         base = server.base
         try:
@@ -120,9 +136,16 @@ def test_alert_to_request_to_verified_package(tmp_path) -> None:
                 browser.close()
         finally:
             server.stop()
-    done = subprocess.run(
-        [sys.executable, "-m", "graphengine.cli.main", "evidence", "verify", str(package)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "verified 5 files" in done.stdout
+    with zipfile.ZipFile(package) as z:
+        names = z.namelist()
+        z.extractall(tmp_path / "unzipped")
+    assert _verify(package) == f"verified {len(names) - 1} files"
+    # the alert's provider and campaign, on the alert's day: an engine bundle each (TB-1 only)
+    bundles = sorted(
+        {n.split("/")[1] for n in names if n.count("/") > 1 and n.startswith("evidence/")}
+    )
+    assert bundles == ["01-provider-gateway-telecom", "02-campaign-c-medicare"]
+    for name in bundles:  # each bundle also verifies on its own once unzipped
+        inner = tmp_path / "unzipped" / "evidence" / name
+        assert json.loads((inner / "manifest.json").read_text())["hop_rows"] == 4
+        assert _verify(inner).startswith("verified ")
