@@ -27,7 +27,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -35,6 +35,9 @@ import loaders
 from graphengine import store
 from graphengine.errors import ConfigError, ExportError
 from graphengine.store import statements
+
+if TYPE_CHECKING:
+    from graphengine.export import ExportSettings, Provenance
 
 __all__ = [
     "MAX_BUNDLES",
@@ -162,7 +165,7 @@ def write_target_bundles(
     folder and manifest SHA-256, or why no bundle was written.
     """
     # why: plotly takes seconds to import; only building a package draws, not every server start
-    from graphengine.export import ExportSettings, Provenance, export_ecosystem, export_provider
+    from graphengine.export import ExportSettings, Provenance
 
     folder.mkdir(parents=True, exist_ok=True)
     wanted = [("provider", p) for p in targets.get("providers", [])]
@@ -182,46 +185,55 @@ def write_target_bundles(
         if hops is None:
             entry["not_exported"] = f"no engine data is configured ({SOURCE_ENV})"
             continue
-        if i > MAX_BUNDLES:
+        if sum("bundle" in e for e in entries) >= MAX_BUNDLES:
             entry["not_exported"] = f"more than {MAX_BUNDLES} bundles in one package"
             continue
         out = folder / f"{i:02d}-{kind}-{_slug(target)}"
         try:
-            if kind == "provider":
-                if hops.empty:
-                    raise ExportError("no traceback in the date range")
-                bundle = export_provider(
-                    hops, target, out, settings=settings, provenance=provenance,
-                    generated_at=generated_at,
-                )  # fmt: skip
-            else:
-                sub = campaign_hops(hops, target, alerts)
-                if sub.empty:
-                    raise ExportError(f"campaign {target!r} has no traceback in the date range")
-                members = dict.fromkeys(sub["provider_key"].astype(str), target)
-                bundle = export_ecosystem(
-                    sub, members, target, out, settings=settings, provenance=provenance,
-                    generated_at=generated_at,
-                )  # fmt: skip
+            _draw(kind, target, hops, alerts, out, settings, provenance, generated_at)
         except ExportError as exc:
-            if out.exists() and not (out / "manifest.json").exists():
-                raise  # a half-written bundle is a bug, never shipped silently
             if not out.exists():
                 entry["not_exported"] = str(exc)
                 continue
-            entry["note"] = str(exc)  # static images failed; HTML and data are sealed
-            bundle = None
+            if not (out / "manifest.json").exists():
+                raise  # a half-written bundle is a bug, never shipped silently
+            entry["note"] = str(exc)  # static images failed; the HTML and data are sealed
         entry["bundle"] = out.relative_to(folder.parent).as_posix()
-        entry["manifest_sha256"] = (
-            bundle.manifest_sha256 if bundle is not None else _sha_of(out / "manifest.json")
-        )
+        entry["manifest_sha256"] = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
     index = {"source": data.source if data else None, "bundles": entries}
     (folder / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     return entries
 
 
-def _sha_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _draw(
+    kind: str,
+    target: str,
+    hops: pd.DataFrame,
+    alerts: list[dict[str, Any]],
+    out: Path,
+    settings: ExportSettings,
+    provenance: Provenance,
+    generated_at: dt.datetime,
+) -> None:
+    """Write the bundle of one target (raises ``ExportError`` with the reason it cannot)."""
+    # why: plotly takes seconds to import; only building a package draws, not every server start
+    from graphengine.export import export_ecosystem, export_provider
+
+    if kind == "provider":
+        if hops.empty:
+            raise ExportError("no traceback in the date range")
+        export_provider(
+            hops, target, out, settings=settings, provenance=provenance, generated_at=generated_at
+        )
+        return
+    sub = campaign_hops(hops, target, alerts)
+    if sub.empty:
+        raise ExportError(f"campaign {target!r} has no traceback in the date range")
+    members = dict.fromkeys(sub["provider_key"].astype(str), target)
+    export_ecosystem(
+        sub, members, target, out, settings=settings, provenance=provenance,
+        generated_at=generated_at,
+    )  # fmt: skip
 
 
 def check_config() -> None:

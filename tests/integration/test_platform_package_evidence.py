@@ -157,3 +157,28 @@ def test_neo4j_as_the_engine_source_draws_the_same_network(clean_neo4j, tmp_path
     assert set(_csv(drawn["neo4j"])["provider_key"]) == {"gateway telecom", "foreign voice",
         "middle transit", "other transit", "sunrise wireless", "bluebell wireless"}  # fmt: skip
     assert drawn["neo4j"] == drawn["files"]
+
+
+def test_at_most_max_bundles_are_drawn(tmp_path, monkeypatch) -> None:
+    import datetime as dt
+
+    from graphengine.platform import package_evidence as pe
+
+    monkeypatch.setattr(pe, "MAX_BUNDLES", 1)
+    monkeypatch.setenv("GRAPHENGINE_EVIDENCE_HOPS", str(HOPS))
+    entries = pe.write_target_bundles(
+        tmp_path / "evidence", {"providers": ["Nobody", "gateway telecom", "middle transit"]}, [],
+        window=(None, None), case_label="x", command_line=["test"], data=pe.load_evidence(),
+        generated_at=dt.datetime(2026, 2, 2, tzinfo=dt.UTC),
+    )  # fmt: skip
+    assert [e.get("bundle") or e["not_exported"] for e in entries] == [
+        "provider 'Nobody' is not in the input",
+        "evidence/02-provider-gateway-telecom",
+        "more than 1 bundles in one package",
+    ]
+    assert (
+        json.loads((tmp_path / "evidence/02-provider-gateway-telecom/manifest.json").read_text())[
+            "hop_rows"
+        ]
+        == 14
+    )  # no date range: every hop, TB-4 of December 2025 too
