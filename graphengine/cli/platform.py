@@ -89,7 +89,7 @@ def register(subparsers: Any) -> None:
         action="append",
         dest="scopes",
         metavar="SCOPE",
-        help="reports:write, reports:read or alerts:read (repeat; default: the two reports scopes)",
+        help="reports:write, reports:read, alerts:read, tracebacks:open, tracebacks:respond or records:write (repeat; default: the two reports scopes)",
     )
     key.add_argument(
         "--rate",

@@ -19,7 +19,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphengine import __version__
-from graphengine.platform import alert_service, legal_service  # noqa: F401 - register jobs
+from graphengine.platform import (  # noqa: F401 - register jobs
+    alert_service,
+    legal_service,
+    traceback_service,
+)
 from graphengine.platform.access import LoginRequired, check_registry, guard
 from graphengine.platform.db import make_engine, session_factory
 from graphengine.platform.jobs import JobWorker
@@ -134,13 +138,21 @@ def create_app(url: str | None = None) -> FastAPI:
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
-    from graphengine.platform import alert_routes, api_routes, legal_routes, page_routes
+    from graphengine.platform import (
+        alert_routes,
+        api_routes,
+        legal_routes,
+        page_routes,
+        traceback_routes,
+    )
 
     app.include_router(page_routes.router)
     app.include_router(api_routes.router)
     app.include_router(alert_routes.pages)
     app.include_router(alert_routes.api)
     app.include_router(legal_routes.router)
+    app.include_router(traceback_routes.pages)
+    app.include_router(traceback_routes.api)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     check_registry(app.routes)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
