@@ -147,8 +147,8 @@ REGISTRY: dict[tuple[str, str], Access] = {
     ("POST", "/tracebacks"): Access(roles=TRACEBACK_STAFF, csrf=True),
     ("GET", "/tracebacks/{tid}"): Access(roles=TRACEBACK_STAFF),
     ("GET", "/hop-requests"): Access(roles=RESPONDER_PAGES),
-    ("GET", "/hop-requests/{req_id}"): Access(roles=RESPONDER_PAGES),
-    ("POST", "/hop-requests/{req_id}/answer"): Access(roles=frozenset({"responder"}), csrf=True),
+    ("GET", "/hop-requests/{hop_id}"): Access(roles=RESPONDER_PAGES),
+    ("POST", "/hop-requests/{hop_id}/answer"): Access(roles=frozenset({"responder"}), csrf=True),
     ("POST", "/api/v1/tracebacks"): Access(scopes=frozenset({"tracebacks:open"})),
     ("GET", "/api/v1/tracebacks/{tid}"): Access(
         roles=TRACEBACK_STAFF, scopes=frozenset({"tracebacks:open"})
@@ -156,7 +156,7 @@ REGISTRY: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/hop-requests"): Access(
         roles=RESPONDER_PAGES, scopes=frozenset({"tracebacks:respond"})
     ),
-    ("POST", "/api/v1/hop-requests/{req_id}/answer"): Access(
+    ("POST", "/api/v1/hop-requests/{hop_id}/answer"): Access(
         scopes=frozenset({"tracebacks:respond"})
     ),
     ("POST", "/api/v1/records"): Access(scopes=frozenset({"records:write"})),

@@ -166,19 +166,23 @@ def api_requests(request: Request) -> dict[str, Any]:
     return {"items": [request_json(r, t) for r, t in rows]}
 
 
-@api.post("/hop-requests/{req_id}/answer", summary="Answer a hop request")
-async def api_answer(request: Request, req_id: int) -> dict[str, Any]:
+@api.post("/hop-requests/{hop_id}/answer", summary="Answer a hop request")
+async def api_answer(request: Request, hop_id: int) -> dict[str, Any]:
     """Answer with ``{"answer": kind, ...}``: ``upstream`` (+ ``upstream``, the provider's name),
     ``customer`` (+ ``customer``), ``foreign_upstream`` (+ ``upstream`` and ``country``),
     ``no_record`` or ``not_our_call``; optional ``attestation`` (A/B/C)."""
     who: Principal = request.state.principal
-    body = await _json_body(request)
     scope = request_scope(who)
+    try:  # another organisation's request is "not found" whatever the body holds
+        find_request(request.state.db, hop_id, scope)
+    except TracebackError as exc:
+        raise _http(exc) from exc
+    body = await _json_body(request)
 
     def work(ws: Session) -> dict[str, Any]:
-        req, nxt = answer_request(
+        req, _ = answer_request(
             ws,
-            req_id,
+            hop_id,
             org_id=scope,
             actor=who.actor,
             kind=_text(body, "answer"),
@@ -254,14 +258,14 @@ def _request_context(request: Request, req_id: int) -> dict[str, object]:
     return {"req": req, "tb": tb, "downstream": down, "kinds": ANSWER_KINDS, "error": None}
 
 
-@pages.get("/hop-requests/{req_id}")
-def request_page(request: Request, req_id: int) -> Response:
+@pages.get("/hop-requests/{hop_id}")
+def request_page(request: Request, hop_id: int) -> Response:
     """One hop request: the call to look up and the answer form."""
-    return render(request, "hop_request.html", _request_context(request, req_id))
+    return render(request, "hop_request.html", _request_context(request, hop_id))
 
 
-@pages.post("/hop-requests/{req_id}/answer")
-async def request_answer(request: Request, req_id: int) -> Response:
+@pages.post("/hop-requests/{hop_id}/answer")
+async def request_answer(request: Request, hop_id: int) -> Response:
     """A responder's answer from the form; back to the list of open requests."""
     who: Principal = request.state.principal
     form = await request.form()
@@ -270,7 +274,7 @@ async def request_answer(request: Request, req_id: int) -> Response:
     def work(ws: Session) -> None:
         answer_request(
             ws,
-            req_id,
+            hop_id,
             org_id=scope,
             actor=who.actor,
             kind=str(form.get("answer") or ""),
@@ -285,7 +289,7 @@ async def request_answer(request: Request, req_id: int) -> Response:
     except HTTPException as exc:
         if exc.status_code == 404:
             raise
-        context = _request_context(request, req_id)
+        context = _request_context(request, hop_id)
         context["error"] = exc.detail
         return render(request, "hop_request.html", context, exc.status_code)
     return RedirectResponse("/hop-requests", status_code=303)
