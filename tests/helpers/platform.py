@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,12 @@ PG_ENV = "GRAPHENGINE_TEST_PG_URL"
 SECRET = "test-secret-key-0123456789abcdef0123456789"
 PASSWORD = "correct horse battery"
 DB_KINDS = ["sqlite", "postgresql"]
+#: Debian's Chromium and the launch flags that work on this machine (brief: "Machine")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 
 
 def free_port() -> int:
@@ -334,8 +341,10 @@ def seed_request(url: str, state: Path, username: str = "investigator") -> int:
             os.environ["GRAPHENGINE_STATE_DIR"] = old
 
 
-def seed_traceback(url: str) -> tuple[str, int]:
-    """Open one traceback whose hop 0 asks ``Carrier A``; return its id and the request's id."""
+def seed_traceback(
+    url: str, carrier: str = "Carrier A", called: str = "+13125550199"
+) -> tuple[str, int]:
+    """Open one traceback whose hop 0 asks ``carrier``; return its id and the request's id."""
     import datetime as dt
 
     from sqlalchemy import select
@@ -349,10 +358,10 @@ def seed_traceback(url: str) -> tuple[str, int]:
         tb = open_traceback(
             s,
             actor="test",
-            terminating_carrier="Carrier A",
+            terminating_carrier=carrier,
             call_time=dt.datetime(2026, 1, 5, 15, tzinfo=dt.UTC),
             calling_number="+12025550101",
-            called_number="+13125550199",
+            called_number=called,
             campaign="C-medicare",
         )
         req = s.scalar(select(HopRequestRow).where(HopRequestRow.traceback_id == tb.id))
