@@ -116,6 +116,20 @@ def test_traceback_end_to_end_over_http(tmp_path, clean_neo4j, monkeypatch) -> N
             # 3. Beta answers nothing by hand: it uploads its call records
             req = _only_request(beta)
             assert (req["hop"], req["provider"]) == (2, "Beta Telecom")
+            # a file without zones, or another carrier's, is refused whole with file, line, reason
+            for text, error in [
+                (BETA_RECORDS.replace("15:40:00Z", "15:40:00"),
+                 "beta-jan.csv:3: call_start has no zone or offset (e.g. Z or -05:00); nothing was loaded"),
+                (BETA_RECORDS.replace("BETA TELECOM INC", "Gamma Voice"),
+                 "beta-jan.csv:2: carrier 'Gamma Voice' is not 'Beta Telecom', the carrier this file "
+                 "was uploaded for (2 rows); nothing was loaded"),
+            ]:  # fmt: skip
+                bad = beta.post(
+                    "/api/v1/records", files={"file": ("beta-jan.csv", text, "text/csv")}
+                )
+                assert (bad.status_code, bad.json()) == (422, {"error": error})
+            assert _only_request(beta)["state"] == "requested"
+            assert not (tmp_path / "state" / "records").exists()
             up = beta.post(
                 "/api/v1/records", files={"file": ("beta-jan.csv", BETA_RECORDS, "text/csv")}
             )
