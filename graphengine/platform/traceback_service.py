@@ -41,6 +41,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 import loaders
+from graphengine.csvsafe import neutralise_frame
 from graphengine.errors import ConfigError, GraphengineError
 from graphengine.platform import audit, jobs
 from graphengine.platform.models import Organization, Report, utcnow
@@ -83,6 +84,7 @@ __all__ = [
     "record_path",
     "request_json",
     "traceback_json",
+    "traceback_rows_for_targets",
     "traceback_rows_in_range",
     "upload_records",
 ]
@@ -789,6 +791,24 @@ def traceback_rows_in_range(
         hit_ids |= set(frame.loc[pk.isin(keys), "traceback_id"])
     keep &= frame["traceback_id"].isin(hit_ids)
     return frame[keep].reset_index(drop=True)
+
+
+def traceback_rows_for_targets(session: Session, targets: dict[str, Any]) -> pd.DataFrame:
+    """The traceback hop rows in range of a legal request's ``targets`` (its JSON: providers,
+    campaigns, traceback_ids, date_from, date_to as ISO days), CSV-safe for a response package."""
+
+    def day(value: Any) -> dt.date | None:
+        return dt.date.fromisoformat(str(value)) if value else None
+
+    frame = traceback_rows_in_range(
+        session,
+        providers=list(targets.get("providers") or ()),
+        campaigns=list(targets.get("campaigns") or ()),
+        traceback_ids=list(targets.get("traceback_ids") or ()),
+        date_from=day(targets.get("date_from")),
+        date_to=day(targets.get("date_to")),
+    )
+    return neutralise_frame(frame)
 
 
 # ---------------------------------------------------------------------------- neo4j load

@@ -162,7 +162,7 @@ def test_whole_path_package_verifies_and_other_agency_sees_nothing(portal, tmp_p
         alerts = json.loads(z.read("findings/alerts.json"))
         trail = json.loads(z.read("audit_trail.json"))
     assert names == {"manifest.json", "request.json", "findings/alerts.json", "traceback_ids.csv",
-                     "reports_in_range.csv", "audit_trail.json"}  # fmt: skip
+                     "reports_in_range.csv", "traceback_hops_in_range.csv", "audit_trail.json"}  # fmt: skip
     assert [a["alert_id"] for a in alerts] == [portal["alert"]]
     assert [e["action"] for e in trail] == ["request.submit", "request.accept"]
     with portal["factory"]() as s:
@@ -219,7 +219,7 @@ def test_review_flow_and_package_on_both_databases(kind, tmp_path, monkeypatch) 
             req = s.get(LegalRequest, rid)
             assert req.status == "fulfilled"
             report = verify_bundle(package_path(req.package_sha256))
-            assert report.ok and len(report.verified) == 5
+            assert report.ok and len(report.verified) == 6
             actions = s.scalars(
                 select(AuditEntry.action)
                 .where(AuditEntry.target == f"request:{rid}")

@@ -125,4 +125,4 @@ def test_alert_to_request_to_verified_package(tmp_path) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "verified 5 files" in done.stdout
+    assert "verified 6 files" in done.stdout

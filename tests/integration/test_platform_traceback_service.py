@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,13 @@ from graphengine.findings.noncooperation import NonCooperationRule
 from graphengine.platform.admin import create_org
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.intake import Submission, store_batch
-from graphengine.platform.models import AuditEntry, Organization, Report
+from graphengine.platform.legal_service import (
+    build_package,
+    create_request,
+    package_path,
+    parse_targets,
+)
+from graphengine.platform.models import AuditEntry, Organization, Report, User
 from graphengine.platform.traceback_models import HopRequestRow, RecordUpload, TracebackRow
 from graphengine.platform.traceback_service import (
     TracebackError,
@@ -34,7 +41,7 @@ from graphengine.platform.traceback_service import (
     upload_records,
 )
 from loaders.reports import reports_from_json_text
-from tests.helpers.platform import DB_KINDS, fresh_database, seed_accounts
+from tests.helpers.platform import DB_KINDS, fresh_database, seed_accounts, tiny_pdf
 
 pytestmark = pytest.mark.slow
 
@@ -193,6 +200,20 @@ def test_four_providers_answers_records_and_a_foreign_end(db, tmp_path) -> None:
             s, providers=["Gamma Voice"], date_to=dt.date(2025, 12, 31)
         ).empty
         assert traceback_rows_in_range(s).empty
+    # a legal request naming Gamma (a key without spaces: the portal's ids) in January gets these rows in its response package
+    with session_scope(factory) as s:
+        user = s.scalar(select(User).where(User.username == "investigator"))
+        req = create_request(
+            s, user, request_type="subpoena", authority="Office of the AG", case_number="AG-19",
+            document=tiny_pdf(), targets=parse_targets(["gamma-voice"], [], [], "2026-01-01", "2026-01-31"),
+            due_date="2099-01-01",
+        )  # fmt: skip
+        digest = build_package(s, req)
+    with zipfile.ZipFile(package_path(digest)) as z:
+        rows = pd.read_csv(z.open("traceback_hops_in_range.csv"), dtype=str, keep_default_na=False)
+    assert rows[["traceback_id", "hop", "provider"]].values.tolist() == [
+        [tid, str(h), p] for h, p in enumerate(frame["provider"])
+    ]
 
 
 def test_overdue_is_a_non_response_and_a_late_answer_is_late(db, tmp_path) -> None:
