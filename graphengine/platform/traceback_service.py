@@ -44,6 +44,7 @@ import loaders
 from graphengine.csvsafe import neutralise_frame
 from graphengine.errors import ConfigError, GraphengineError
 from graphengine.platform import audit, jobs
+from graphengine.platform.db import is_sqlite
 from graphengine.platform.models import Organization, Report, utcnow
 from graphengine.platform.settings import state_dir
 from graphengine.platform.traceback_models import HopRequestRow, RecordUpload, TracebackRow
@@ -162,6 +163,19 @@ def _known(session: Session) -> tuple[list[str], dict[str, str]]:
     return names, countries
 
 
+def _locked(session: Session, traceback_id: str) -> TracebackRow:
+    """The traceback's row, locked until the transaction ends (PostgreSQL: ``FOR UPDATE``; SQLite
+    transactions of the writing engine are serial already), with its requests re-read: two
+    answers, an upload and the deadline job never advance the same traceback at once."""
+    stmt = select(TracebackRow).where(TracebackRow.id == traceback_id)
+    if not is_sqlite(session):
+        stmt = stmt.with_for_update()
+    row = session.scalar(stmt.execution_options(populate_existing=True))
+    if row is None:
+        raise TracebackError(f"no traceback {traceback_id}", 404)
+    return row
+
+
 @dataclass
 class _Run:
     """One traceback's workflow rebuilt from its rows, and what to write back."""
@@ -187,6 +201,7 @@ def _rebuild(session: Session, row: TracebackRow) -> _Run:
             select(HopRequestRow)
             .where(HopRequestRow.traceback_id == row.id)
             .order_by(HopRequestRow.hop)
+            .execution_options(populate_existing=True)
         )
     }
     for r in reqs.values():
@@ -559,8 +574,7 @@ def answer_request(
     attestation = (attestation or "").strip().upper()
     if attestation not in ("", "A", "B", "C"):
         raise TracebackError("attestation must be A, B or C (or empty)")
-    row = session.get(TracebackRow, req.traceback_id)
-    assert row is not None
+    row = _locked(session, req.traceback_id)
     run = _rebuild(session, row)
     if req.state not in OPEN_STATES or run.tb.current.hop != req.hop or row.state == "closed":
         raise TracebackError(f"hop request {request_id} is {req.state}; it takes no answer", 409)
@@ -607,8 +621,7 @@ def check_deadlines(session: Session, now: dt.datetime | None = None) -> list[Ho
     ).all()
     out = []
     for req in late:
-        row = session.get(TracebackRow, req.traceback_id)
-        assert row is not None
+        row = _locked(session, req.traceback_id)
         run = _rebuild(session, row)
         if run.wf.check_deadlines(now):
             _save(session, run, "job:traceback.deadline", now)
@@ -712,8 +725,7 @@ def upload_records(
     ).all()
     answered: list[HopRequestRow] = []
     for req in waiting:
-        row = session.get(TracebackRow, req.traceback_id)
-        assert row is not None
+        row = _locked(session, req.traceback_id)
         run = _rebuild(session, row)
         if run.tb.current.hop != req.hop or row.state in ("complete", "closed"):
             continue

@@ -184,11 +184,11 @@ def test_traceback_end_to_end_over_http(tmp_path, clean_neo4j, monkeypatch) -> N
                 ("Gamma Voice LLC", "Beta Telecom"), ("Manila Tel Inc.", "Gamma Voice LLC"),
             ]  # fmt: skip
 
-            # A second traceback, due in about two seconds a hop: Gamma never answers.
+            # A second traceback, due in about seven seconds a hop: Gamma never answers.
             opened = admin.post("/api/v1/tracebacks", json={
                 "terminating_carrier": "Carrier A", "call_time": "2026-01-06T09:30:00-05:00",
                 "calling_number": "(202) 555-0002", "called_number": "312-555-0101",
-                "campaign": "C-utility", "due_hours": 0.0006,
+                "campaign": "C-utility", "due_hours": 0.002,
             })  # fmt: skip
             assert opened.status_code == 201, opened.text
             tid2 = opened.json()["id"]

@@ -342,3 +342,38 @@ def test_parquet_records_and_the_opening_rule(db, tmp_path) -> None:
         )
         assert nxt is not None and nxt.provider == "Carrier B" and nxt.state == "requested"
     assert Path(str(tmp_path / "state" / "records" / up.stored_name)).is_file()
+
+
+def test_two_answers_at_once_advance_the_traceback_once(db) -> None:
+    import threading
+
+    factory = db
+    with session_scope(factory) as s:
+        a = _org(s, "Carrier A")
+        tid = _open(s).id
+        ((req, _),) = open_requests(s, a.id)
+    start = threading.Barrier(2)
+    outcome: list[object] = []
+
+    def answer(upstream: str) -> None:
+        start.wait()
+        try:
+            with session_scope(factory) as s:
+                answer_request(
+                    s, req.id, org_id=a.id, actor="a", kind="upstream", upstream=upstream
+                )
+            outcome.append(upstream)
+        except TracebackError as exc:
+            outcome.append(exc.status)
+
+    threads = [threading.Thread(target=answer, args=(u,)) for u in ("Carrier B", "Beta Telecom")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # one answer wins; the other finds the request answered (409), never a half-written traceback
+    assert len(outcome) == 2 and outcome.count(409) == 1
+    with factory() as s:
+        hops = s.scalars(select(HopRequestRow).where(HopRequestRow.traceback_id == tid)).all()
+        assert len(hops) == 2 and hops[0].upstream in ("Carrier B", "Beta Telecom")
+        assert hops[1].provider == hops[0].upstream
