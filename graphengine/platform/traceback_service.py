@@ -571,6 +571,8 @@ def answer_request(
         raise TracebackError("a foreign upstream needs its two-letter ISO country (e.g. PH)")
     if kind == "foreign_upstream" and country == "US":
         raise TracebackError("a foreign upstream's country cannot be US; answer 'upstream'")
+    if len(upstream.strip()) > 200 or len(customer.strip()) > 200:
+        raise TracebackError("a provider or customer name is at most 200 characters")
     attestation = (attestation or "").strip().upper()
     if attestation not in ("", "A", "B", "C"):
         raise TracebackError("attestation must be A, B or C (or empty)")

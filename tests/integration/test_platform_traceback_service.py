@@ -132,6 +132,8 @@ def test_four_providers_answers_records_and_a_foreign_end(db, tmp_path) -> None:
         with pytest.raises(TracebackError, match="no hop request") as refused:
             answer_request(s, req0.id, org_id=b.id, actor="user:responder_b", kind="no_record")
         assert refused.value.status == 404
+        with pytest.raises(TracebackError, match="at most 200 characters"):
+            answer_request(s, req0.id, org_id=a.id, actor="a", kind="upstream", upstream="x" * 201)
         _, nxt = answer_request(
             s, req0.id, org_id=a.id, actor="user:responder_a", kind="upstream",
             upstream="carrier b", now=later,
