@@ -70,6 +70,7 @@ from graphengine.traceback.workflow import (
 __all__ = [
     "DEADLINE_JOB",
     "LOAD_JOB",
+    "RULE_JOB",
     "OPEN_STATES",
     "TracebackError",
     "answer_request",
@@ -92,6 +93,7 @@ __all__ = [
 
 DEADLINE_JOB = "traceback.deadline"
 LOAD_JOB = "traceback.load"
+RULE_JOB = "traceback.open_rule"
 DUE_ENV = "GRAPHENGINE_TRACEBACK_DUE_HOURS"
 PER_CAMPAIGN_ENV = "GRAPHENGINE_TRACEBACK_PER_CAMPAIGN"
 #: request states a responder still has to answer
@@ -517,6 +519,16 @@ def open_from_campaign_events(
                 )
             )
     return opened
+
+
+@jobs.handler(RULE_JOB)
+def rule_job(session: Session, payload: dict[str, Any]) -> None:
+    """Run the opening rule on the campaign events in ``payload["events"]`` (records in
+    EVENT_COLUMNS; optional ``n``): what a campaign job enqueues instead of importing this module."""
+    n = payload.get("n")
+    open_from_campaign_events(
+        session, list(payload.get("events") or ()), n=None if n is None else int(n)
+    )
 
 
 # ---------------------------------------------------------------------------- answering

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 import loaders
 from graphengine.findings import FindingsConfig, compute_findings
 from graphengine.findings.noncooperation import NonCooperationRule
+from graphengine.platform import jobs
 from graphengine.platform.admin import create_org
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.intake import Submission, store_batch
@@ -30,6 +31,7 @@ from graphengine.platform.legal_service import (
 from graphengine.platform.models import AuditEntry, Organization, Report, User
 from graphengine.platform.traceback_models import HopRequestRow, RecordUpload, TracebackRow
 from graphengine.platform.traceback_service import (
+    RULE_JOB,
     TracebackError,
     answer_request,
     check_deadlines,
@@ -316,9 +318,13 @@ def test_parquet_records_and_the_opening_rule(db, tmp_path) -> None:
         reps = {r.id: r.report_id for r in s.scalars(select(Report))}
         assert [reps[t.report_pk] for t in opened] == ["r3", "r2"]  # type: ignore[index]
         assert {(t.source, t.campaign) for t in opened} == {("rule", "C-1")}
+    # the same rule as a job (what the campaign job enqueues): r1 and r0 are left
     with session_scope(factory) as s:
-        again = open_from_campaign_events(s, events, n=2, now=T0)
-        assert [reps[t.report_pk] for t in again] == ["r1", "r0"]  # type: ignore[index]
+        jobs.enqueue(s, RULE_JOB, {"events": events.to_dict("records"), "n": 2})
+    assert jobs.run_due(factory) >= 1
+    with session_scope(factory) as s:
+        by_rule = s.scalars(select(TracebackRow).where(TracebackRow.source == "rule")).all()
+        assert sorted(reps[t.report_pk] for t in by_rule) == ["r0", "r1", "r2", "r3"]  # type: ignore[index]
         assert open_from_campaign_events(s, events, n=2, now=T0) == []
     # Carrier A answers hop 0 of r3's traceback from Parquet records
     call = dict(
