@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
     """Add the ``platform`` verb and its actions."""
     parser = subparsers.add_parser(
         "platform",
-        help="administer the platform: schema, organisations, users, API keys, audit trail",
+        help="administer the platform: schema, organisations, users, API keys, audit trail, traceback hops",
         description="Administer the platform behind `graphengine serve`. " + _DB_HELP,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
@@ -89,7 +89,7 @@ def register(subparsers: Any) -> None:
         action="append",
         dest="scopes",
         metavar="SCOPE",
-        help="reports:write, reports:read or alerts:read (repeat; default: the two reports scopes)",
+        help="reports:write, reports:read, alerts:read, tracebacks:open, tracebacks:respond or records:write (repeat; default: the two reports scopes)",
     )
     key.add_argument(
         "--rate",
@@ -119,6 +119,16 @@ def register(subparsers: Any) -> None:
         description="Recompute every entry's hash; exit 0 when the chain is intact, else print the first altered or missing entry and exit 1.",
     )
     verify.set_defaults(func=run_audit_verify)
+
+    export = actions.add_parser(
+        "export-hops",
+        help="write the hop rows of complete and stalled tracebacks as a hop file",
+        description="Write the canonical hop rows of every complete or stalled traceback the "
+        "platform ran as one CSV hop file, which `graphengine investigate`, `analyze` and `load` "
+        "read. The file's SHA-256 is printed and the export is audited. " + _DB_HELP,
+    )
+    export.add_argument("--out", required=True, metavar="HOPS.csv", help="the hop file to write")
+    export.set_defaults(func=run_export_hops)
 
     demo = actions.add_parser(
         "seed-demo",
@@ -241,6 +251,18 @@ def run_audit_verify(args: argparse.Namespace) -> int:
         return 0
     print(f"audit trail broken: {report.problem}", file=sys.stderr)
     return 1
+
+
+def run_export_hops(args: argparse.Namespace) -> int:
+    from graphengine.platform.db import session_scope
+    from graphengine.platform.traceback_service import export_hops
+
+    with session_scope(_sessions()) as s:
+        hops, tracebacks, digest = export_hops(s, args.out)
+    print(
+        f"{hops} hops of {tracebacks} tracebacks -> {args.out} (sha256 {digest})", file=sys.stderr
+    )
+    return 0
 
 
 def run_seed_demo(args: argparse.Namespace) -> int:

@@ -96,6 +96,9 @@ ALERT_SCOPES = frozenset({"alerts:read"})
 #: the legal-process portal: agencies file, reviewers (and admins) see every request
 REVIEW_ROLES = frozenset({"reviewer"})
 PORTAL_ROLES = frozenset({"investigator", "reviewer", "admin"})
+#: tracebacks: staff open and follow them; responders answer their organisation's hop requests
+TRACEBACK_STAFF = frozenset({"admin", "analyst"})
+RESPONDER_PAGES = frozenset({"admin", "analyst", "responder"})
 REGISTRY: dict[tuple[str, str], Access] = {
     ("GET", "/"): Access(public=True),
     ("GET", "/login"): Access(public=True),
@@ -150,6 +153,25 @@ REGISTRY: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/subscriptions"): Access(roles=AGENCY_ROLES, scopes=ALERT_SCOPES),
     ("POST", "/api/v1/subscriptions"): Access(roles=AGENCY_ROLES, csrf=True),
     ("DELETE", "/api/v1/subscriptions/{sid}"): Access(roles=AGENCY_ROLES, csrf=True),
+    # automated traceback (issue 19): staff open and follow tracebacks; a responder (or a
+    # carrier's key) sees and answers only its organisation's hop requests; see traceback_routes
+    ("GET", "/tracebacks"): Access(roles=TRACEBACK_STAFF),
+    ("POST", "/tracebacks"): Access(roles=TRACEBACK_STAFF, csrf=True),
+    ("GET", "/tracebacks/{tid}"): Access(roles=TRACEBACK_STAFF),
+    ("GET", "/hop-requests"): Access(roles=RESPONDER_PAGES),
+    ("GET", "/hop-requests/{hop_id}"): Access(roles=RESPONDER_PAGES),
+    ("POST", "/hop-requests/{hop_id}/answer"): Access(roles=frozenset({"responder"}), csrf=True),
+    ("POST", "/api/v1/tracebacks"): Access(scopes=frozenset({"tracebacks:open"})),
+    ("GET", "/api/v1/tracebacks/{tid}"): Access(
+        roles=TRACEBACK_STAFF, scopes=frozenset({"tracebacks:open"})
+    ),
+    ("GET", "/api/v1/hop-requests"): Access(
+        roles=RESPONDER_PAGES, scopes=frozenset({"tracebacks:respond"})
+    ),
+    ("POST", "/api/v1/hop-requests/{hop_id}/answer"): Access(
+        scopes=frozenset({"tracebacks:respond"})
+    ),
+    ("POST", "/api/v1/records"): Access(scopes=frozenset({"records:write"})),
 }
 
 

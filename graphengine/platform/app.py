@@ -27,6 +27,8 @@ from graphengine.platform import (  # noqa: F401 - the services register their j
     legal_routes,
     legal_service,
     page_routes,
+    traceback_routes,
+    traceback_service,
 )
 from graphengine.platform.access import LoginRequired, check_registry, guard
 from graphengine.platform.db import make_engine, session_factory
@@ -148,6 +150,8 @@ def create_app(url: str | None = None) -> FastAPI:
     app.include_router(alert_routes.api)
     app.include_router(legal_routes.router)
     app.include_router(agency_api.router)
+    app.include_router(traceback_routes.pages)
+    app.include_router(traceback_routes.api)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     check_registry(app.routes)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)

@@ -26,8 +26,9 @@ from graphengine.errors import ConfigError
 from graphengine.platform.admin import create_api_key, create_org, create_user
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.migrate import upgrade
-from graphengine.platform.models import Organization
+from graphengine.platform.models import Organization, Report
 from graphengine.platform.settings import database_url, redact_url
+from graphengine.platform.traceback_service import open_from_report
 from graphengine.synthetic.reports import generate_reports
 
 __all__ = ["demo_payloads", "seed_demo"]
@@ -69,6 +70,20 @@ def _wait(base: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None
         except httpx.TransportError:
             time.sleep(0.3)
     raise ConfigError(f"the server did not answer on {base} within {timeout:.0f} s")
+
+
+def _demo_traceback(factory: Any, carrier: str) -> str | None:
+    """Open a traceback of the carrier's newest report, for the demo responder to answer."""
+    with session_scope(factory) as s:
+        pk = s.scalar(
+            select(Report.id)
+            .where(Report.terminating_carrier == carrier, Report.calling_number.is_not(None))
+            .order_by(Report.call_time.desc(), Report.id)
+            .limit(1)
+        )
+        if pk is None:
+            return None
+        return open_from_report(s, pk, actor="seed-demo").id
 
 
 def seed_demo(
@@ -166,6 +181,12 @@ def seed_demo(
             f"{first['agency']} subscribes to every alert; surge alert {base}/alerts/{alert_id}; "
             f"fulfilled subpoena {base}/requests/{request_id}"
         )
+        tid = _demo_traceback(factory, first["carrier"])
+        if tid:
+            print(
+                f"open traceback {base}/tracebacks/{tid}: its hop request waits for "
+                f"{first['carrier']} (log in as carrier: {base}/hop-requests)"
+            )
         print(
             f"Open {base}/ and log in (codes: any TOTP app, or `python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"`):"
         )

@@ -68,7 +68,7 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
-    # SMTP delivery (migration 0020b): attempts so far, the last refusal, the next try, or given up
+    # SMTP delivery (migration 0022): attempts so far, the last refusal, the next try, or given up
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -36,6 +36,7 @@ from graphengine.platform.mail import queue_message
 from graphengine.platform.models import AuditEntry, Organization, Report, User, utcnow
 from graphengine.platform.package_evidence import load_evidence, write_target_bundles
 from graphengine.platform.settings import state_dir
+from graphengine.platform.traceback_service import traceback_rows_for_targets
 
 __all__ = [
     "RequestError",
@@ -379,6 +380,7 @@ def build_package(session: Session, req: LegalRequest) -> str:
     Contents: ``request.json`` (the request and its targets), ``findings/alerts.json`` (the alerts
     and their evidence for the targets), ``traceback_ids.csv`` (the traceback ids named or carried
     by those alerts), ``reports_in_range.csv`` (reports received for the date range, CSV-safe),
+    ``traceback_hops_in_range.csv`` (hop rows of the platform's tracebacks for the targets),
     ``audit_trail.json`` (the request's audit entries), ``evidence/`` (the engine's bundles for
     the provider and campaign targets, see :mod:`.package_evidence`) and ``manifest.json``.
     """
@@ -418,6 +420,8 @@ def build_package(session: Session, req: LegalRequest) -> str:
         rows = [{c: getattr(r, c) for c in cols} for r in session.scalars(stmt)]
         frame = neutralise_frame(pd.DataFrame(rows, columns=cols))
         frame.to_csv(folder / "reports_in_range.csv", index=False)
+        hops = traceback_rows_for_targets(session, req.targets)  # the platform's own tracebacks
+        hops.to_csv(folder / "traceback_hops_in_range.csv", index=False)
         trail = session.scalars(
             select(AuditEntry)
             .where(or_(AuditEntry.target == f"request:{req.id}"))

@@ -39,6 +39,9 @@ SCOPES: dict[str, str] = {
     "reports:write": "submit reports (JSON, NDJSON, CSV upload)",
     "reports:read": "list and read the organisation's own reports and receipts",
     "alerts:read": "an agency's alert feeds (Atom, JSON), STIX export, alerts and subscriptions",
+    "tracebacks:open": "open tracebacks and read them (the traceback administrator)",
+    "tracebacks:respond": "list and answer the organisation's own hop requests",
+    "records:write": "upload the carrier's own call records (CSV or Parquet)",
 }
 API_KEY_PREFIX = "ge"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,12 @@ PG_ENV = "GRAPHENGINE_TEST_PG_URL"
 SECRET = "test-secret-key-0123456789abcdef0123456789"
 PASSWORD = "correct horse battery"
 DB_KINDS = ["sqlite", "postgresql"]
+#: Debian's Chromium and the launch flags that work on this machine (brief: "Machine")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 
 
 def free_port() -> int:
@@ -95,8 +102,9 @@ def seed_accounts(url: str) -> Accounts:
     """Create two carriers, an app, an agency and the administrator, their people and keys.
 
     People: ``admin``, ``analyst``, ``reviewer`` (traceback administrator), ``investigator``
-    (agency), ``responder_a`` / ``responder_b`` (carriers A and B). Keys: ``a_write`` and
-    ``a_read`` (carrier A), ``b_rw`` (carrier B), ``app_rw`` (the app), ``slow`` (A, 2 per minute),
+    (agency), ``responder_a`` / ``responder_b`` (carriers A and B). Keys: ``a_write`` (also
+    uploads records and answers hop requests) and ``a_read`` (carrier A), ``b_rw`` (carrier B,
+    also answers hop requests), ``app_rw`` (the app), ``slow`` (A, 2 per minute),
     ``revoked`` (A, revoked).
     """
     from graphengine.platform.admin import create_api_key, create_org, create_user, revoke_api_key
@@ -128,9 +136,14 @@ def seed_accounts(url: str) -> Accounts:
                 s, org, user, role, PASSWORD, password_hash=_HASH[0]
             ).totp_secret
         for key, org, scopes, rate in [
-            ("a_write", "Carrier A", ["reports:write"], 100_000),
+            (
+                "a_write",
+                "Carrier A",
+                ["reports:write", "records:write", "tracebacks:respond"],
+                100_000,
+            ),
             ("a_read", "Carrier A", ["reports:read"], 100_000),
-            ("b_rw", "Carrier B", ["reports:write", "reports:read"], 100_000),
+            ("b_rw", "Carrier B", ["reports:write", "reports:read", "tracebacks:respond"], 100_000),
             ("app_rw", "BlockApp", ["reports:write", "reports:read"], 100_000),
             ("slow", "Carrier A", ["reports:write"], 2),
             ("revoked", "Carrier A", ["reports:write"], 100),
@@ -326,3 +339,33 @@ def seed_request(url: str, state: Path, username: str = "investigator") -> int:
             os.environ.pop("GRAPHENGINE_STATE_DIR", None)
         else:
             os.environ["GRAPHENGINE_STATE_DIR"] = old
+
+
+def seed_traceback(
+    url: str, carrier: str = "Carrier A", called: str = "+13125550199"
+) -> tuple[str, int]:
+    """Open one traceback whose hop 0 asks ``carrier``; return its id and the request's id."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from graphengine.platform.db import make_engine, session_factory, session_scope
+    from graphengine.platform.traceback_models import HopRequestRow
+    from graphengine.platform.traceback_service import open_traceback
+
+    engine = make_engine(url)
+    with session_scope(session_factory(engine)) as s:
+        tb = open_traceback(
+            s,
+            actor="test",
+            terminating_carrier=carrier,
+            call_time=dt.datetime(2026, 1, 5, 15, tzinfo=dt.UTC),
+            calling_number="+12025550101",
+            called_number=called,
+            campaign="C-medicare",
+        )
+        req = s.scalar(select(HopRequestRow).where(HopRequestRow.traceback_id == tb.id))
+        assert req is not None
+        ids = tb.id, req.id
+    engine.dispose()
+    return ids

@@ -25,6 +25,7 @@ from tests.helpers.platform import (
     seed_accounts,
     seed_alert,
     seed_request,
+    seed_traceback,
 )
 
 pytestmark = pytest.mark.slow
@@ -34,6 +35,8 @@ KEYS = ["a_write", "a_read", "b_rw"]
 WHO = ["anonymous", *PEOPLE, *KEYS]
 ANALYSTS = {"admin": 200, "analyst": 200, "investigator": 200, "reviewer": 200}
 PORTAL = {"admin": 200, "investigator": 200, "reviewer": 200}
+STAFF = {"admin": 200, "analyst": 200}
+RESPONDERS = {"responder_a": 200, "responder_b": 200}
 
 # Expected status per route; a principal not named gets the route's default.
 # 303 for anonymous on pages = redirect to /login; 401 on /api/.
@@ -102,6 +105,29 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/subscriptions"): {"default": 403, "anonymous": 401, "investigator": 400},
     # deactivates the agency's subscription: run after every alert route (see the order below)
     ("DELETE", "/api/v1/subscriptions/{sid}"): {"default": 403, "anonymous": 401, "investigator": 200},
+    # tracebacks: the request {hop_id} is addressed to Carrier A; other organisations get 404
+    ("GET", "/tracebacks"): {"default": 403, "anonymous": 303, **STAFF},
+    ("POST", "/tracebacks"): {"default": 403, "anonymous": 303, **dict.fromkeys(STAFF, 400)},
+    ("GET", "/tracebacks/{tid}"): {"default": 403, "anonymous": 303, **STAFF},
+    ("GET", "/hop-requests"): {"default": 403, "anonymous": 303, **STAFF, **RESPONDERS},
+    ("GET", "/hop-requests/{hop_id}"): {
+        "default": 403, "anonymous": 303, **STAFF, "responder_a": 200, "responder_b": 404,
+    },
+    # responder_a's empty answer is refused with its reason
+    ("POST", "/hop-requests/{hop_id}/answer"): {
+        "default": 403, "anonymous": 303, "responder_a": 400, "responder_b": 404,
+    },
+    ("POST", "/api/v1/tracebacks"): {"default": 403, "anonymous": 401},
+    ("GET", "/api/v1/tracebacks/{tid}"): {"default": 403, "anonymous": 401, **STAFF},
+    ("GET", "/api/v1/hop-requests"): {
+        "default": 403, "anonymous": 401, **STAFF, **RESPONDERS, "a_write": 200, "b_rw": 200,
+    },
+    # a_write's body is a list, not an answer: 400; b_rw is Carrier B's: 404
+    ("POST", "/api/v1/hop-requests/{hop_id}/answer"): {
+        "default": 403, "anonymous": 401, "a_write": 400, "b_rw": 404,
+    },
+    # the test posts text/csv; records come as a multipart file
+    ("POST", "/api/v1/records"): {"default": 403, "anonymous": 401, "a_write": 400},
 }  # fmt: skip
 
 CSV = "report_id,source_kind,call_time,calling_number\nu1,app_user_report,2026-01-05T10:00:00Z,2025550100\n"
@@ -114,6 +140,7 @@ def world(tmp_path_factory) -> Iterator[dict]:
         acc = seed_accounts(url)
         alert_id, sid = seed_alert(url)
         req_id = seed_request(url, folder / "state")
+        tid, hop_id = seed_traceback(url)
         server = Server(url, folder / "state").start()
         try:
             with key_client(server.base, acc.keys["a_write"]) as c:
@@ -133,6 +160,8 @@ def world(tmp_path_factory) -> Iterator[dict]:
                 "alert_id": alert_id,
                 "sid": sid,
                 "req_id": req_id,
+                "tid": tid,
+                "hop_id": hop_id,
                 "clients": clients,
             }
             for c in clients.values():
@@ -146,6 +175,7 @@ def _call(world: dict, who: str, method: str, path: str) -> int:
     url = path.replace("{rid}", str(world["rid"])).replace("{receipt_id}", world["receipt"])
     url = url.replace("{alert_id}", world["alert_id"]).replace("{sid}", str(world["sid"]))
     url = url.replace("{req_id}", str(world["req_id"]))
+    url = url.replace("{tid}", world["tid"]).replace("{hop_id}", str(world["hop_id"]))
     if url == "/static":
         url = "/static/site.css"
     if method == "GET":
@@ -268,3 +298,26 @@ def test_forms_need_the_csrf_token(world) -> None:
     with httpx.Client(base_url=base) as other:
         foreign = csrf_of(other.get("/login").text)
     assert client.post("/upload", data={"csrf_token": foreign}, files=files).status_code == 403
+
+
+def test_responder_sees_only_its_own_hop_requests(world) -> None:
+    server, acc, tid, hop_id = world["server"], world["acc"], world["tid"], world["hop_id"]
+    # fresh logins: the matrix test logged its clients out at the end
+    mine = login(server.base, "responder_a", None).get("/hop-requests").text
+    theirs = login(server.base, "responder_b", None).get("/hop-requests").text
+    assert tid in mine and f"/hop-requests/{hop_id}" in mine
+    assert tid not in theirs and "+13125550199" not in theirs and "No open requests." in theirs
+    with key_client(server.base, acc.keys["b_rw"]) as c:
+        assert c.get("/api/v1/hop-requests").json() == {"items": []}
+        r = c.post(f"/api/v1/hop-requests/{hop_id}/answer", json={"answer": "no_record"})
+        assert r.status_code == 404 and r.json() == {"error": f"no hop request {hop_id}"}
+    with key_client(server.base, acc.keys["a_write"]) as c:
+        items = c.get("/api/v1/hop-requests").json()["items"]
+        assert [(i["id"], i["traceback_id"], i["provider"]) for i in items] == [
+            (hop_id, tid, "Carrier A")
+        ]
+    # the analyst's view of the traceback names the request; an investigator's is refused
+    analyst = login(server.base, "analyst", None)
+    assert analyst.get(f"/api/v1/tracebacks/{tid}").json()["requests"][0]["id"] == hop_id
+    investigator = login(server.base, "investigator", acc.users["investigator"])
+    assert investigator.get(f"/api/v1/tracebacks/{tid}").status_code == 403

@@ -169,7 +169,8 @@ def test_whole_path_package_verifies_and_other_agency_sees_nothing(portal, tmp_p
     # the engine's bundle of the campaign target, drawn from the configured hop file
     bundle = "evidence/01-campaign-c-medicare/"
     assert {n for n in names if not n.startswith(bundle)} == {"manifest.json", "request.json",
-        "findings/alerts.json", "traceback_ids.csv", "reports_in_range.csv", "audit_trail.json",
+        "findings/alerts.json", "traceback_ids.csv", "reports_in_range.csv", "traceback_hops_in_range.csv",
+        "audit_trail.json",
         "evidence/index.json"}  # fmt: skip
     assert {bundle + "manifest.json", bundle + "figures/ecosystem.html"} <= names
     assert [a["alert_id"] for a in alerts] == [portal["alert"]]
@@ -228,7 +229,7 @@ def test_review_flow_and_package_on_both_databases(kind, tmp_path, monkeypatch) 
             req = s.get(LegalRequest, rid)
             assert req.status == "fulfilled"
             report = verify_bundle(package_path(req.package_sha256))
-            assert report.ok and len(report.verified) == 6  # no engine source: evidence/index.json
+            assert report.ok and len(report.verified) == 7  # no engine source: evidence/index.json
             actions = s.scalars(
                 select(AuditEntry.action)
                 .where(AuditEntry.target == f"request:{rid}")

@@ -15,6 +15,7 @@ from graphengine.platform.alert_models import AlertRow, AlertSubscription
 from graphengine.platform.db import make_engine, session_factory
 from graphengine.platform.legal_models import LegalRequest
 from graphengine.platform.models import IntakeBatch, Organization, Report, User
+from graphengine.platform.traceback_models import HopRequestRow
 from graphengine.synthetic.reports import generate_reports
 from tests.helpers.platform import free_port
 
@@ -54,6 +55,11 @@ def test_seed_demo_streams_the_generated_day(tmp_path, monkeypatch, capsys) -> N
         assert (req.status, req.alert_id) == ("fulfilled", alert.alert_id)
         package = tmp_path / "packages" / f"{req.package_sha256}.zip"
         assert verify_bundle(package).ok
+        # the demo responder has one open hop request: hop 0 of a traceback of its own report
+        (hop,) = s.scalars(select(HopRequestRow)).all()
+        responder = s.scalar(select(User).where(User.username == "carrier"))
+        assert responder is not None and (hop.hop, hop.org_id) == (0, responder.org_id)
+        assert f"/tracebacks/{hop.traceback_id}" in done.stdout
     engine.dispose()
     # a second run refuses to seed a database that is not empty (one line, exit 1)
     monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(tmp_path))

@@ -1,6 +1,6 @@
 """outbox delivery over SMTP: attempts, last error, next attempt, failure time
 
-Revision ID: 0020b
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-11-30 08:00:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020b"
+revision = "0022"
 down_revision = "0021"
 branch_labels = None
 depends_on = None
