@@ -5,7 +5,8 @@ holds, per campaign, a bounded set of *exemplars* (reports that show a form of t
 seen: a variant, a fragment) indexed by MinHash LSH, so that new reports are matched against the
 campaigns without re-clustering what is already assigned. :meth:`CampaignState.save` and
 :meth:`CampaignState.load` keep it in a folder (JSON + CSV), so the platform's background job and the
-CLI's ``--previous`` can carry it from one run to the next.
+CLI's ``--previous`` can carry it from one run to the next, with the pool of reports not yet in a
+campaign (so a later run can still join them to reports of their kind).
 """
 
 from __future__ import annotations
@@ -22,14 +23,27 @@ import pandas as pd
 
 from graphengine.campaigns.minhash import ExemplarIndex, lsh_params, signatures
 from graphengine.campaigns.normalise import normalise, shingle_hashes
+from graphengine.campaigns.prepare import POOL_COLUMNS, Prepared
 from graphengine.campaigns.similarity import VerifyParams
 from graphengine.errors import InputFileError
 
-__all__ = ["CampaignParams", "Exemplar", "Campaign", "CampaignState", "STATE_FILE", "MEMBERS_FILE"]
+__all__ = [
+    "CampaignParams",
+    "Exemplar",
+    "Campaign",
+    "CampaignState",
+    "STATE_FILE",
+    "MEMBERS_FILE",
+    "POOL_FILE",
+]
 
 STATE_FILE = "campaign_state.json"
 MEMBERS_FILE = "campaign_state_members.csv"
-_FORMAT = 1
+POOL_FILE = "campaign_state_pool.csv"
+# Format 2 added the pool and the reports that left it unassigned; a format-1 state (no pool)
+# still loads, with an empty pool.
+_FORMAT = 2
+_READABLE = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -149,7 +163,7 @@ class CampaignState:
     aliases: dict[str, str] = field(default_factory=dict)  # merged id -> surviving id
     next_number: int = 1
     emitted: set[str] = field(default_factory=set)  # keys of events already returned
-    pool: Any = None  # Prepared rows waiting for others of their kind (None: empty)
+    pool: Prepared | None = None  # rows waiting for others of their kind
     seen_unassigned: set[str] = field(default_factory=set)
     _index: ExemplarIndex | None = None
 
@@ -191,7 +205,12 @@ class CampaignState:
     # -- persistence -----------------------------------------------------------------------
 
     def save(self, folder: str | Path) -> Path:
-        """Write the state into ``folder`` (``campaign_state.json`` + members CSV); return it."""
+        """Write the state into ``folder`` and return the folder.
+
+        Files: ``campaign_state.json`` (parameters, campaigns, exemplars, merges, emitted events,
+        reports that left the pool unassigned), the members CSV and the pool CSV (the reports
+        waiting for others of their kind; header only when the pool is empty).
+        """
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         doc = {
@@ -200,6 +219,7 @@ class CampaignState:
             "next_number": self.next_number,
             "aliases": self.aliases,
             "emitted": sorted(self.emitted),
+            "seen_unassigned": sorted(self.seen_unassigned),
             "campaigns": [_campaign_doc(c) for c in self.campaigns.values()],
         }
         with (out / STATE_FILE).open("w", encoding="utf-8") as fh:
@@ -207,6 +227,8 @@ class CampaignState:
         frame = self.members_frame()
         frame["call_time"] = frame["call_time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         frame.to_csv(out / MEMBERS_FILE, index=False)
+        pool = self.pool.to_frame() if self.pool is not None else pd.DataFrame(columns=POOL_COLUMNS)
+        pool.to_csv(out / POOL_FILE, index=False)
         return out
 
     @staticmethod
@@ -222,14 +244,15 @@ class CampaignState:
         if not path.is_file():
             raise InputFileError(f"{path}: no campaign state here (run `campaigns detect` first)")
         doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc.get("format") != _FORMAT:
+        if doc.get("format") not in _READABLE:
             raise InputFileError(
-                f"{path}: campaign state format {doc.get('format')!r} not {_FORMAT}"
+                f"{path}: campaign state format {doc.get('format')!r} not one of {_READABLE}"
             )
         params = CampaignParams.from_dict(doc["params"])
         state = CampaignState(params=params, next_number=int(doc["next_number"]))
         state.aliases = dict(doc["aliases"])
         state.emitted = set(doc["emitted"])
+        state.seen_unassigned = set(doc.get("seen_unassigned", []))
         for cd in doc["campaigns"]:
             c = _campaign_from_doc(cd, params.num_perm)
             state.campaigns[c.campaign_id] = c
@@ -238,6 +261,16 @@ class CampaignState:
         ns = times.to_numpy().astype("datetime64[ns]").astype(np.int64)
         state.members = dict(zip(members["report_id"], members["campaign_id"], strict=True))
         state.member_time = dict(zip(members["report_id"], ns.tolist(), strict=True))
+        pool_path = Path(folder) / POOL_FILE
+        if doc["format"] >= 2:
+            if not pool_path.is_file():
+                raise InputFileError(f"{pool_path}: missing (the state's pool of waiting reports)")
+            pool = pd.read_csv(
+                pool_path, dtype={c: str for c in POOL_COLUMNS[2:5]}, keep_default_na=False
+            )
+            pool["report_id"] = pool["report_id"].astype(str)
+            if len(pool):
+                state.pool = Prepared.from_frame(pool, params.num_perm)
         return state
 
 
