@@ -204,16 +204,15 @@ class CampaignState:
 
     # -- persistence -----------------------------------------------------------------------
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the state into ``folder`` and return the folder.
+    def document(self) -> dict[str, Any]:
+        """Return the state without its members and pool, as a JSON-ready document.
 
-        Files: ``campaign_state.json`` (parameters, campaigns, exemplars, merges, emitted events,
-        reports that left the pool unassigned), the members CSV and the pool CSV (the reports
-        waiting for others of their kind; header only when the pool is empty).
+        It holds the parameters, campaigns with their exemplars, merges, emitted event ids and
+        the reports that left the pool unassigned. :meth:`from_parts` rebuilds the state from it,
+        the members (:meth:`members_frame`) and the pool (:meth:`pool_frame`): the platform keeps
+        the members as table rows, so they are not copied into the document.
         """
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        doc = {
+        return {
             "format": _FORMAT,
             "params": self.params.as_dict(),
             "next_number": self.next_number,
@@ -222,31 +221,30 @@ class CampaignState:
             "seen_unassigned": sorted(self.seen_unassigned),
             "campaigns": [_campaign_doc(c) for c in self.campaigns.values()],
         }
-        with (out / STATE_FILE).open("w", encoding="utf-8") as fh:
-            json.dump(doc, fh, ensure_ascii=False, indent=1)
-        frame = self.members_frame()
-        frame["call_time"] = frame["call_time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        frame.to_csv(out / MEMBERS_FILE, index=False)
-        pool = self.pool.to_frame() if self.pool is not None else pd.DataFrame(columns=POOL_COLUMNS)
-        pool.to_csv(out / POOL_FILE, index=False)
-        return out
+
+    def pool_frame(self) -> pd.DataFrame:
+        """Return the reports waiting in the pool, as :data:`POOL_COLUMNS` (may be empty)."""
+        if self.pool is None:
+            return pd.DataFrame(columns=list(POOL_COLUMNS))
+        return self.pool.to_frame()
 
     @staticmethod
-    def load(folder: str | Path) -> CampaignState:
-        """Read a state written by :meth:`save`.
+    def from_parts(
+        doc: dict[str, Any], members: pd.DataFrame, pool: pd.DataFrame | None = None
+    ) -> CampaignState:
+        """Rebuild a state from :meth:`document`, its members and its pool.
+
+        ``members`` has ``report_id``, ``campaign_id`` and ``call_time`` (tz-aware, or text that
+        parses as UTC); ``pool`` is :meth:`pool_frame`'s frame (``None``: empty).
 
         Raises
         ------
         InputFileError
-            When the folder holds no state, or a state of another format.
+            When the document is of another format.
         """
-        path = Path(folder) / STATE_FILE
-        if not path.is_file():
-            raise InputFileError(f"{path}: no campaign state here (run `campaigns detect` first)")
-        doc = json.loads(path.read_text(encoding="utf-8"))
         if doc.get("format") not in _READABLE:
             raise InputFileError(
-                f"{path}: campaign state format {doc.get('format')!r} not one of {_READABLE}"
+                f"campaign state format {doc.get('format')!r} not one of {_READABLE}"
             )
         params = CampaignParams.from_dict(doc["params"])
         state = CampaignState(params=params, next_number=int(doc["next_number"]))
@@ -256,22 +254,63 @@ class CampaignState:
         for cd in doc["campaigns"]:
             c = _campaign_from_doc(cd, params.num_perm)
             state.campaigns[c.campaign_id] = c
-        members = pd.read_csv(Path(folder) / MEMBERS_FILE, dtype=str, keep_default_na=False)
         times = pd.to_datetime(members["call_time"], utc=True).dt.tz_convert(None)
         ns = times.to_numpy().astype("datetime64[ns]").astype(np.int64)
-        state.members = dict(zip(members["report_id"], members["campaign_id"], strict=True))
-        state.member_time = dict(zip(members["report_id"], ns.tolist(), strict=True))
+        ids = members["report_id"].astype(str)
+        state.members = dict(zip(ids, members["campaign_id"].astype(str), strict=True))
+        state.member_time = dict(zip(ids, ns.tolist(), strict=True))
+        if pool is not None and len(pool):
+            pool = pool.copy()
+            pool["report_id"] = pool["report_id"].astype(str)
+            state.pool = Prepared.from_frame(pool, params.num_perm)
+        return state
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the state into ``folder`` and return the folder.
+
+        Files: ``campaign_state.json`` (:meth:`document`), the members CSV and the pool CSV (the
+        reports waiting for others of their kind; header only when the pool is empty).
+        """
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        with (out / STATE_FILE).open("w", encoding="utf-8") as fh:
+            json.dump(self.document(), fh, ensure_ascii=False, indent=1)
+        frame = self.members_frame()
+        frame["call_time"] = frame["call_time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        frame.to_csv(out / MEMBERS_FILE, index=False)
+        self.pool_frame().to_csv(out / POOL_FILE, index=False)
+        return out
+
+    @staticmethod
+    def load(folder: str | Path) -> CampaignState:
+        """Read a state written by :meth:`save`.
+
+        Raises
+        ------
+        InputFileError
+            When the folder holds no state, a state of another format, or misses the pool file
+            of a format-2 state.
+        """
+        path = Path(folder) / STATE_FILE
+        if not path.is_file():
+            raise InputFileError(f"{path}: no campaign state here (run `campaigns detect` first)")
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("format") not in _READABLE:
+            raise InputFileError(
+                f"{path}: campaign state format {doc.get('format')!r} not one of {_READABLE}"
+            )
+        members = pd.read_csv(Path(folder) / MEMBERS_FILE, dtype=str, keep_default_na=False)
+        pool = None
         pool_path = Path(folder) / POOL_FILE
         if doc["format"] >= 2:
             if not pool_path.is_file():
                 raise InputFileError(f"{pool_path}: missing (the state's pool of waiting reports)")
             pool = pd.read_csv(
-                pool_path, dtype={c: str for c in POOL_COLUMNS[2:5]}, keep_default_na=False
+                pool_path,
+                dtype={c: str for c in POOL_COLUMNS[:5] if c != "call_time"},
+                keep_default_na=False,
             )
-            pool["report_id"] = pool["report_id"].astype(str)
-            if len(pool):
-                state.pool = Prepared.from_frame(pool, params.num_perm)
-        return state
+        return CampaignState.from_parts(doc, members, pool)
 
 
 def _campaign_doc(c: Campaign) -> dict[str, Any]:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from graphengine.platform import alert_models, jobs, legal_models  # noqa: F401 - register their tables on Base
+from graphengine.platform import (  # noqa: F401 - register their tables on Base
+    alert_models,
+    campaign_models,
+    jobs,
+    legal_models,
+)
 from graphengine.platform.db import make_engine
 from graphengine.platform.models import Base
 
