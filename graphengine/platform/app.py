@@ -134,8 +134,15 @@ def create_app(url: str | None = None) -> FastAPI:
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
-    from graphengine.platform import alert_routes, api_routes, legal_routes, page_routes
+    from graphengine.platform import (
+        alert_routes,
+        api_routes,
+        campaign_routes,
+        legal_routes,
+        page_routes,
+    )
 
+    app.include_router(campaign_routes.router)
     app.include_router(page_routes.router)
     app.include_router(api_routes.router)
     app.include_router(alert_routes.pages)
