@@ -77,6 +77,30 @@ def test_fragment_joins_its_script_by_containment_not_jaccard() -> None:
     assert verify(full, sets("press 1. Thank you"), p) == 0.0
 
 
+def test_join_pairs_equals_datasketch_queries(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Vectorised LSH join of queries with exemplars == one datasketch query per row, also when
+    # the query x exemplar mask is cut into blocks of a few rows.
+    from graphengine.campaigns import minhash
+    from graphengine.campaigns.minhash import ExemplarIndex, join_pairs, lsh_params, signatures
+
+    texts = hand_reports()["transcript"].tolist()
+    words = SSA.split()
+    texts += [" ".join(words[k : k + 25]) for k in range(0, len(words) - 25, 3)] + [""]
+    sig = signatures([sets(t) for t in texts], 64)
+    q, e = sig[::2], sig[1::2]
+    bands, rows = lsh_params(0.3, 64)
+    index = ExemplarIndex(bands, rows, 64)
+    for k in range(len(e)):
+        index.insert(f"{k:03d}", e[k])
+    expected = [(i, int(k)) for i in range(len(q)) for k in index.query(q[i])]
+    assert len(expected) > len(q)  # fragments meet several exemplars
+    got = list(zip(*(a.tolist() for a in join_pairs(q, e, bands, rows)), strict=True))
+    assert got == expected
+    monkeypatch.setattr(minhash, "_MASK_BYTES", 2 * len(e))  # blocks of 2 queries
+    got = list(zip(*(a.tolist() for a in join_pairs(q, e, bands, rows)), strict=True))
+    assert got == expected
+
+
 def test_vectorised_verification_equals_the_scalar_one() -> None:
     bilingual = WARRANTY[:150] + " " + PARCEL[:16]
     texts = [SSA, SSA[100:], WARRANTY, WARRANTY[:120], PARCEL, PARCEL[:18], "", bilingual]
