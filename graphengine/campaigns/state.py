@@ -193,11 +193,13 @@ class CampaignState:
     def members_frame(self) -> pd.DataFrame:
         """Return ``report_id, campaign_id, call_time`` of every assigned report."""
         ids = list(self.members)
+        resolved = {c: self.resolve(c) for c in set(self.members.values())}
+        times = np.fromiter((self.member_time[i] for i in ids), np.int64, len(ids))
         frame = pd.DataFrame(
             {
                 "report_id": ids,
-                "campaign_id": [self.resolve(self.members[i]) for i in ids],
-                "call_time": pd.to_datetime([self.member_time[i] for i in ids], utc=True),
+                "campaign_id": [resolved[self.members[i]] for i in ids],
+                "call_time": pd.to_datetime(times.astype("datetime64[ns]"), utc=True),
             }
         )
         return frame.sort_values(["campaign_id", "call_time", "report_id"], kind="mergesort")
