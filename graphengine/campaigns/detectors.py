@@ -171,6 +171,11 @@ def change_points(
     variance about 1 for Poisson counts); the penalty is ``beta * sigma^2 * log(n)`` with
     ``sigma`` estimated from day-to-day differences (MAD), so overdispersed series need larger
     changes.
+
+    The search is ruptures' ``KernelCPD`` with the linear kernel: the same penalised PELT over
+    the same L2 cost as ``Pelt(model="l2")`` (identical breakpoints on 300 random series of 20-520
+    days), in compiled code; ``Pelt``'s pure-Python cost made this the slowest step of an
+    incremental update once the history was a year long.
     """
     import ruptures as rpt
 
@@ -181,7 +186,7 @@ def change_points(
     z = 2.0 * np.sqrt(x + 3.0 / 8.0)
     d = np.diff(z)
     sigma = max(float(np.median(np.abs(d - np.median(d)))) * 1.4826 / np.sqrt(2.0), 0.5)
-    algo = rpt.Pelt(model="l2", min_size=min_size, jump=1).fit(z.reshape(-1, 1))
+    algo = rpt.KernelCPD(kernel="linear", min_size=min_size, jump=1).fit(z.reshape(-1, 1))
     bkps = algo.predict(pen=beta * sigma**2 * np.log(n))
     return [int(b) for b in bkps if b < n]
 

@@ -133,34 +133,49 @@ def join_pairs(
 
     The vectorised equivalent of querying ``datasketch.MinHashLSH`` (built over ``esig``) once per
     row of ``qsig``; pairs are unique and sorted by query then exemplar.
+
+    A query meets most exemplars of its campaign in several bands, so the raw band matches hold
+    each pair a few times. They are made unique on a boolean query x exemplar mask (in blocks of
+    queries of at most :data:`_MASK_BYTES`), which costs a tenth of sorting the pair codes.
     """
     full = np.iinfo(np.uint32).max
     q_ok = ~(qsig == full).all(axis=1)
     e_ok = ~(esig == full).all(axis=1)
+    empty = np.zeros(0, dtype=np.int64)
     if not q_ok.any() or not e_ok.any():
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return empty, empty
     qk, ek = band_keys(qsig, bands, rows), band_keys(esig, bands, rows)
     e_idx = np.flatnonzero(e_ok)
     q_idx = np.flatnonzero(q_ok)
     n_e = esig.shape[0]
-    codes: list[np.ndarray] = []
+    sorted_bands = []
     for j in range(bands):
         order = e_idx[np.argsort(ek[e_idx, j], kind="stable")]
-        sorted_keys = ek[order, j]
-        lo = np.searchsorted(sorted_keys, qk[q_idx, j], "left")
-        hi = np.searchsorted(sorted_keys, qk[q_idx, j], "right")
-        cnt = hi - lo
-        total = int(cnt.sum())
-        if not total:
-            continue
-        qi = np.repeat(q_idx, cnt)
-        offsets = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        ei = order[np.repeat(lo, cnt) + offsets]
-        codes.append(qi.astype(np.int64) * n_e + ei)
-    if not codes:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    u = np.unique(np.concatenate(codes))
-    return u // n_e, u % n_e
+        sorted_bands.append((order, ek[order, j]))
+    step = max(1, _MASK_BYTES // max(n_e, 1))
+    out_q: list[np.ndarray] = []
+    out_e: list[np.ndarray] = []
+    for start in range(0, len(q_idx), step):
+        block = q_idx[start : start + step]
+        mask = np.zeros((len(block), n_e), dtype=bool)
+        local = np.arange(len(block))
+        for j, (order, sorted_keys) in enumerate(sorted_bands):
+            lo = np.searchsorted(sorted_keys, qk[block, j], "left")
+            hi = np.searchsorted(sorted_keys, qk[block, j], "right")
+            cnt = hi - lo
+            total = int(cnt.sum())
+            if not total:
+                continue
+            offsets = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            mask[np.repeat(local, cnt), order[np.repeat(lo, cnt) + offsets]] = True
+        qi, ei = np.nonzero(mask)
+        out_q.append(block[qi])
+        out_e.append(ei)
+    return np.concatenate(out_q).astype(np.int64), np.concatenate(out_e).astype(np.int64)
+
+
+#: Most bytes of one block's query x exemplar mask in :func:`join_pairs`.
+_MASK_BYTES = 64 * 2**20
 
 
 class ExemplarIndex:

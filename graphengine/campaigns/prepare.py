@@ -11,11 +11,13 @@ import pandas as pd
 from graphengine.campaigns.minhash import signatures
 from graphengine.campaigns.normalise import normalise, shingle_hashes
 
-__all__ = ["Prepared", "prepare", "REQUIRED_COLUMNS"]
+__all__ = ["Prepared", "prepare", "REQUIRED_COLUMNS", "POOL_COLUMNS"]
 
 #: Columns a report frame must have; every other Report column is optional.
 REQUIRED_COLUMNS = ("report_id", "call_time")
 _DIGITS = re.compile(r"\D")
+#: Columns of :meth:`Prepared.to_frame`: what a saved pool keeps (the rest is derived again).
+POOL_COLUMNS = ("report_id", "call_time", "transcript", "label_key", "calling_npanxx", "neighbour")
 
 
 @dataclass
@@ -52,6 +54,37 @@ class Prepared:
             [self.label_key[i] for i in ix],
             [self.calling_npanxx[i] for i in ix],
             self.neighbour[ix],
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the rows as :data:`POOL_COLUMNS` (``call_time`` as int64 ns since the epoch).
+
+        Tokens, shingles and signatures are not kept: :meth:`from_frame` derives them again from
+        the transcript, so a saved pool stays small and cannot disagree with its text.
+        """
+        return pd.DataFrame(
+            {
+                "report_id": self.report_id,
+                "call_time": self.call_time.astype(np.int64),
+                "transcript": self.transcript,
+                "label_key": self.label_key,
+                "calling_npanxx": self.calling_npanxx,
+                "neighbour": self.neighbour.astype(bool),
+            },
+            columns=list(POOL_COLUMNS),
+        )
+
+    @staticmethod
+    def from_frame(frame: pd.DataFrame, num_perm: int) -> Prepared:
+        """Inverse of :meth:`to_frame` (rows are kept in the frame's order)."""
+        return _build(
+            frame["report_id"].astype(str).tolist(),
+            frame["call_time"].to_numpy(dtype=np.int64),
+            frame["transcript"].fillna("").astype(str).tolist(),
+            frame["label_key"].fillna("").astype(str).tolist(),
+            frame["calling_npanxx"].fillna("").astype(str).tolist(),
+            frame["neighbour"].astype(str).str.lower().eq("true").to_numpy(),
+            num_perm,
         )
 
     @staticmethod
@@ -102,8 +135,6 @@ def prepare(reports: pd.DataFrame, num_perm: int) -> Prepared:
         return pd.Series([""] * n, dtype=object)
 
     texts = col("transcript").tolist()
-    norms = [normalise(t) for t in texts]
-    sets = [shingle_hashes(x.tokens) for x in norms]
     kinds = col("reporter_kind").tolist()
     labels = col("reported_category").tolist()
     reporters = col("reporter").tolist()
@@ -117,8 +148,25 @@ def prepare(reports: pd.DataFrame, num_perm: int) -> Prepared:
     times = (
         frame["call_time"].dt.tz_convert(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
     )
+    return _build(
+        frame["report_id"].tolist(), times, texts, label_key, calling, neighbour, num_perm
+    )
+
+
+def _build(
+    report_id: list[str],
+    times: np.ndarray,
+    texts: list[str],
+    label_key: list[str],
+    calling: list[str],
+    neighbour: np.ndarray,
+    num_perm: int,
+) -> Prepared:
+    """Normalise, shingle and sign ``texts``; return them with the given columns."""
+    norms = [normalise(t) for t in texts]
+    sets = [shingle_hashes(x.tokens) for x in norms]
     return Prepared(
-        frame["report_id"].tolist(),
+        report_id,
         times,
         texts,
         [x.tokens for x in norms],

@@ -5,7 +5,8 @@ holds, per campaign, a bounded set of *exemplars* (reports that show a form of t
 seen: a variant, a fragment) indexed by MinHash LSH, so that new reports are matched against the
 campaigns without re-clustering what is already assigned. :meth:`CampaignState.save` and
 :meth:`CampaignState.load` keep it in a folder (JSON + CSV), so the platform's background job and the
-CLI's ``--previous`` can carry it from one run to the next.
+CLI's ``--previous`` can carry it from one run to the next, with the pool of reports not yet in a
+campaign (so a later run can still join them to reports of their kind).
 """
 
 from __future__ import annotations
@@ -22,14 +23,27 @@ import pandas as pd
 
 from graphengine.campaigns.minhash import ExemplarIndex, lsh_params, signatures
 from graphengine.campaigns.normalise import normalise, shingle_hashes
+from graphengine.campaigns.prepare import POOL_COLUMNS, Prepared
 from graphengine.campaigns.similarity import VerifyParams
 from graphengine.errors import InputFileError
 
-__all__ = ["CampaignParams", "Exemplar", "Campaign", "CampaignState", "STATE_FILE", "MEMBERS_FILE"]
+__all__ = [
+    "CampaignParams",
+    "Exemplar",
+    "Campaign",
+    "CampaignState",
+    "STATE_FILE",
+    "MEMBERS_FILE",
+    "POOL_FILE",
+]
 
 STATE_FILE = "campaign_state.json"
 MEMBERS_FILE = "campaign_state_members.csv"
-_FORMAT = 1
+POOL_FILE = "campaign_state_pool.csv"
+# Format 2 added the pool and the reports that left it unassigned; a format-1 state (no pool)
+# still loads, with an empty pool.
+_FORMAT = 2
+_READABLE = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -149,7 +163,7 @@ class CampaignState:
     aliases: dict[str, str] = field(default_factory=dict)  # merged id -> surviving id
     next_number: int = 1
     emitted: set[str] = field(default_factory=set)  # keys of events already returned
-    pool: Any = None  # Prepared rows waiting for others of their kind (None: empty)
+    pool: Prepared | None = None  # rows waiting for others of their kind
     seen_unassigned: set[str] = field(default_factory=set)
     _index: ExemplarIndex | None = None
 
@@ -179,34 +193,94 @@ class CampaignState:
     def members_frame(self) -> pd.DataFrame:
         """Return ``report_id, campaign_id, call_time`` of every assigned report."""
         ids = list(self.members)
+        resolved = {c: self.resolve(c) for c in set(self.members.values())}
+        times = np.fromiter((self.member_time[i] for i in ids), np.int64, len(ids))
         frame = pd.DataFrame(
             {
                 "report_id": ids,
-                "campaign_id": [self.resolve(self.members[i]) for i in ids],
-                "call_time": pd.to_datetime([self.member_time[i] for i in ids], utc=True),
+                "campaign_id": [resolved[self.members[i]] for i in ids],
+                "call_time": pd.to_datetime(times.astype("datetime64[ns]"), utc=True),
             }
         )
         return frame.sort_values(["campaign_id", "call_time", "report_id"], kind="mergesort")
 
     # -- persistence -----------------------------------------------------------------------
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the state into ``folder`` (``campaign_state.json`` + members CSV); return it."""
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        doc = {
+    def document(self) -> dict[str, Any]:
+        """Return the state without its members and pool, as a JSON-ready document.
+
+        It holds the parameters, campaigns with their exemplars, merges, emitted event ids and
+        the reports that left the pool unassigned. :meth:`from_parts` rebuilds the state from it,
+        the members (:meth:`members_frame`) and the pool (:meth:`pool_frame`): the platform keeps
+        the members as table rows, so they are not copied into the document.
+        """
+        return {
             "format": _FORMAT,
             "params": self.params.as_dict(),
             "next_number": self.next_number,
             "aliases": self.aliases,
             "emitted": sorted(self.emitted),
+            "seen_unassigned": sorted(self.seen_unassigned),
             "campaigns": [_campaign_doc(c) for c in self.campaigns.values()],
         }
+
+    def pool_frame(self) -> pd.DataFrame:
+        """Return the reports waiting in the pool, as :data:`POOL_COLUMNS` (may be empty)."""
+        if self.pool is None:
+            return pd.DataFrame(columns=list(POOL_COLUMNS))
+        return self.pool.to_frame()
+
+    @staticmethod
+    def from_parts(
+        doc: dict[str, Any], members: pd.DataFrame, pool: pd.DataFrame | None = None
+    ) -> CampaignState:
+        """Rebuild a state from :meth:`document`, its members and its pool.
+
+        ``members`` has ``report_id``, ``campaign_id`` and ``call_time`` (tz-aware, or text that
+        parses as UTC); ``pool`` is :meth:`pool_frame`'s frame (``None``: empty).
+
+        Raises
+        ------
+        InputFileError
+            When the document is of another format.
+        """
+        if doc.get("format") not in _READABLE:
+            raise InputFileError(
+                f"campaign state format {doc.get('format')!r} not one of {_READABLE}"
+            )
+        params = CampaignParams.from_dict(doc["params"])
+        state = CampaignState(params=params, next_number=int(doc["next_number"]))
+        state.aliases = dict(doc["aliases"])
+        state.emitted = set(doc["emitted"])
+        state.seen_unassigned = set(doc.get("seen_unassigned", []))
+        for cd in doc["campaigns"]:
+            c = _campaign_from_doc(cd, params.num_perm)
+            state.campaigns[c.campaign_id] = c
+        times = pd.to_datetime(members["call_time"], utc=True).dt.tz_convert(None)
+        ns = times.to_numpy().astype("datetime64[ns]").astype(np.int64)
+        ids = members["report_id"].astype(str)
+        state.members = dict(zip(ids, members["campaign_id"].astype(str), strict=True))
+        state.member_time = dict(zip(ids, ns.tolist(), strict=True))
+        if pool is not None and len(pool):
+            pool = pool.copy()
+            pool["report_id"] = pool["report_id"].astype(str)
+            state.pool = Prepared.from_frame(pool, params.num_perm)
+        return state
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the state into ``folder`` and return the folder.
+
+        Files: ``campaign_state.json`` (:meth:`document`), the members CSV and the pool CSV (the
+        reports waiting for others of their kind; header only when the pool is empty).
+        """
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
         with (out / STATE_FILE).open("w", encoding="utf-8") as fh:
-            json.dump(doc, fh, ensure_ascii=False, indent=1)
+            json.dump(self.document(), fh, ensure_ascii=False, indent=1)
         frame = self.members_frame()
         frame["call_time"] = frame["call_time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         frame.to_csv(out / MEMBERS_FILE, index=False)
+        self.pool_frame().to_csv(out / POOL_FILE, index=False)
         return out
 
     @staticmethod
@@ -216,29 +290,29 @@ class CampaignState:
         Raises
         ------
         InputFileError
-            When the folder holds no state, or a state of another format.
+            When the folder holds no state, a state of another format, or misses the pool file
+            of a format-2 state.
         """
         path = Path(folder) / STATE_FILE
         if not path.is_file():
             raise InputFileError(f"{path}: no campaign state here (run `campaigns detect` first)")
         doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc.get("format") != _FORMAT:
+        if doc.get("format") not in _READABLE:
             raise InputFileError(
-                f"{path}: campaign state format {doc.get('format')!r} not {_FORMAT}"
+                f"{path}: campaign state format {doc.get('format')!r} not one of {_READABLE}"
             )
-        params = CampaignParams.from_dict(doc["params"])
-        state = CampaignState(params=params, next_number=int(doc["next_number"]))
-        state.aliases = dict(doc["aliases"])
-        state.emitted = set(doc["emitted"])
-        for cd in doc["campaigns"]:
-            c = _campaign_from_doc(cd, params.num_perm)
-            state.campaigns[c.campaign_id] = c
         members = pd.read_csv(Path(folder) / MEMBERS_FILE, dtype=str, keep_default_na=False)
-        times = pd.to_datetime(members["call_time"], utc=True).dt.tz_convert(None)
-        ns = times.to_numpy().astype("datetime64[ns]").astype(np.int64)
-        state.members = dict(zip(members["report_id"], members["campaign_id"], strict=True))
-        state.member_time = dict(zip(members["report_id"], ns.tolist(), strict=True))
-        return state
+        pool = None
+        pool_path = Path(folder) / POOL_FILE
+        if doc["format"] >= 2:
+            if not pool_path.is_file():
+                raise InputFileError(f"{pool_path}: missing (the state's pool of waiting reports)")
+            pool = pd.read_csv(
+                pool_path,
+                dtype={c: str for c in POOL_COLUMNS[:5] if c != "call_time"},
+                keep_default_na=False,
+            )
+        return CampaignState.from_parts(doc, members, pool)
 
 
 def _campaign_doc(c: Campaign) -> dict[str, Any]:

@@ -55,9 +55,11 @@ def assign_reports(
     if state is None:
         state = CampaignState(params=params or CampaignParams())
     p = state.params
-    fresh = reports[~reports["report_id"].astype(str).isin(state.members)]
-    if state.seen_unassigned:
-        fresh = fresh[~fresh["report_id"].astype(str).isin(state.seen_unassigned)]
+    # Membership is looked up per new report (not ``isin`` over the whole history), so an
+    # incremental call costs in proportion to the new reports.
+    ids = reports["report_id"].astype(str).tolist()
+    members, seen = state.members, state.seen_unassigned
+    fresh = reports[np.fromiter((r not in members and r not in seen for r in ids), bool, len(ids))]
     disable = None if show_progress is None else not show_progress
     with bar(len(fresh), "campaigns", unit="rep", disable=disable) as b:
         for lo in range(0, len(fresh), p.chunk):

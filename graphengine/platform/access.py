@@ -93,6 +93,8 @@ ALERT_ROLES = frozenset({"admin", "analyst", "investigator", "reviewer"})
 #: the agency's own people: subscriptions and feeds
 AGENCY_ROLES = frozenset({"investigator"})
 ALERT_SCOPES = frozenset({"alerts:read"})
+#: campaigns gather every organisation's reports: the roles that see them all
+CAMPAIGN_ROLES = ANALYST_ROLES
 #: the legal-process portal: agencies file, reviewers (and admins) see every request
 REVIEW_ROLES = frozenset({"reviewer"})
 PORTAL_ROLES = frozenset({"investigator", "reviewer", "admin"})
@@ -133,6 +135,10 @@ REGISTRY: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/alerts/stix"): Access(roles=ALERT_ROLES, scopes=ALERT_SCOPES),
     ("GET", "/api/v1/alerts/{alert_id}"): Access(roles=ALERT_ROLES, scopes=ALERT_SCOPES),
     ("GET", "/api/v1/subscriptions/{sid}"): Access(roles=AGENCY_ROLES, scopes=ALERT_SCOPES),
+    # campaigns (issue 18): see campaign_routes
+    ("GET", "/campaigns"): Access(roles=CAMPAIGN_ROLES),
+    ("GET", "/campaigns/plotly.min.js"): Access(roles=CAMPAIGN_ROLES),
+    ("GET", "/campaigns/{campaign_id}"): Access(roles=CAMPAIGN_ROLES),
     # legal-process portal: agencies' investigators file, reviewers decide (see legal_routes)
     ("GET", "/requests"): Access(roles=PORTAL_ROLES),
     ("GET", "/requests/new"): Access(roles=AGENCY_ROLES),

@@ -24,6 +24,8 @@ from graphengine.platform import (  # noqa: F401 - the services register their j
     alert_routes,
     alert_service,
     api_routes,
+    campaign_routes,
+    campaign_service,
     legal_routes,
     legal_service,
     page_routes,
@@ -144,6 +146,7 @@ def create_app(url: str | None = None) -> FastAPI:
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
+    app.include_router(campaign_routes.router)
     app.include_router(page_routes.router)
     app.include_router(api_routes.router)
     app.include_router(alert_routes.pages)

@@ -25,7 +25,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from graphengine.platform import audit
+from graphengine.platform import audit, campaign_service
 from graphengine.platform.models import IdempotencyKey, IntakeBatch, Report, utcnow
 from loaders.reports import ReportBatch
 
@@ -183,6 +183,7 @@ def _store_once(
                 for *values, t in zip(*columns, times, strict=True)
             ]
             session.execute(insert(REPORT_TABLE), rows)
+            campaign_service.schedule(session)  # the campaign run that will take these reports
         if sub.idempotency_key:
             session.add(
                 IdempotencyKey(

@@ -27,6 +27,12 @@ import pyotp
 import pytest
 
 PG_ENV = "GRAPHENGINE_TEST_PG_URL"
+#: Debian's Chromium and the launch flags that work on the test machine (see the brief)
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 SECRET = "test-secret-key-0123456789abcdef0123456789"
 PASSWORD = "correct horse battery"
 DB_KINDS = ["sqlite", "postgresql"]

@@ -14,6 +14,7 @@ import pyotp
 import pytest
 
 from graphengine.platform.access import REGISTRY
+from tests.helpers.campaigns import seed_campaigns
 from tests.helpers.platform import (
     PASSWORD,
     Server,
@@ -82,6 +83,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/alerts/stix"): {"default": 403, "anonymous": 401, **ANALYSTS},
     ("GET", "/api/v1/alerts/{alert_id}"): {"default": 403, "anonymous": 401, **ANALYSTS},
     ("GET", "/api/v1/subscriptions/{sid}"): {"default": 403, "anonymous": 401, "investigator": 200},
+    ("GET", "/campaigns"): {"default": 403, "anonymous": 303, **ANALYSTS},
+    ("GET", "/campaigns/plotly.min.js"): {"default": 403, "anonymous": 303, **ANALYSTS},
+    ("GET", "/campaigns/{campaign_id}"): {"default": 403, "anonymous": 303, **ANALYSTS},
     ("GET", "/requests"): {"default": 403, "anonymous": 303, **PORTAL},
     ("GET", "/requests/new"): {"default": 403, "anonymous": 303, "investigator": 200},
     # empty forms are refused with their reason
@@ -141,6 +145,7 @@ def world(tmp_path_factory) -> Iterator[dict]:
         alert_id, sid = seed_alert(url)
         req_id = seed_request(url, folder / "state")
         tid, hop_id = seed_traceback(url)
+        campaign_id = seed_campaigns(url)["medicare"]
         server = Server(url, folder / "state").start()
         try:
             with key_client(server.base, acc.keys["a_write"]) as c:
@@ -162,6 +167,7 @@ def world(tmp_path_factory) -> Iterator[dict]:
                 "req_id": req_id,
                 "tid": tid,
                 "hop_id": hop_id,
+                "campaign_id": campaign_id,
                 "clients": clients,
             }
             for c in clients.values():
@@ -176,6 +182,7 @@ def _call(world: dict, who: str, method: str, path: str) -> int:
     url = url.replace("{alert_id}", world["alert_id"]).replace("{sid}", str(world["sid"]))
     url = url.replace("{req_id}", str(world["req_id"]))
     url = url.replace("{tid}", world["tid"]).replace("{hop_id}", str(world["hop_id"]))
+    url = url.replace("{campaign_id}", world["campaign_id"])
     if url == "/static":
         url = "/static/site.css"
     if method == "GET":

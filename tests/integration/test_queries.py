@@ -78,12 +78,18 @@ T = {
 }
 
 
+def load_fixture(driver: Any, *extra: str) -> Any:
+    """Clear the database and load hops.csv (plus ``extra`` hop files) and rmd.csv."""
+    clear_database(driver)
+    files = [DATA / "hops.csv", *(DATA / name for name in extra)]
+    result = load_inputs(files, providers=DATA / "rmd.csv")
+    return load_frames(driver, result.hops, result.providers, progress=False)
+
+
 @pytest.fixture(scope="module")
 def graph(neo4j_driver) -> Iterator[Any]:
     """The fixture graph, loaded once for this module through the real loader and store."""
-    clear_database(neo4j_driver)
-    result = load_inputs([DATA / "hops.csv"], providers=DATA / "rmd.csv")
-    report = load_frames(neo4j_driver, result.hops, result.providers, progress=False)
+    report = load_fixture(neo4j_driver)
     assert report.graph["ROUTED"] == 29 and report.graph["SENDS_TO"] == 20
     eco = pd.DataFrame(
         {
@@ -423,6 +429,59 @@ def test_providers_across_campaigns(graph):
         (IV, NAME[IV], 2, [AUTO, TAX], 2, ["TB07", "TB10"]),
         (JN, NAME[JN], 2, [AUTO, TAX], 2, ["TB07", "TB08"]),
     ]  # fmt: skip
+
+
+# --- 11c. campaigns_sharing_gateways ---------------------------------------------------------
+
+
+@pytest.fixture
+def gateway_graph(graph) -> Iterator[Any]:
+    """The fixture graph plus TB12 and TB13 (campaign_gateways.csv), which bring other campaigns
+    through the SSA script's gateways; the plain fixture graph is loaded back afterwards.
+
+    | id | call time (UTC) | campaign | path |
+    |---|---|---|---|
+    | TB12 | 2024-06-25 10:00 | tax relief | KT[2] > GG[1, gateway] > CM[0] |
+    | TB13 | 2024-07-01 09:00 | auto warranty | LL[3] > FG[2, gateway] > DT[1] > BW[0] |
+    """
+    assert load_fixture(graph, "campaign_gateways.csv").graph["Traceback"] == 13
+    yield graph
+    assert load_fixture(graph).graph["ROUTED"] == 29
+
+
+def test_campaigns_sharing_gateways(gateway_graph):
+    """Gateways: FG carries SSA (TB01, TB05) and auto warranty (TB13); GG carries SSA (TB02,
+    TB06) and tax relief (TB12). FG is also on TB08 (tax) and TB09 (auto) but as an
+    intermediate, which does not count: auto warranty and tax relief share no gateway. Names
+    sort case-sensitively ("SSA" < "auto"), so SSA is always campaign_a."""
+    q = "campaigns_sharing_gateways"
+    assert rows(gateway_graph, q) == [
+        (SSA, AUTO, 1, [FG], [NAME[FG]], ["TB01", "TB05"], ["TB13"]),
+        (SSA, TAX, 1, [GG], [NAME[GG]], ["TB02", "TB06"], ["TB12"]),
+    ]
+    # From March: SSA keeps TB05 (FG) and TB06 (GG); before June 28 TB13 is out: no FG pair.
+    assert rows(gateway_graph, q, since="2024-03-01", until="2024-06-28") == [
+        (SSA, TAX, 1, [GG], [NAME[GG]], ["TB06"], ["TB12"]),
+    ]
+    assert rows(gateway_graph, q, min_shared=2) == []
+    # Originating: HD carries auto warranty only (TB03, TB09); IV carries auto warranty (TB07)
+    # and tax relief (TB10).
+    assert rows(gateway_graph, q, role="originating") == [
+        (AUTO, TAX, 1, [IV], [NAME[IV]], ["TB07"], ["TB10"]),
+    ]
+    # Intermediate hops: SSA on DT (TB01, 02, 05) and EC (TB06); auto warranty on DT (TB03, 04,
+    # 07, 09, 13), EC (TB03), JN (TB04, 07) and FG (TB09); tax relief on FG and JN (TB08), DT
+    # (TB10) and EC (TB11). So auto/tax share DT, EC, FG, JN (4); SSA/auto and SSA/tax DT, EC.
+    mid = [NAME[DT], NAME[EC]]
+    assert rows(gateway_graph, q, role="intermediate") == [
+        (AUTO, TAX, 4, [DT, EC, FG, JN], [*mid, NAME[FG], NAME[JN]],
+         ["TB03", "TB04", "TB07", "TB09", "TB13"], ["TB08", "TB10", "TB11"]),
+        (SSA, AUTO, 2, [DT, EC], mid, ["TB01", "TB02", "TB05", "TB06"], ["TB03", "TB04", "TB07", "TB09", "TB13"]),
+        (SSA, TAX, 2, [DT, EC], mid, ["TB01", "TB02", "TB05", "TB06"], ["TB10", "TB11"]),
+    ]  # fmt: skip
+    assert [r[:3] for r in rows(gateway_graph, q, role="intermediate", min_shared=3)] == [
+        (AUTO, TAX, 4)
+    ]
 
 
 # --- 12. shortest_connection -------------------------------------------------------------------

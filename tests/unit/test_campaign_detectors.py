@@ -53,6 +53,21 @@ def test_change_point_and_stop_and_new() -> None:
     wd = np.arange(90) % 7
     x = np.concatenate([np.full(40, 50), np.full(50, 12)])
     assert change_points(x, wd, np.ones(7)) == [40]
+    # The compiled search finds what ruptures' Pelt(model="l2") finds, on noisy series too.
+    import ruptures as rpt
+
+    rng = np.random.default_rng(11)
+    for n, levels in [(60, (5, 30)), (80, (40, 15, 40)), (100, (3, 3, 9, 2))]:
+        parts = np.array_split(np.arange(n), len(levels))
+        x = np.concatenate([rng.poisson(lev, len(p)) for lev, p in zip(levels, parts, strict=True)])
+        wd = np.arange(n) % 7
+        got = change_points(x, wd, np.ones(7))
+        z = 2.0 * np.sqrt(x + 3.0 / 8.0)
+        d = np.diff(z)
+        sigma = max(float(np.median(np.abs(d - np.median(d)))) * 1.4826 / np.sqrt(2.0), 0.5)
+        pelt = rpt.Pelt(model="l2", min_size=7, jump=1).fit(z.reshape(-1, 1))
+        assert got == [b for b in pelt.predict(pen=3.0 * sigma**2 * np.log(n)) if b < n]
+        assert len(got) >= 1
     stopped = np.concatenate([np.full(30, 10), np.zeros(10)])
     # Silence counts after 3 days when 10 reports were expected over it (here: by day 32).
     assert stop_day(stopped, np.arange(40) % 7, np.ones(7)) == (30, 32, 10.0)

@@ -77,6 +77,30 @@ def test_fragment_joins_its_script_by_containment_not_jaccard() -> None:
     assert verify(full, sets("press 1. Thank you"), p) == 0.0
 
 
+def test_join_pairs_equals_datasketch_queries(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Vectorised LSH join of queries with exemplars == one datasketch query per row, also when
+    # the query x exemplar mask is cut into blocks of a few rows.
+    from graphengine.campaigns import minhash
+    from graphengine.campaigns.minhash import ExemplarIndex, join_pairs, lsh_params, signatures
+
+    texts = hand_reports()["transcript"].tolist()
+    words = SSA.split()
+    texts += [" ".join(words[k : k + 25]) for k in range(0, len(words) - 25, 3)] + [""]
+    sig = signatures([sets(t) for t in texts], 64)
+    q, e = sig[::2], sig[1::2]
+    bands, rows = lsh_params(0.3, 64)
+    index = ExemplarIndex(bands, rows, 64)
+    for k in range(len(e)):
+        index.insert(f"{k:03d}", e[k])
+    expected = [(i, int(k)) for i in range(len(q)) for k in index.query(q[i])]
+    assert len(expected) > len(q)  # fragments meet several exemplars
+    got = list(zip(*(a.tolist() for a in join_pairs(q, e, bands, rows)), strict=True))
+    assert got == expected
+    monkeypatch.setattr(minhash, "_MASK_BYTES", 2 * len(e))  # blocks of 2 queries
+    got = list(zip(*(a.tolist() for a in join_pairs(q, e, bands, rows)), strict=True))
+    assert got == expected
+
+
 def test_vectorised_verification_equals_the_scalar_one() -> None:
     bilingual = WARRANTY[:150] + " " + PARCEL[:16]
     texts = [SSA, SSA[100:], WARRANTY, WARRANTY[:120], PARCEL, PARCEL[:18], "", bilingual]
@@ -160,6 +184,50 @@ def test_ids_are_stable_across_runs(stream: tuple[pd.DataFrame, dict], tmp_path:
     agree = sum(a[r] == b[r] for r in shared) / len(shared)
     assert agree > 0.99
     assert set(second.carried) == set(b.values()) & set(previous.campaigns)
+
+
+def test_saved_state_keeps_the_pool_so_a_later_run_can_join_it(tmp_path: Path) -> None:
+    # Two SSA calls are too few for a campaign (min 3): they wait in the pool. The third, in a
+    # later run after a save and load, must find them and found the campaign with all three.
+    reports = hand_reports()
+    first = reports.iloc[[0, 1, 5, 6, 7]]
+    state, _ = update_campaigns(None, first)
+    assert set(state.members) == {"R05", "R06", "R07"}
+    state.save(tmp_path)
+    pool = pd.read_csv(tmp_path / "campaign_state_pool.csv", dtype=str)
+    assert pool["report_id"].tolist() == ["R00", "R01"]
+    assert pool["transcript"].tolist() == [SSA, SSA]
+    loaded = CampaignState.load(tmp_path)
+    assert loaded.pool is not None and loaded.pool.report_id == ["R00", "R01"]
+    assert np.array_equal(loaded.pool.sig, state.pool.sig)  # type: ignore[union-attr]
+    assert loaded.pool.sets == state.pool.sets  # type: ignore[union-attr]
+    loaded, _ = update_campaigns(loaded, reports.iloc[[2]])
+    ssa = {loaded.resolve(loaded.members[r]) for r in ("R00", "R01", "R02")}
+    assert len(ssa) == 1 and ssa != {loaded.members["R05"]}
+    assert loaded.pool is None
+
+
+def test_stable_ids_across_saved_runs_equal_one_continuous_run(
+    stream: tuple[pd.DataFrame, dict], tmp_path: Path
+) -> None:
+    # Three calls with a save and load between each give the same campaigns, ids, members,
+    # pool and events as three calls on one state kept in memory.
+    frame, _ = stream
+    days = (frame["call_time"] - frame["call_time"].min()).dt.days
+    parts = [frame[days == 0], frame[days.isin([1, 2])], frame[days == 3]]
+    kept: CampaignState | None = None
+    saved: CampaignState | None = None
+    for k, part in enumerate(parts):
+        kept, events_kept = update_campaigns(kept, part)
+        saved, events_saved = update_campaigns(saved, part)
+        saved.save(tmp_path / f"run{k}")
+        saved = CampaignState.load(tmp_path / f"run{k}")
+        assert events_saved["event_id"].tolist() == events_kept["event_id"].tolist()
+    assert kept is not None and saved is not None
+    assert kept.pool is not None and len(kept.pool) > 0  # the pool did carry reports over
+    assert saved.pool is not None and saved.pool.report_id == kept.pool.report_id
+    assert saved.members == kept.members and set(saved.campaigns) == set(kept.campaigns)
+    assert saved.seen_unassigned == kept.seen_unassigned
 
 
 def test_incremental_update_joins_existing_campaigns(stream: tuple[pd.DataFrame, dict]) -> None:

@@ -6,6 +6,7 @@ from alembic import context
 
 from graphengine.platform import (  # noqa: F401 - register their tables on Base
     alert_models,
+    campaign_models,
     jobs,
     legal_models,
     traceback_models,

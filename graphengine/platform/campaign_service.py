@@ -1,0 +1,378 @@
+"""Campaigns on the platform: the background job that keeps them current as reports arrive.
+
+**Trigger.** Every intake batch that stores reports queues one ``campaigns.update`` job, due
+:data:`DELAY_SECONDS` later, unless one is already queued: batches that arrive meanwhile share
+it, so a burst of small batches costs one run (:func:`schedule`, called in the intake
+transaction, so the job exists only if the reports do).
+
+**Run.** The job takes the reports stored since the last run (primary key above the state's
+``through_report_pk``, oldest first, at most :data:`BATCH` of them; it queues the next run when
+more are waiting), and calls the engine's
+:func:`graphengine.campaigns.update_campaigns` with the state of the previous run. Reports already
+assigned are never clustered again: each report is matched against the campaigns' exemplars, and
+only the unmatched ones (with the pool of earlier unmatched reports) are clustered. The run then
+stores, in one transaction: the new members (including pooled reports of earlier runs that now
+form a campaign), merges (members move to the surviving campaign, the merged one keeps a
+``merged_into``), every campaign's profile, the new events, the engine's state and a
+:class:`~graphengine.platform.campaign_models.CampaignRun`. When there are new events it queues
+the alerts ingest job (:data:`graphengine.platform.alert_service.INGEST_JOB`) with them, so
+alerts fire from campaign runs.
+
+The engine's report ids are the platform's report primary keys (as text), unique across
+organisations. A carrier's own category label (``reported_category`` of a ``carrier_*`` source)
+counts as a campaign label, as the engine's ``reporter_kind == "carrier"`` does.
+
+The heavy part (reading the reports and clustering) runs before the job's own transaction
+writes anything: on SQLite that transaction holds the write lock, and intake must not wait for
+the clustering. A concurrent run (several workers on PostgreSQL) is serialised by an advisory
+lock and notices that the state moved on; it then stores nothing and queues a new run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, cast
+
+import pandas as pd
+from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from graphengine.campaigns import CampaignState, update_campaigns
+from graphengine.campaigns.profile import campaign_table
+from graphengine.platform import alert_service, audit, jobs
+from graphengine.platform.campaign_models import (
+    CampaignEventRow,
+    CampaignMember,
+    CampaignRow,
+    CampaignRun,
+    CampaignStateRow,
+)
+from graphengine.platform.db import is_sqlite
+from graphengine.platform.models import Report, utcnow
+
+__all__ = ["BATCH", "DELAY_SECONDS", "UPDATE_JOB", "RunSummary", "run_update", "schedule"]
+
+UPDATE_JOB = "campaigns.update"
+#: seconds between the first intake batch and the run that takes it (later batches join it)
+DELAY_SECONDS = 30
+#: most reports one run takes; the rest go to the next run, queued at once
+BATCH = 50_000
+# any constant: the advisory lock that serialises campaign runs on PostgreSQL
+_LOCK_ID = 7_180_018
+_STATE_ID = 1
+_ACTOR = "job:campaigns.update"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one run did (``run_id`` None: nothing new, or another run got there first)."""
+
+    run_id: int | None
+    reports: int
+    assigned: int
+    new_campaigns: list[str]
+    merged: dict[str, str]
+    events: list[str]
+
+
+def schedule(session: Session, delay: float = DELAY_SECONDS) -> bool:
+    """Queue a campaign run due in ``delay`` seconds unless one is queued; True when queued."""
+    queued = session.scalar(
+        select(jobs.Job.id).where(jobs.Job.kind == UPDATE_JOB, jobs.Job.state == "queued").limit(1)
+    )
+    if queued is not None:
+        return False
+    jobs.enqueue(session, UPDATE_JOB, {}, due_at=utcnow() + dt.timedelta(seconds=delay))
+    return True
+
+
+@jobs.handler(UPDATE_JOB)
+def update_job(session: Session, payload: dict[str, Any]) -> None:
+    """The ``campaigns.update`` job: :func:`run_update` with the payload's optional ``limit``."""
+    run_update(session, limit=int(payload.get("limit", BATCH)))
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Snapshot:
+    through: int
+    state: CampaignState | None
+    members: set[str]
+    reports: pd.DataFrame
+
+
+def _report_frame(session: Session, after: int, limit: int) -> pd.DataFrame:
+    """Reports with a primary key above ``after`` as the engine's report frame (oldest first)."""
+    rows = session.execute(
+        select(
+            Report.id,
+            Report.org_id,
+            Report.source_kind,
+            Report.call_time,
+            Report.calling_number,
+            Report.called_number,
+            Report.transcript,
+            Report.reported_category,
+            Report.consumer_state,
+        )
+        .where(Report.id > after)
+        .order_by(Report.id)
+        .limit(limit)
+    ).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "pk",
+            "org_id",
+            "source_kind",
+            "call_time",
+            "calling_number",
+            "called_number",
+            "transcript",
+            "reported_category",
+            "consumer_state",
+        ],
+    )
+    frame["report_id"] = frame["pk"].astype(str)
+    frame["call_time"] = pd.to_datetime(frame["call_time"], utc=True)
+    frame["reporter"] = "org:" + frame["org_id"].astype(str)
+    kind = frame["source_kind"].fillna("").astype(str)
+    frame["reporter_kind"] = kind.where(~kind.str.startswith("carrier"), "carrier")
+    return frame
+
+
+def _snapshot(session: Session, limit: int) -> _Snapshot:
+    """Read the state, its members and the new reports (a short transaction of its own)."""
+    row = session.get(CampaignStateRow, _STATE_ID)
+    through = row.through_report_pk if row is not None else 0
+    reports = _report_frame(session, through, limit)
+    if row is None or reports.empty:
+        return _Snapshot(through, None, set(), reports)
+    members = pd.DataFrame(
+        session.execute(
+            select(CampaignMember.report_pk, CampaignMember.campaign_id, Report.call_time).join(
+                Report, Report.id == CampaignMember.report_pk
+            )
+        ).all(),
+        columns=["report_id", "campaign_id", "call_time"],
+    )
+    members["report_id"] = members["report_id"].astype(str)
+    pool = pd.DataFrame.from_records(row.pool) if row.pool else None
+    state = CampaignState.from_parts(row.document, members, pool)
+    return _Snapshot(through, state, set(members["report_id"]), reports)
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
+    """Take the reports stored since the last run into the campaigns; return what changed.
+
+    The reading and clustering use a session of their own; ``session`` (the job's transaction)
+    only writes. See the module docstring for what is stored.
+    """
+    started, clock = utcnow(), time.perf_counter()
+    with Session(session.get_bind()) as reader:
+        snap = _snapshot(reader, limit)
+    if snap.reports.empty:
+        return RunSummary(None, 0, 0, [], {}, [])
+    before_campaigns = set(snap.state.campaigns) if snap.state is not None else set()
+    before_aliases = dict(snap.state.aliases) if snap.state is not None else {}
+    state, events = update_campaigns(snap.state, snap.reports, show_progress=False)
+
+    if not is_sqlite(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
+    current = session.get(CampaignStateRow, _STATE_ID)
+    if (current.through_report_pk if current is not None else 0) != snap.through:
+        schedule(session, delay=0)  # another run stored first: start again from its state
+        return RunSummary(None, len(snap.reports), 0, [], {}, [])
+
+    through = int(snap.reports["pk"].max())
+    new_members = sorted((r for r in state.members if r not in snap.members), key=int)
+    merged = {old: state.resolve(old) for old in state.aliases if old not in before_aliases}
+    new_campaigns = sorted(set(state.campaigns) - before_campaigns)
+    run = CampaignRun(
+        started_at=started,
+        finished_at=started,
+        after_report_pk=snap.through,
+        through_report_pk=through,
+        reports=len(snap.reports),
+        assigned=len(new_members),
+        new_campaigns=len(new_campaigns),
+        merged=len(merged),
+        events=len(events),
+        seconds=0.0,
+    )
+    session.add(run)
+    session.flush()
+    _store_members(session, state, new_members, merged, run.id)
+    profiles = _store_campaigns(session, state, merged)
+    event_ids = _store_events(session, events, run.id)
+    _store_state(session, state, through)
+    if event_ids:
+        session.flush()
+        jobs.enqueue(
+            session,
+            alert_service.INGEST_JOB,
+            _ingest_payload(session, events, profiles),
+        )
+    if len(snap.reports) >= limit:
+        schedule(session, delay=0)  # more reports are waiting
+    run.finished_at = utcnow()
+    run.seconds = round(time.perf_counter() - clock, 3)
+    audit.append(
+        session,
+        _ACTOR,
+        "campaigns.update",
+        f"campaign_run:{run.id}",
+        {
+            "reports": run.reports,
+            "through_report_pk": through,
+            "assigned": run.assigned,
+            "new_campaigns": new_campaigns,
+            "merged": merged,
+            "events": event_ids,
+        },
+    )
+    return RunSummary(run.id, run.reports, run.assigned, new_campaigns, merged, event_ids)
+
+
+def _store_members(
+    session: Session, state: CampaignState, new: list[str], merged: dict[str, str], run_id: int
+) -> None:
+    if new:
+        table = cast(Table, CampaignMember.__table__)
+        rows = [
+            {"report_pk": int(r), "campaign_id": state.resolve(state.members[r]), "run_id": run_id}
+            for r in new
+        ]
+        for lo in range(0, len(rows), 5000):
+            session.execute(insert(table), rows[lo : lo + 5000])
+    for old, into in merged.items():
+        session.execute(
+            update(CampaignMember).where(CampaignMember.campaign_id == old).values(campaign_id=into)
+        )
+
+
+def _store_campaigns(
+    session: Session, state: CampaignState, merged: dict[str, str]
+) -> pd.DataFrame:
+    """Write every live campaign's profile (and mark merged ones); return the profile table."""
+    table = campaign_table(state)
+    now = utcnow()
+    for rec in json.loads(table.to_json(orient="records")):
+        cid = rec["campaign_id"]
+        row = session.get(CampaignRow, cid)
+        if row is None:
+            row = CampaignRow(campaign_id=cid)
+            session.add(row)
+        c = state.campaigns[cid]
+        row.reports = int(rec["reports"])
+        row.first_seen = _ts(rec["first_seen"])
+        row.last_seen = _ts(rec["last_seen"])
+        row.language = str(rec["language"] or "")
+        row.representative = str(rec["representative_transcript"] or "")
+        row.terms = str(rec["distinctive_terms"] or "")
+        row.callback_numbers = str(rec["callback_numbers"] or "")
+        row.profile = rec
+        row.daily = {k: int(v) for k, v in sorted(c.daily.items())}
+        row.merged_into = None
+        row.updated_at = now
+    for old, into in merged.items():
+        gone = session.get(CampaignRow, old)
+        if gone is not None:  # merged in the run that made it: never stored
+            gone.merged_into, gone.updated_at = into, now
+    return table
+
+
+def _ts(value: Any) -> dt.datetime | None:
+    if value is None or value == "" or pd.isna(value):
+        return None
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.to_pydatetime()
+
+
+def _split(value: Any) -> list[str]:
+    if not isinstance(value, str) or not value:
+        return []
+    return [v for v in value.split(";") if v]
+
+
+def _store_events(session: Session, events: pd.DataFrame, run_id: int) -> list[str]:
+    stored = []
+    for rec in events.to_dict(orient="records"):
+        eid = str(rec["event_id"])
+        if session.get(CampaignEventRow, eid) is not None:
+            continue
+        details = rec.get("details")
+        session.add(
+            CampaignEventRow(
+                event_id=eid,
+                kind=str(rec["kind"]),
+                campaign_id=str(rec["campaign_id"]),
+                time=_ts(rec["time"]),
+                detected_at=_ts(rec.get("detected_at")),
+                magnitude=_number(rec.get("magnitude")),
+                baseline=_number(rec.get("baseline")),
+                report_ids=_split(rec.get("report_ids")),
+                traceback_ids=_split(rec.get("traceback_ids")),
+                details=json.loads(details) if isinstance(details, str) and details else {},
+                run_id=run_id,
+                created_at=utcnow(),
+            )
+        )
+        stored.append(eid)
+    return stored
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _store_state(session: Session, state: CampaignState, through: int) -> None:
+    row = session.get(CampaignStateRow, _STATE_ID)
+    if row is None:
+        row = CampaignStateRow(id=_STATE_ID)
+        session.add(row)
+    row.through_report_pk = through
+    row.document = state.document()
+    row.pool = json.loads(state.pool_frame().to_json(orient="records"))
+    row.updated_at = utcnow()
+
+
+def _ingest_payload(
+    session: Session, events: pd.DataFrame, profiles: pd.DataFrame
+) -> dict[str, Any]:
+    """The alerts ingest job's payload: the events, their campaigns and their reports' states
+    (the evidence reports may be of earlier runs, so they are read from the table)."""
+    ids = sorted({int(r) for v in events["report_ids"] for r in _split(v)})
+    states: list[Any] = []
+    for lo in range(0, len(ids), 900):
+        states += session.execute(
+            select(Report.id, Report.consumer_state).where(Report.id.in_(ids[lo : lo + 900]))
+        ).all()
+    return {
+        "events": json.loads(events.to_json(orient="records", date_format="iso")),
+        "campaigns": json.loads(
+            profiles[profiles["campaign_id"].isin(set(events["campaign_id"]))].to_json(
+                orient="records"
+            )
+        ),
+        "reports": [{"report_id": str(pk), "consumer_state": st} for pk, st in states],
+    }
+
+
+def campaign_count(session: Session) -> int:
+    """How many campaigns are live (not merged into another)."""
+    return int(
+        session.scalar(
+            select(func.count()).select_from(CampaignRow).where(CampaignRow.merged_into.is_(None))
+        )
+        or 0
+    )
