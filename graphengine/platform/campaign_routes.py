@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Request
@@ -21,12 +20,15 @@ from graphengine.campaigns.figures import trend_figure
 from graphengine.platform.campaign_models import CampaignEventRow, CampaignMember, CampaignRow
 from graphengine.platform.models import Report
 from graphengine.platform.rendering import render
+from graphengine.platform.traceback_models import TracebackRow
 
-__all__ = ["router", "SAMPLE_REPORTS"]
+__all__ = ["router", "LINKED_TRACEBACKS", "SAMPLE_REPORTS"]
 
 router = APIRouter(include_in_schema=False)
 #: reports listed on a campaign's page (the newest)
 SAMPLE_REPORTS = 20
+#: tracebacks listed on a campaign's page (the newest opened from its reports)
+LINKED_TRACEBACKS = 50
 
 
 @router.get("/campaigns")
@@ -108,7 +110,15 @@ def campaign_page(request: Request, campaign_id: str) -> Response:
         .select_from(CampaignMember)
         .where(CampaignMember.campaign_id == campaign_id)
     )
-    return _render(
+    tracebacks = session.execute(
+        select(TracebackRow, Report.report_id)
+        .join(Report, Report.id == TracebackRow.report_pk)
+        .join(CampaignMember, CampaignMember.report_pk == TracebackRow.report_pk)
+        .where(CampaignMember.campaign_id == campaign_id)
+        .order_by(TracebackRow.opened_at.desc(), TracebackRow.id)
+        .limit(LINKED_TRACEBACKS)
+    ).all()
+    return render(
         request,
         "campaign.html",
         {
@@ -118,5 +128,6 @@ def campaign_page(request: Request, campaign_id: str) -> Response:
             "figure": figure,
             "samples": samples,
             "members": int(members or 0),
+            "tracebacks": tracebacks,
         },
     )

@@ -16,7 +16,9 @@ form a campaign), merges (members move to the surviving campaign, the merged one
 ``merged_into``), every campaign's profile, the new events, the engine's state and a
 :class:`~graphengine.platform.campaign_models.CampaignRun`. When there are new events it queues
 the alerts ingest job (:data:`graphengine.platform.alert_service.INGEST_JOB`) with them, so
-alerts fire from campaign runs.
+alerts fire from campaign runs, and the traceback opening rule
+(:data:`graphengine.platform.traceback_service.RULE_JOB`), which traces the newest reports of each
+new or surging campaign (``GRAPHENGINE_TRACEBACK_PER_CAMPAIGN``, default 3; 0 turns it off).
 
 The engine's report ids are the platform's report primary keys (as text), unique across
 organisations. A carrier's own category label (``reported_category`` of a ``carrier_*`` source)
@@ -42,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from graphengine.campaigns import CampaignState, update_campaigns
 from graphengine.campaigns.profile import campaign_table
-from graphengine.platform import alert_service, audit, jobs
+from graphengine.platform import alert_service, audit, jobs, traceback_service
 from graphengine.platform.campaign_models import (
     CampaignEventRow,
     CampaignMember,
@@ -221,6 +223,12 @@ def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
             alert_service.INGEST_JOB,
             _ingest_payload(session, events, profiles),
         )
+        if traceback_service.per_campaign() > 0:  # the opening rule: trace new and surging ones
+            jobs.enqueue(
+                session,
+                traceback_service.RULE_JOB,
+                {"events": json.loads(events.to_json(orient="records", date_format="iso"))},
+            )
     if len(snap.reports) >= limit:
         schedule(session, delay=0)  # more reports are waiting
     run.finished_at = utcnow()

@@ -130,10 +130,11 @@ def default_due() -> dt.timedelta:
 
 
 def per_campaign() -> int:
-    """Return how many recent reports per new or surging campaign the rule traces (default 3)."""
+    """Return how many recent reports per new or surging campaign the rule traces (default 3;
+    0 turns the rule off)."""
     raw = os.environ.get(PER_CAMPAIGN_ENV, "").strip() or "3"
-    if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(f"{PER_CAMPAIGN_ENV}={raw!r}: give a whole number of at least 1")
+    if not raw.isdigit():
+        raise ConfigError(f"{PER_CAMPAIGN_ENV}={raw!r}: give a whole number (0 turns the rule off)")
     return int(raw)
 
 
@@ -475,7 +476,8 @@ def open_from_campaign_events(
 
     ``events`` are campaign events in the columns of
     :data:`graphengine.campaigns.EVENT_COLUMNS` (``kind``, ``campaign_id`` and ``report_ids``,
-    semicolon-separated reporters' ids, are used). Reports that name no terminating carrier, or
+    semicolon-separated report primary keys as the platform's campaign job writes them, are
+    used). Reports that name no terminating carrier, or
     that some traceback already started from, are passed over; so running the rule twice on the
     same events opens nothing new.
 
@@ -485,20 +487,23 @@ def open_from_campaign_events(
         The tracebacks opened, per event in order, newest report first.
     """
     n = per_campaign() if n is None else n
+    if n < 1:
+        return []
     wanted = set(kinds)
     records = events.to_dict("records") if isinstance(events, pd.DataFrame) else list(events)
     opened: list[TracebackRow] = []
     for ev in records:
         if str(ev.get("kind")) not in wanted:
             continue
-        ids = [x.strip() for x in str(ev.get("report_ids") or "").split(";") if x.strip()]
+        # the platform's campaign events name reports by primary key (reporters' ids clash)
+        ids = [int(x) for x in str(ev.get("report_ids") or "").split(";") if x.strip().isdigit()]
         if not ids:
             continue
         traced = select(TracebackRow.report_pk).where(TracebackRow.report_pk.is_not(None))
         candidates = session.scalars(
             select(Report)
             .where(
-                Report.report_id.in_(ids),
+                Report.id.in_(ids),
                 Report.terminating_carrier.is_not(None),
                 Report.terminating_carrier != "",
                 or_(Report.calling_number.is_not(None), Report.calling_e164.is_not(None)),

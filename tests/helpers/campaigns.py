@@ -30,10 +30,15 @@ AGENTS = ["Susie", "Melanie", "Karen", "Diane", "Ruth"]
 DAY0 = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 
 
-def rec(rid: str, day: int, minute: int, text: str, state: str = "TX") -> dict[str, object]:
-    """One carrier honeypot report ``rid`` on ``DAY0 + day`` (plus ``minute``)."""
+def rec(
+    rid: str, day: int, minute: int, text: str, state: str = "TX", carrier: str | None = None
+) -> dict[str, object]:
+    """One carrier honeypot report ``rid`` on ``DAY0 + day`` (plus ``minute``); ``carrier`` names
+    the terminating carrier (what a traceback starts from)."""
     when = DAY0 + dt.timedelta(days=day, minutes=minute)
+    extra = {} if carrier is None else {"terminating_carrier": carrier}
     return {
+        **extra,
         "report_id": rid,
         "source_kind": "carrier_honeypot",
         "call_time": when.isoformat(),
@@ -56,9 +61,12 @@ def first_batches() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     return a, b
 
 
-def second_batch() -> list[dict[str, object]]:
-    """Run 2: the new Medicare script (25 reports, days 9-10, NY), 5 warranty calls, 1 student."""
-    rows = [rec(f"m{k}", 9 + k // 13, 11 * k, MEDICARE, state="NY") for k in range(25)]
+def second_batch(carrier: str | None = None) -> list[dict[str, object]]:
+    """Run 2: the new Medicare script (25 reports, days 9-10, NY, terminating at ``carrier``),
+    5 warranty calls, 1 student."""
+    rows = [
+        rec(f"m{k}", 9 + k // 13, 11 * k, MEDICARE, state="NY", carrier=carrier) for k in range(25)
+    ]
     rows += [rec(f"w9-{k}", 9, 5 * k + 1, WARRANTY.format(agent=AGENTS[k])) for k in range(5)]
     rows.append(rec("s2", 9, 400, STUDENT))
     return rows

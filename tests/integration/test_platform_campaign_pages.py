@@ -1,10 +1,14 @@
 """Campaign pages in a real headless Chromium: the list, and a campaign's trend chart (drawn by
-plotly.js), events, sample reports and the (not yet available) linked tracebacks."""
+plotly.js), events, sample reports and the tracebacks opened from its reports."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from graphengine.platform.db import make_engine, session_factory, session_scope
+from graphengine.platform.models import Report
+from graphengine.platform.traceback_service import open_from_report
 from tests.helpers import platform as helpers
 from tests.helpers.campaigns import seed_campaigns
 
@@ -17,6 +21,13 @@ def test_campaign_list_and_page(tmp_path) -> None:
     with helpers.fresh_database("sqlite", tmp_path) as url:
         helpers.seed_accounts(url)
         ids = seed_campaigns(url)
+        # an analyst traces the campaign's newest report (m24), which reached Carrier A
+        factory = session_factory(make_engine(url))
+        with session_scope(factory) as s:
+            report = s.scalars(select(Report).where(Report.report_id == "m24")).one()
+            report.terminating_carrier = "Carrier A"
+            s.flush()
+            tid = open_from_report(s, report.id, actor="analyst").id
         server = helpers.Server(url, tmp_path / "state").start()
         try:
             with sync_playwright() as p:
@@ -50,7 +61,10 @@ def test_campaign_list_and_page(tmp_path) -> None:
                 samples = page.query_selector_all("#samples tr")[1:]
                 assert len(samples) == 20 and "The newest 20 of 25 reports." in page.content()
                 assert samples[0].inner_text().startswith("m24\t2026-03-12")
-                assert "Not available yet." in page.inner_text("#tracebacks-pending")
+                linked = [r.inner_text() for r in page.query_selector_all("#tracebacks tr")][1:]
+                assert len(linked) == 1
+                assert linked[0].split("\t")[:2] == [tid, "m24"]
+                assert linked[0].endswith("\treport\topen\tCarrier A")
                 samples[0].query_selector("a").click()
                 page.wait_for_url(server.base + "/reports/*")
                 assert "new Medicare card" in page.inner_text("main")

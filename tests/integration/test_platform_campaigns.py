@@ -1,6 +1,7 @@
 """The platform's campaign job on SQLite and PostgreSQL: intake queues it, a run takes only the
 reports stored since the last one (pooled reports included), stores campaigns, members and events
-exactly as the engine's update_campaigns returns them, and its events raise alerts."""
+exactly as the engine's update_campaigns returns them, and its events raise alerts and open
+tracebacks (the opening rule)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from graphengine.platform.campaign_models import (
 from graphengine.platform.campaign_service import UPDATE_JOB, run_update
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.models import Report, utcnow
+from graphengine.platform.traceback_models import HopRequestRow, TracebackRow
+from graphengine.platform.traceback_service import RULE_JOB
 from tests.helpers.campaigns import first_batches, second_batch, submit
 from tests.helpers.platform import DB_KINDS, fresh_database
 
@@ -98,7 +101,7 @@ def test_campaign_job_updates_incrementally_and_raises_alerts(kind, tmp_path, mo
         assert queued(factory, INGEST_JOB) == []  # no event: no alert job
 
         # Run 2 takes only the new reports; the pooled student-loan calls now make a campaign.
-        batch2 = second_batch()
+        batch2 = second_batch(carrier="Carrier A")
         submit(factory, org_id, batch2)
         make_due(factory, UPDATE_JOB)
         assert jobs.run_due(factory, limit=1) == 1  # (the alert job it queues is due at once)
@@ -134,11 +137,23 @@ def test_campaign_job_updates_incrementally_and_raises_alerts(kind, tmp_path, mo
         # The event's alert: the alerts ingest job runs the engine's rules on it.
         (ingest,) = queued(factory, INGEST_JOB)
         assert [e["event_id"] for e in ingest.payload["events"]] == [event_id]
-        assert jobs.run_due(factory) == 1
+        # ... and the traceback opening rule on the same events
+        (rule,) = queued(factory, RULE_JOB)
+        assert [e["event_id"] for e in rule.payload["events"]] == [event_id]
+        assert jobs.run_due(factory) == 2
         with factory() as s:
             (alert,) = s.scalars(select(AlertRow)).all()
             assert (alert.kind, alert.campaign_id) == ("new_campaign", events[0].campaign_id)
             assert alert.payload["states"] == ["NY"]
+            # the rule traced the campaign's three newest reports, each from Carrier A's hop 0
+            traced = s.execute(
+                select(Report.report_id, TracebackRow.source, TracebackRow.campaign)
+                .join(TracebackRow, TracebackRow.report_pk == Report.id)
+                .order_by(Report.call_time.desc())
+            ).all()
+            assert traced == [(f"m{k}", "rule", events[0].campaign_id) for k in (24, 23, 22)]
+            asked = s.scalars(select(HopRequestRow.org_id).where(HopRequestRow.hop == 0)).all()
+            assert asked == [org_id] * 3
 
         # Nothing new: a run stores nothing.
         with session_scope(factory) as s:

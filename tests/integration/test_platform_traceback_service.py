@@ -306,12 +306,14 @@ def test_parquet_records_and_the_opening_rule(db, tmp_path) -> None:
         rows[4].pop("terminating_carrier")
         batch = reports_from_json_text(json.dumps(rows), ndjson=False)
     store_batch(factory, Submission(org_id=a.id, actor="t", channel="json", body_sha256="x"), batch)
+    with factory() as s:
+        pk = {r.report_id: str(r.id) for r in s.scalars(select(Report))}
     events = pd.DataFrame(
         [
-            {"kind": "surge", "campaign_id": "C-1", "report_ids": "r0;r1;r2;r3;r4"},
-            {"kind": "stop", "campaign_id": "C-2", "report_ids": "r0"},
+            {"kind": "surge", "campaign_id": "C-1", "report_ids": ";".join(pk[f"r{i}"] for i in range(5))},
+            {"kind": "stop", "campaign_id": "C-2", "report_ids": pk["r0"]},
         ]
-    )
+    )  # fmt: skip
     with session_scope(factory) as s:
         opened = open_from_campaign_events(s, events, n=2, now=T0)
         # r4 names no carrier: the two newest of r0..r3 are r3 and r2
