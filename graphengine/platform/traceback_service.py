@@ -12,7 +12,7 @@ back, in the caller's transaction. Every event of the workflow becomes an audit 
 * **Deadlines.** Each new request queues a ``traceback.deadline`` job at its due time (default
   ``GRAPHENGINE_TRACEBACK_DUE_HOURS`` = 24, or the traceback's own ``due_seconds``). The job marks
   every request past due ``overdue`` (a ``traceback.non_response`` audit entry; the hop row says
-  ``No response within 24 hours``, which the non-cooperation finding counts). A later answer is
+  ``No response by the deadline``, which the non-cooperation finding counts). A later answer is
   kept, flagged ``late``.
 * **Records.** A carrier's uploaded call records (validated whole) answer its open requests whose
   call time falls in the period they cover; the traceback then goes on by itself, through every

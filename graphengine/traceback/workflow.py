@@ -18,7 +18,7 @@ Answers (:data:`ANSWER_KINDS`)
 Deadlines
     :meth:`Workflow.check_deadlines` turns requests past due into ``overdue`` and returns one
     **non-response event** each; the traceback is ``stalled`` until a late answer revives it.
-    In hop rows an overdue request has the response ``No response within 24 hours`` (category
+    In hop rows an overdue request has the response ``No response by the deadline`` (category
     ``no_response``), which the non-cooperation finding counts.
 
 Hop rows
@@ -69,7 +69,7 @@ RESPONSE_TEXT = {
     "foreign_upstream": "Responded - offshore upstream identified",  # responded (the next row is foreign)
     "no_record": "No record of the call",  # records_not_found
     "not_our_call": "Not our call - disputed",  # unmapped: not counted against the provider
-    "overdue": "No response within 24 hours",  # no_response
+    "overdue": "No response by the deadline",  # no_response
     "from_records": "Answered from records - upstream identified",  # responded
     "from_records_customer": "Answered from records - customer identified",
     "foreign_row": "Foreign provider - not traced further",  # foreign

@@ -202,7 +202,7 @@ def test_traceback_end_to_end_over_http(tmp_path, clean_neo4j, monkeypatch) -> N
             assert [(q["hop"], q["provider"], q["state"]) for q in tb2["requests"]] == [
                 (0, "Carrier A", "answered"), (1, "Gamma Voice LLC", "overdue"),
             ]  # fmt: skip
-            assert tb2["hops"][1]["response"] == "No response within 24 hours"
+            assert tb2["hops"][1]["response"] == "No response by the deadline"
             (hop,) = read(
                 driver,
                 "MATCH (:Traceback {id: $id})-[h:HOP {hop: 1}]->(p:Provider) "
