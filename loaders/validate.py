@@ -441,14 +441,16 @@ def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
     A traceback is loaded whole or not at all, so that roles and edges are never derived from a
     partial chain. Returns ``rows`` with ``_reason`` / ``_reason_column`` filled in.
     """
-    out = rows.copy()
+    # a shallow copy (copy-on-write): only two columns change, and a deep copy of the whole
+    # staged table cost a full-width copy of millions of rows
+    out = rows.copy(deep=False)
     reason = out["_reason"].to_numpy(dtype=object).copy()
     column = out["_reason_column"].to_numpy(dtype=object).copy()
     has_tb = out["traceback_id"].notna().to_numpy()
     ok = pd.isna(reason)
 
     # duplicate hop with different providers (exact duplicates were removed before)
-    live = out[ok & has_tb]
+    live = out.loc[ok & has_tb, ["traceback_id", "_hop", "_line", "_file"]]
     dup = live.duplicated(["traceback_id", "_hop"], keep=False)
     if dup.any():
         for (tb, hop), grp in live[dup].groupby(["traceback_id", "_hop"], sort=False):
@@ -461,7 +463,8 @@ def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
     # tracebacks that lost a row: reject the rest
     lost = out.loc[~ok & has_tb, "traceback_id"]
     if len(lost):
-        first_bad = out[~ok & has_tb].drop_duplicates("traceback_id")
+        first_bad = out.loc[~ok & has_tb, ["traceback_id", "_line", "_file"]]
+        first_bad = first_bad.drop_duplicates("traceback_id")
         lookup = {
             tb: _where(files, [ln], [f])
             for tb, ln, f in zip(
@@ -478,7 +481,7 @@ def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
     ok = pd.isna(reason)
 
     # gaps among the remaining rows
-    live = out[ok & has_tb]
+    live = out.loc[ok & has_tb, ["traceback_id", "_hop"]]
     stats = live.groupby("traceback_id", sort=False)["_hop"].agg(["size", "max", "min"])
     gappy = stats[(stats["max"] != stats["size"] - 1) | (stats["min"] != 0)]
     if len(gappy):
