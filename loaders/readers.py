@@ -284,7 +284,10 @@ def _read_delimited_fast(target: Path, text: str, digest: str, delimiter: str) -
                 source,
                 encoding="utf-8",
                 sep=delimiter,
-                dtype=object,
+                # categorical from the first read: the C reader keeps each distinct text once
+                # instead of a Python string per cell (gigabytes at 10M rows); the columns
+                # become object arrays of those shared strings below
+                dtype="category",
                 na_filter=False,
                 keep_default_na=False,
                 skip_blank_lines=False,
@@ -311,7 +314,11 @@ def _read_delimited_fast(target: Path, text: str, digest: str, delimiter: str) -
     if blank.any():
         frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
     if frame.shape[1] and len(frame) and any(dt != np.dtype(object) for dt in frame.dtypes):
-        frame = frame.astype(object)
+        columns = frame.columns
+        frame = pd.DataFrame(
+            {i: frame.iloc[:, i].to_numpy(dtype=object) for i in range(len(columns))}
+        )
+        frame.columns = columns
     return RawTable(target, digest, "csv", frame, lines.tolist(), {})
 
 

@@ -235,6 +235,21 @@ def _safe_call_times(
     return (*parse_call_times(cleaned, zones), bad)
 
 
+def _distinct_pairs(codes: np.ndarray, zones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct (value code, zone) pairs of the rows; return ``(pair of each row,
+    first row of each pair)``."""
+    zone_codes, zone_values = pd.factorize(zones, use_na_sentinel=False)
+    combined = codes.astype(np.int64) * (len(zone_values) + 1) + zone_codes
+    pair, _ = pd.factorize(combined)
+    if not len(pair):
+        return pair, np.zeros(0, dtype=np.int64)
+    # factorize numbers pairs in order of first appearance: a row starts a pair exactly when
+    # its number exceeds every number before it
+    seen = np.maximum.accumulate(pair)
+    first = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])
+    return pair, first
+
+
 def _hop_value(text: str) -> int | None:
     if not bounds.ascii_number(text):
         return None  # float() would read other scripts' digits ("١") as numbers
@@ -341,8 +356,12 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
     zones = (
         staged["_zone"].to_numpy(dtype=object) if "_zone" in staged else np.full(n, None, object)
     )
+    # Every hop of a traceback repeats its call time: parse each distinct (text, zone) pair
+    # once and spread the results (the per-value steps below cost seconds per million rows).
+    pair, first = _distinct_pairs(columns["call_time"].codes, zones)
+    when, where = text["call_time"][first], zones[first]
     # U.S. zones read slash dates month-first (the U.S. convention); elsewhere 03/04 is refused
-    swapped = bounds.ambiguous_dates(text["call_time"]) & ~us_zone_mask(text["call_time"], zones)
+    swapped = (bounds.ambiguous_dates(when) & ~us_zone_mask(when, where))[pair]
     if swapped.any():
         msg = (
             "call_time '"
@@ -350,7 +369,9 @@ def check_rows(staged: pd.DataFrame) -> pd.DataFrame:
             + "' is ambiguous (day and month could be swapped); write it as YYYY-MM-DD"
         )
         _set(reason, column, swapped, "call_time", msg)
-    times, zoneless, ambiguous, skipped, huge_time = _safe_call_times(text["call_time"], zones)
+    parsed = _safe_call_times(when, where)
+    times = pd.Series(parsed[0].array.take(pair))
+    zoneless, ambiguous, skipped, huge_time = (a[pair] for a in parsed[1:])
     if huge_time.any():
         msg = (
             "call_time is outside what a timestamp can hold (1677-09-22 to 2262-04-11): '"
@@ -420,14 +441,16 @@ def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
     A traceback is loaded whole or not at all, so that roles and edges are never derived from a
     partial chain. Returns ``rows`` with ``_reason`` / ``_reason_column`` filled in.
     """
-    out = rows.copy()
+    # a shallow copy (copy-on-write): only two columns change, and a deep copy of the whole
+    # staged table cost a full-width copy of millions of rows
+    out = rows.copy(deep=False)
     reason = out["_reason"].to_numpy(dtype=object).copy()
     column = out["_reason_column"].to_numpy(dtype=object).copy()
     has_tb = out["traceback_id"].notna().to_numpy()
     ok = pd.isna(reason)
 
     # duplicate hop with different providers (exact duplicates were removed before)
-    live = out[ok & has_tb]
+    live = out.loc[ok & has_tb, ["traceback_id", "_hop", "_line", "_file"]]
     dup = live.duplicated(["traceback_id", "_hop"], keep=False)
     if dup.any():
         for (tb, hop), grp in live[dup].groupby(["traceback_id", "_hop"], sort=False):
@@ -440,7 +463,8 @@ def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
     # tracebacks that lost a row: reject the rest
     lost = out.loc[~ok & has_tb, "traceback_id"]
     if len(lost):
-        first_bad = out[~ok & has_tb].drop_duplicates("traceback_id")
+        first_bad = out.loc[~ok & has_tb, ["traceback_id", "_line", "_file"]]
+        first_bad = first_bad.drop_duplicates("traceback_id")
         lookup = {
             tb: _where(files, [ln], [f])
             for tb, ln, f in zip(
@@ -457,7 +481,7 @@ def check_chains(rows: pd.DataFrame, files: list[str]) -> pd.DataFrame:
     ok = pd.isna(reason)
 
     # gaps among the remaining rows
-    live = out[ok & has_tb]
+    live = out.loc[ok & has_tb, ["traceback_id", "_hop"]]
     stats = live.groupby("traceback_id", sort=False)["_hop"].agg(["size", "max", "min"])
     gappy = stats[(stats["max"] != stats["size"] - 1) | (stats["min"] != 0)]
     if len(gappy):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from graphengine.errors import SchemaError
 from graphengine.export.flow_layout import (
     LANES,
     ROLE_LANE,
@@ -34,7 +35,7 @@ from graphengine.export.flow_layout import (
 )
 from graphengine.schema import routed_edges
 
-__all__ = ["Diagram", "build_diagram", "edge_ids", "hubs_id", "others_id"]
+__all__ = ["Diagram", "build_diagram", "edge_ids", "hubs_id", "others_id", "routed_roles"]
 
 
 def others_id(lane: int) -> str:
@@ -65,12 +66,15 @@ class Diagram:
     aggregated: bool
 
 
-def edge_ids(hops: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
+def edge_ids(
+    hops: pd.DataFrame, edges: pd.DataFrame, routed: pd.DataFrame | None = None
+) -> pd.Series:
     """Return the sorted, ';'-joined traceback ids supporting each row of ``edges`` (same index).
 
-    ``edges`` has ``source`` and ``target`` provider keys; ids come from the routed hops.
+    ``edges`` has ``source`` and ``target`` provider keys; ids come from the routed hops
+    (``routed``: :func:`routed_roles` of ``hops`` when the caller has it already).
     """
-    routed = _only_pairs(routed_edges(hops), edges)
+    routed = _only_pairs(routed_roles(hops) if routed is None else routed, edges)
     grouped = (
         routed[["traceback_id", "upstream_key", "downstream_key"]]
         .astype({"traceback_id": str})
@@ -80,6 +84,23 @@ def edge_ids(hops: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
     )
     pairs = list(zip(edges["source"].astype(str), edges["target"].astype(str), strict=True))
     return pd.Series([grouped.get(p, "") for p in pairs], index=edges.index, dtype=object)
+
+
+def routed_roles(hops: pd.DataFrame) -> pd.DataFrame:
+    """:func:`graphengine.schema.routed_edges` of ``hops`` with the role of each end
+    (``upstream_role``, ``downstream_role``), taken by position rather than by two merges."""
+    try:
+        return routed_edges(hops, extra=("role",))
+    except SchemaError:
+        # repeated (traceback, hop) rows, which the loaders never produce: the first role of
+        # each pair, as the merge on (traceback_id, hop) of earlier versions took
+        routed = routed_edges(hops)
+        roles = hops[["traceback_id", "hop", "role"]].drop_duplicates(["traceback_id", "hop"])
+        down = routed.merge(roles, on=["traceback_id", "hop"], how="left")["role"]
+        up = routed.assign(hop=routed["hop"] + 1).merge(
+            roles, on=["traceback_id", "hop"], how="left"
+        )["role"]
+        return routed.assign(upstream_role=up.to_numpy(), downstream_role=down.to_numpy())
 
 
 def _only_pairs(routed: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
@@ -109,6 +130,7 @@ def build_diagram(
     focus: str | None = None,
     geometry: Geometry | None = None,
     max_per_lane: int | None = None,
+    routed: pd.DataFrame | None = None,
 ) -> Diagram:
     """Choose the boxes and links of an exhibit and lay them out on one page.
 
@@ -126,6 +148,8 @@ def build_diagram(
         Page sizes (US Letter landscape by default).
     max_per_lane
         Most boxes per lane; by default as many as fit the page.
+    routed
+        :func:`routed_roles` of ``hops``, when the caller has it already.
 
     Returns
     -------
@@ -136,7 +160,7 @@ def build_diagram(
     role = dict(zip(keys, nodes["role"].astype(str), strict=True))
     name = dict(zip(keys, nodes["name"].astype(str), strict=True))
     hub = {k: bool(v) and k != focus for k, v in zip(keys, nodes["hub"], strict=True)}
-    routed = _routed_units(hops, edges, hub)
+    routed = _routed_units(routed_roles(hops) if routed is None else routed, edges, hub)
     provider_of = _units(keys, hub, routed)
     tb_of = _unit_tracebacks(hops, routed, provider_of, hub)
     volume = {u: len(tb_of.get(u, set())) for u in provider_of}
@@ -252,12 +276,18 @@ def _hops_per_lane(
     hub: Mapping[str, bool],
 ) -> dict[str, list[float]]:
     """Hops of each unit per lane of their role: all hops of a provider; a hub unit's own."""
-    counts = pd.crosstab(hops["provider_key"].astype(str), _role_lanes(hops["role"]))
+    wanted = {k for k in provider_of.values() if not hub.get(k, False)}
+    mine = hops.loc[hops["provider_key"].isin(wanted), ["provider_key", "role"]]
+    counts = pd.crosstab(mine["provider_key"].astype(str), _role_lanes(mine["role"]))
+    # routed rows touching each unit (a row from a unit to itself counts once)
+    ups = routed["up_unit"].value_counts()
+    downs = routed["down_unit"].value_counts()
+    loops = routed.loc[routed["up_unit"] == routed["down_unit"], "up_unit"].value_counts()
     out: dict[str, list[float]] = {}
     for unit, k in provider_of.items():
         if hub.get(k, False):
             lane = int(unit.rsplit("@", 1)[1])
-            n = float(((routed["up_unit"] == unit) | (routed["down_unit"] == unit)).sum())
+            n = float(ups.get(unit, 0) + downs.get(unit, 0) - loops.get(unit, 0))
             out[unit] = [n if i == lane else 0.0 for i in range(len(LANES))]
         else:
             row = counts.loc[k] if k in counts.index else pd.Series(dtype=float)
@@ -265,27 +295,25 @@ def _hops_per_lane(
     return out
 
 
-def _routed_units(hops: pd.DataFrame, edges: pd.DataFrame, hub: Mapping[str, bool]) -> pd.DataFrame:
-    """Routed hops of the exhibit's links, each end named by its unit (hubs split by hop role)."""
-    routed = _only_pairs(routed_edges(hops), edges).astype({"traceback_id": str})
-    roles = hops[["traceback_id", "hop", "role"]].astype({"traceback_id": str})
-    roles = roles.drop_duplicates(["traceback_id", "hop"])
-    roles = roles.assign(lane=_role_lanes(roles["role"]))[["traceback_id", "hop", "lane"]]
-    routed = routed.reset_index(drop=True)
-    down = routed.merge(roles, on=["traceback_id", "hop"], how="left")["lane"]
-    up = routed.assign(hop=routed["hop"] + 1).merge(roles, on=["traceback_id", "hop"], how="left")[
-        "lane"
-    ]
+def _routed_units(
+    routed: pd.DataFrame, edges: pd.DataFrame, hub: Mapping[str, bool]
+) -> pd.DataFrame:
+    """Routed hops of the exhibit's links (``routed``: :func:`routed_roles`), each end named by
+    its unit (hubs split by hop role)."""
+    routed = _only_pairs(routed, edges).astype({"traceback_id": str}).reset_index(drop=True)
+    down = _role_lanes(routed["downstream_role"])
+    up = _role_lanes(routed["upstream_role"])
 
     def units(keys: pd.Series, lanes: pd.Series) -> list[str]:
         return [
-            f"{k}@{int(lane) if not pd.isna(lane) else 2}" if hub.get(k, False) else k
+            f"{k}@{int(lane)}" if hub.get(k, False) else k
             for k, lane in zip(keys.astype(str), lanes, strict=True)
         ]
 
     ups = units(routed["upstream_key"], up)
     downs = units(routed["downstream_key"], down)
-    return routed.assign(up_unit=ups, down_unit=downs)
+    out = routed.drop(columns=["upstream_role", "downstream_role"])
+    return out.assign(up_unit=ups, down_unit=downs)
 
 
 def _units(keys: list[str], hub: Mapping[str, bool], routed: pd.DataFrame) -> dict[str, str]:
@@ -306,14 +334,21 @@ def _unit_tracebacks(
 ) -> dict[str, set[str]]:
     """Traceback ids per unit: all of a provider's; for a hub unit, those of its lane's links."""
     out: dict[str, set[str]] = {}
+    hub_units = {u for u, k in provider_of.items() if hub.get(k, False)}
     for col in ("up_unit", "down_unit"):
-        for unit, ids in routed.groupby(col)["traceback_id"]:
+        # only hub units keep the ids of their links; a provider's are all its tracebacks
+        of_hubs = routed.loc[routed[col].isin(hub_units), [col, "traceback_id"]]
+        for unit, ids in of_hubs.groupby(col)["traceback_id"]:
             out.setdefault(str(unit), set()).update(ids)
-    by_key: dict[str, set[str]] = {}
-    for key, ids in hops.groupby("provider_key")["traceback_id"]:
-        by_key[str(key)] = set(map(str, ids))
+    wanted = {k for u, k in provider_of.items() if u not in hub_units}
+    own = hops.loc[hops["provider_key"].isin(wanted), ["provider_key", "traceback_id"]]
+    own = own.drop_duplicates()
+    by_key = {
+        str(key): set(map(str, ids.unique()))
+        for key, ids in own.groupby("provider_key")["traceback_id"]
+    }
     for unit, key in provider_of.items():
-        if not hub.get(key, False):
+        if unit not in hub_units:
             out[unit] = set(by_key.get(key, set()))
     return out
 

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from graphengine.export.aggregate import Diagram, build_diagram, edge_ids
+from graphengine.export.aggregate import Diagram, build_diagram, edge_ids, routed_roles
 from graphengine.export.flow_figure import flow_figure, footnote_figure
 from graphengine.export.flow_layout import LANES
 from graphengine.export.stamp import Stamp
@@ -78,6 +78,7 @@ def build_exhibit(
     # every hop of the exhibit's providers (and so every link among them) is in these tracebacks
     touching = hops.loc[hops["provider_key"].isin(nodes["provider_key"]), "traceback_id"]
     hops = hops[hops["traceback_id"].isin(touching.unique())]
+    routed = routed_roles(hops)  # once for the diagram and the data tables
     diagram = build_diagram(
         nodes,
         edges,
@@ -85,6 +86,7 @@ def build_exhibit(
         collapse_hubs=hubs == "collapse",
         focus=focus,
         max_per_lane=max_per_lane,
+        routed=routed,
     )
     shown = len(diagram.nodes)
     merged = int((diagram.nodes["kind"] != "provider").sum())
@@ -108,7 +110,7 @@ def build_exhibit(
         lane=[LANES[diagram.lanes[k]] if k in diagram.lanes else "" for k in keys],
         drawn_as=[diagram.drawn_as.get(k, "") for k in keys],
     )
-    data_edges = edges.assign(traceback_ids=edge_ids(hops, edges))
+    data_edges = edges.assign(traceback_ids=edge_ids(hops, edges, routed))
     record = {
         "algorithm": "call-flow lanes (role, left to right), barycentre crossing reduction "
         "with dummy slots for links that skip lanes; aggregation to fit a Letter page",

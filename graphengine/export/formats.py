@@ -173,12 +173,30 @@ def _run(coro: Coroutine[Any, Any, None]) -> None:
         raise failure[0]
 
 
+def render_timeout() -> float:
+    """Seconds kaleido waits for one image: ``GRAPHENGINE_RENDER_TIMEOUT``, default 120.
+
+    Raises
+    ------
+    ExportError
+        When the variable is not a positive number.
+    """
+    raw = os.environ.get("GRAPHENGINE_RENDER_TIMEOUT", "120")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ExportError(f"GRAPHENGINE_RENDER_TIMEOUT={raw!r} is not a positive number of seconds")
+    return value
+
+
 async def _render(jobs: Sequence[ImageJob], browser: str | None) -> None:
     # why: kaleido and choreographer (static images only) take seconds to import
     import kaleido
     from choreographer.errors import BrowserFailedError, ChromeNotFoundError
 
-    kwargs: dict[str, Any] = {"n": 1, "mathjax": False, "timeout": 120}
+    kwargs: dict[str, Any] = {"n": 1, "mathjax": False, "timeout": render_timeout()}
     if browser:
         kwargs["path"] = browser
     try:
@@ -205,12 +223,31 @@ async def _render(jobs: Sequence[ImageJob], browser: str | None) -> None:
             f"no working Chrome/Chromium{where} for PNG/SVG/PDF export ({exc.__class__.__name__}); "
             f"{_INSTALL_HINT}"
         ) from None
+    except ExportError:
+        raise
+    except (Exception, asyncio.CancelledError) as exc:  # the session's failures: one line
+        # why: a browser starved of CPU (a loaded machine) times out or closes its channel
+        # mid-render (kaleido's TimeoutError, choreographer's ChannelClosedError); that is a
+        # failed export to report in one line, not a traceback
+        formats = ", ".join(sorted({job.fmt.upper() for job in jobs}))
+        detail = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+        raise ExportError(
+            f"the browser failed while rendering {formats} ({detail}); the HTML and data files "
+            "are written; re-run when the machine is less busy, or use --format html"
+        ) from None
 
 
 def _quiet() -> None:
     """kaleido and choreographer log every tab operation at INFO; keep stderr for our own lines."""
     for name in ("kaleido", "choreographer", "logistro"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # a render task that failed after the session was cancelled is logged by asyncio as "Task
+    # exception was never retrieved" with its traceback; the failure is reported as ExportError
+    logging.getLogger("asyncio").addFilter(_unretrieved_task_filter)
+
+
+def _unretrieved_task_filter(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Task exception was never retrieved")
 
 
 def write_static(jobs: Sequence[ImageJob]) -> list[Path]:

@@ -31,7 +31,12 @@ def add_printed_hops(table: pd.DataFrame, hops: pd.DataFrame) -> pd.DataFrame:
         return table
     if "source_hop" in table:
         return table
-    lookup = hops[["traceback_id", "hop", "source_hop"]].drop_duplicates(["traceback_id", "hop"])
+    lookup = hops[["traceback_id", "hop", "source_hop"]]
+    if len(table) < len(hops) // 4:
+        # only the tracebacks the table names: de-duplicating and joining the whole hop
+        # table once per finding cost minutes at 10M hops (the rows kept are the same)
+        lookup = lookup[lookup["traceback_id"].isin(pd.unique(table["traceback_id"].dropna()))]
+    lookup = lookup.drop_duplicates(["traceback_id", "hop"])
     # events without a hop (an unlisted provider) keep an empty source_hop
     keyed = table[["traceback_id", "hop"]].astype({"traceback_id": "string", "hop": "Int64"})
     lookup = lookup.astype({"traceback_id": "string", "hop": "Int64", "source_hop": "Int64"})

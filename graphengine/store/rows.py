@@ -32,6 +32,9 @@ __all__ = [
     "records",
     "columns",
     "content_hashes",
+    "hop_order",
+    "row_hashes",
+    "fingerprints",
     "batches",
     "provider_rows",
     "traceback_rows",
@@ -170,6 +173,30 @@ def records(frame: pd.DataFrame, names: dict[str, str]) -> list[dict[str, Any]]:
     return [dict(zip(props, vals, strict=True)) for vals in zip(*lists.values(), strict=True)]
 
 
+def hop_order(hops: pd.DataFrame) -> np.ndarray:
+    """Return the row positions of ``hops`` in (traceback_id, hop) order (a stable sort).
+
+    Sorts integer codes: sorting millions of strings is an order of magnitude slower.
+    """
+    codes, _ = pd.factorize(hops["traceback_id"], sort=True)
+    return np.lexsort((hops["hop"].to_numpy(dtype=np.int64), codes))
+
+
+def row_hashes(hops: pd.DataFrame) -> np.ndarray:
+    """Return pandas' fixed-key hash of every canonical column of each row (uint64)."""
+    cols = list(schema.HOP_COLUMNS)
+    return pd.util.hash_pandas_object(hops[cols], index=False).to_numpy(dtype=np.uint64)
+
+
+def fingerprints(sums: np.ndarray, counts: np.ndarray) -> list[str]:
+    """Return the content fingerprint text of each traceback from the wrapped uint64 sum of its
+    :func:`row_hashes` and its row count (see :func:`content_hashes`)."""
+    return [
+        f"v{MODEL_VERSION}:{s:016x}:{n}"
+        for s, n in zip(sums.tolist(), counts.tolist(), strict=True)
+    ]
+
+
 def content_hashes(hops: pd.DataFrame) -> pd.Series:
     """Return a content fingerprint per traceback id (index: traceback_id, values: str).
 
@@ -180,19 +207,16 @@ def content_hashes(hops: pd.DataFrame) -> pd.Series:
     """
     if hops.empty:
         return pd.Series([], dtype="string", index=pd.Index([], dtype="string"))
-    cols = list(schema.HOP_COLUMNS)
-    row_hash = pd.util.hash_pandas_object(hops[cols], index=False).to_numpy(dtype=np.uint64)
-    frame = pd.DataFrame({"traceback_id": hops["traceback_id"].to_numpy(), "h": row_hash})
-    grouped = frame.groupby("traceback_id", sort=True)["h"]
+    row_hash = row_hashes(hops)
+    codes, ids = pd.factorize(hops["traceback_id"], sort=True)
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
     # uint64 sums wrap modulo 2**64, which is what a fingerprint wants; the row count guards
     # against a row that hashes to zero.
-    sums = grouped.sum()
-    counts = grouped.size()
-    values = [
-        f"v{MODEL_VERSION}:{int(s):016x}:{int(n)}"
-        for s, n in zip(sums.to_numpy(), counts.to_numpy(), strict=True)
-    ]
-    return pd.Series(values, index=sums.index.astype("string"), dtype="string")
+    sums = np.add.reduceat(row_hash[order], starts)
+    counts = np.diff(np.r_[starts, len(order)])
+    index = pd.Index(ids, dtype="string", name="traceback_id")
+    return pd.Series(fingerprints(sums, counts), index=index, dtype="string")
 
 
 def batches(hops: pd.DataFrame, batch_size: int) -> Iterator[pd.DataFrame]:
@@ -241,12 +265,15 @@ def _first_per_key(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return frame.drop_duplicates(subset=[key], keep="first")
 
 
-def provider_rows(hops: pd.DataFrame, providers: pd.DataFrame | None) -> list[dict[str, Any]]:
+def provider_rows(
+    hops: pd.DataFrame, providers: pd.DataFrame | None, order: np.ndarray | None = None
+) -> list[dict[str, Any]]:
     """Return the MERGE_PROVIDERS rows: every provider of ``providers`` plus every key the
     hops name (as a provider or as an upstream) that the provider frame lacks.
 
     A provider known only from hops gets its first printed name (in traceback/hop order) as
     ``name``, every printed name as ``aliases`` and its hop country as ``country``.
+    ``order`` is :func:`hop_order` of ``hops`` when the caller has it already.
     """
     out: list[dict[str, Any]] = []
     known: set[str] = set()
@@ -274,40 +301,16 @@ def provider_rows(hops: pd.DataFrame, providers: pd.DataFrame | None) -> list[di
             row["aliases"] = aliases
             out.append(row)
             known.add(row["key"])
-    ordered = hops.sort_values(["traceback_id", "hop"], kind="stable")
-    named = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "key": ordered["provider_key"],
-                    "printed": ordered["provider"],
-                    "country": ordered["provider_country"],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "key": ordered["upstream_key"],
-                    "printed": ordered["upstream_provider"],
-                    "country": pd.Series(pd.NA, index=ordered.index, dtype="string"),
-                }
-            ),
-        ],
-        ignore_index=True,
-    ).dropna(subset=["key"])
-    named = named[~named["key"].isin(known)]
-    if named.empty:
+    keys = _hop_provider_names(hops, known, order)
+    if keys is None:
         return out
-    names = named.dropna(subset=["printed"]).groupby("key", sort=True)["printed"]
-    first_name = names.first()
-    all_names = names.agg(lambda s: sorted(set(s)))
-    country = named.dropna(subset=["country"]).groupby("key", sort=True)["country"].first()
-    for key in sorted(set(named["key"])):
+    for key, name, aliases, country in keys:
         out.append(
             {
                 "key": key,
-                "name": first_name.get(key, key),
-                "aliases": list(all_names.get(key, [])),
-                "country": country.get(key),
+                "name": name,
+                "aliases": aliases,
+                "country": country,
                 "frn": None,
                 "in_rmd": None,
                 "rmd_implementation": None,
@@ -317,6 +320,69 @@ def provider_rows(hops: pd.DataFrame, providers: pd.DataFrame | None) -> list[di
             }
         )
     return out
+
+
+def _first_by_sequence(group: np.ndarray, seq: np.ndarray, size: int) -> np.ndarray:
+    """Per group code ``0..size-1``, the smallest ``seq`` among its rows (-1 when none)."""
+    best = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, group, seq)
+    best[best == np.iinfo(np.int64).max] = -1
+    return best
+
+
+def _hop_provider_names(
+    hops: pd.DataFrame, known: set[str], order: np.ndarray | None
+) -> list[tuple[str, str, list[str], str | None]] | None:
+    """(key, first printed name, sorted printed names, first hop country) of every key the
+    hops name as a provider or an upstream and ``known`` lacks, sorted by key; ``None`` when
+    there is none.
+
+    "First" is in (traceback_id, hop) order, provider columns before upstream columns. Computed
+    on integer codes: a Python step per hop (a group-wise lambda) took seconds per million hops.
+    """
+    n = len(hops)
+    if n == 0:
+        return None
+    if order is None:
+        order = hop_order(hops)
+    key, key_names = pd.factorize(pd.concat([hops["provider_key"], hops["upstream_key"]]))
+    printed, printed_names = pd.factorize(pd.concat([hops["provider"], hops["upstream_provider"]]))
+    key_text = np.asarray(key_names, dtype=object)
+    printed_text = np.asarray(printed_names, dtype=object)
+    wanted = np.array([k not in known for k in key_text.tolist()], dtype=bool)
+    valid = key >= 0
+    valid[valid] = wanted[key[valid]]
+    if not valid.any():
+        return None
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n, dtype=np.int64)
+    seq = np.concatenate([rank, rank + n])  # position in the (part, traceback, hop) order
+    size = len(key_text)
+    # position (in the concatenated layout) of the row with sequence number s
+    at = np.concatenate([order, order + n])
+    named = valid & (printed >= 0)
+    first = _first_by_sequence(key[named], seq[named], size)
+    country_codes, country_text = pd.factorize(hops["provider_country"])
+    has_country = valid[:n] & (country_codes >= 0)
+    first_country = _first_by_sequence(key[:n][has_country], seq[:n][has_country], size)
+    pairs = np.unique(key[named].astype(np.int64) * (len(printed_text) + 1) + printed[named])
+    aliases: dict[int, list[str]] = {}
+    for k, p in zip(
+        (pairs // (len(printed_text) + 1)).tolist(),
+        (pairs % (len(printed_text) + 1)).tolist(),
+        strict=True,
+    ):
+        aliases.setdefault(k, []).append(printed_text[p])
+    country_list = np.asarray(country_text, dtype=object)
+    result = []
+    for code in sorted(np.unique(key[valid]).tolist(), key=lambda c: key_text[c]):
+        k = key_text[code]
+        s = first[code]
+        name = printed_text[printed[at[s]]] if s >= 0 else k
+        c = first_country[code]
+        country = country_list[country_codes[at[c]]] if c >= 0 else None
+        result.append((k, name, sorted(aliases.get(code, [])), country))
+    return result
 
 
 def traceback_rows(batch: pd.DataFrame, hashes: pd.Series) -> dict[str, list[Any]]:
