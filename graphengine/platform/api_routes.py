@@ -295,29 +295,56 @@ async def upload_reports(request: Request) -> JSONResponse:
 
     ``tz`` (IANA name, default America/New_York) is the zone of a preset's zoneless times.
     """
-    who: Principal = request.state.principal
     key = _idempotency_key(request)
     data, preset, tz = await read_upload(request)
-    check_preset(preset)
     try:
-        text = decode_utf8(data, "file")
-    except ReportInputError as exc:
-        raise HTTPException(400, str(exc)) from exc
-    digest = hashlib.sha256(data + f"\x00{preset}\x00{tz}".encode()).hexdigest()
-    try:
-        receipt = await run_in_threadpool(
-            submit,
-            request,
-            who,
-            lambda: reports_from_csv_text(text, preset, tz),
-            "csv",
-            digest,
-            preset,
-            key,
-        )
+        receipt = await submit_csv(request, data, "file", preset, tz, key)
     except RejectedBatch as exc:
         return _rejected_response(exc)
     return _accepted(receipt)
+
+
+async def submit_csv(
+    request: Request,
+    data: bytes,
+    filename: str,
+    preset: str | None,
+    tz: str | None,
+    key: str | None,
+) -> dict[str, Any]:
+    """Store an uploaded CSV of reports for the caller's organisation (API and upload page).
+
+    The batch's digest covers the bytes, the preset and the zone, so the same file read another
+    way is another batch.
+
+    Returns
+    -------
+    dict
+        The receipt (see :func:`submit`).
+
+    Raises
+    ------
+    HTTPException
+        400 for an unknown preset or a file that is not UTF-8 text (and what :func:`submit` raises).
+    RejectedBatch
+        When no row of the file could be stored.
+    """
+    check_preset(preset)
+    try:
+        text = decode_utf8(data, filename)
+    except ReportInputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    digest = hashlib.sha256(data + f"\x00{preset}\x00{tz}".encode()).hexdigest()
+    return await run_in_threadpool(
+        submit,
+        request,
+        request.state.principal,
+        lambda: reports_from_csv_text(text, preset, tz),
+        "csv",
+        digest,
+        preset,
+        key,
+    )
 
 
 def filters_from(request: Request) -> Filters:

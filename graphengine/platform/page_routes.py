@@ -22,16 +22,15 @@ from graphengine.platform import audit
 from graphengine.platform.access import SESSION_COOKIE, Principal
 from graphengine.platform.api_routes import (
     RejectedBatch,
-    check_preset,
     filters_from,
     find_receipt,
-    submit,
+    submit_csv,
 )
 from graphengine.platform.browse import FilterError, find_report, list_reports, report_json
 from graphengine.platform.db import session_scope
 from graphengine.platform.models import AuditEntry, Report
 from graphengine.platform.rendering import check_login, render, set_session_cookie
-from loaders.reports import PRESETS, ReportInputError, decode_utf8, reports_from_csv_text
+from loaders.reports import PRESETS
 
 __all__ = ["router"]
 
@@ -164,7 +163,6 @@ def upload_page(request: Request) -> Response:
 @router.post("/upload")
 async def upload(request: Request) -> Response:
     """Store an uploaded CSV for the person's organisation and show the receipt."""
-    who: Principal = request.state.principal
     form = await request.form()
     upload_file = form.get("file")
     preset = str(form.get("preset") or "") or None
@@ -173,25 +171,9 @@ async def upload(request: Request) -> Response:
         return render(
             request, "upload.html", {"presets": PRESETS, "error": "choose a CSV file"}, 400
         )
+    data = await upload_file.read()
     try:
-        check_preset(preset)
-        data = await upload_file.read()
-        text = decode_utf8(data, upload_file.filename or "file")
-    except (HTTPException, ReportInputError) as exc:
-        message = exc.detail if isinstance(exc, HTTPException) else str(exc)
-        return render(request, "upload.html", {"presets": PRESETS, "error": message}, 400)
-    digest = hashlib.sha256(data + f"\x00{preset}\x00{tz}".encode()).hexdigest()
-    try:
-        receipt = await run_in_threadpool(
-            submit,
-            request,
-            who,
-            lambda: reports_from_csv_text(text, preset, tz),
-            "csv",
-            digest,
-            preset,
-            None,
-        )
+        receipt = await submit_csv(request, data, upload_file.filename or "file", preset, tz, None)
     except RejectedBatch as exc:
         return render(
             request,
