@@ -25,6 +25,7 @@ from graphengine.platform.intake import (
 )
 from graphengine.platform.models import IntakeBatch
 from graphengine.platform.settings import MAX_BATCH_ROWS
+from graphengine.schema import REPORT_FIELDS, REPORT_SOURCE_KINDS
 from loaders.reports import (
     PRESETS,
     ReportBatch,
@@ -45,35 +46,14 @@ _REPORT_SCHEMA: dict[str, Any] = {
     "required": ["report_id", "source_kind", "call_time"],
     "properties": {
         "report_id": {"type": "string", "description": "your own id; unique per organisation"},
-        "source_kind": {
-            "type": "string",
-            "enum": [
-                "carrier_honeypot",
-                "carrier_analytics",
-                "app_user_report",
-                "consumer_complaint",
-                "agency",
-            ],
-        },
+        "source_kind": {"type": "string", "enum": list(REPORT_SOURCE_KINDS)},
         "call_time": {
             "type": "string",
             "format": "date-time",
             "description": "with a zone or offset",
         },
-        **{
-            name: {"type": "string"}
-            for name in (
-                "calling_number",
-                "called_number",
-                "transcript",
-                "audio_sha256",
-                "terminating_carrier",
-                "attestation",
-                "origid",
-                "reported_category",
-                "consumer_state",
-            )
-        },  # fmt: skip
+        # the optional fields: every Report field after the three required ones
+        **{name: {"type": "string"} for name in REPORT_FIELDS[3:]},
     },
 }
 _IDEMPOTENCY = {
