@@ -27,17 +27,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 import loaders
 from graphengine import store
 from graphengine.errors import ConfigError, ExportError
+from graphengine.export import ExportSettings, Provenance, export_ecosystem, export_provider
 from graphengine.store import statements
-
-if TYPE_CHECKING:
-    from graphengine.export import ExportSettings, Provenance
 
 __all__ = [
     "MAX_BUNDLES",
@@ -164,9 +162,6 @@ def write_target_bundles(
     Returns the entries of ``folder/index.json`` (also written): per target, its kind, the bundle
     folder and manifest SHA-256, or why no bundle was written.
     """
-    # why: plotly takes seconds to import; only building a package draws, not every server start
-    from graphengine.export import ExportSettings, Provenance
-
     folder.mkdir(parents=True, exist_ok=True)
     wanted = [("provider", p) for p in targets.get("providers", [])]
     wanted += [("campaign", c) for c in targets.get("campaigns", [])]
@@ -216,9 +211,6 @@ def _draw(
     generated_at: dt.datetime,
 ) -> None:
     """Write the bundle of one target (raises ``ExportError`` with the reason it cannot)."""
-    # why: plotly takes seconds to import; only building a package draws, not every server start
-    from graphengine.export import export_ecosystem, export_provider
-
     if kind == "provider":
         if hops.empty:
             raise ExportError("no traceback in the date range")
