@@ -42,6 +42,7 @@ import pandas as pd
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from graphengine.alerts.rules import split_ids
 from graphengine.campaigns import CampaignState, update_campaigns
 from graphengine.campaigns.profile import campaign_table
 from graphengine.platform import alert_service, audit, jobs, traceback_service
@@ -306,12 +307,6 @@ def _ts(value: Any) -> dt.datetime | None:
     return ts.to_pydatetime()
 
 
-def _split(value: Any) -> list[str]:
-    if not isinstance(value, str) or not value:
-        return []
-    return [v for v in value.split(";") if v]
-
-
 def _store_events(session: Session, events: pd.DataFrame, run_id: int) -> list[str]:
     stored = []
     for rec in events.to_dict(orient="records"):
@@ -328,8 +323,8 @@ def _store_events(session: Session, events: pd.DataFrame, run_id: int) -> list[s
                 detected_at=_ts(rec.get("detected_at")),
                 magnitude=_number(rec.get("magnitude")),
                 baseline=_number(rec.get("baseline")),
-                report_ids=_split(rec.get("report_ids")),
-                traceback_ids=_split(rec.get("traceback_ids")),
+                report_ids=split_ids(rec.get("report_ids")),
+                traceback_ids=split_ids(rec.get("traceback_ids")),
                 details=json.loads(details) if isinstance(details, str) and details else {},
                 run_id=run_id,
                 created_at=utcnow(),
@@ -359,7 +354,7 @@ def _ingest_payload(
 ) -> dict[str, Any]:
     """The alerts ingest job's payload: the events, their campaigns and their reports' states
     (the evidence reports may be of earlier runs, so they are read from the table)."""
-    ids = sorted({int(r) for v in events["report_ids"] for r in _split(v)})
+    ids = sorted({int(r) for v in events["report_ids"] for r in split_ids(v)})
     states: list[Any] = []
     for lo in range(0, len(ids), 900):
         states += session.execute(

@@ -41,6 +41,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 import loaders
+from graphengine.alerts.rules import split_ids
 from graphengine.csvsafe import neutralise_frame
 from graphengine.errors import ConfigError, GraphengineError
 from graphengine.platform import audit, jobs
@@ -496,7 +497,7 @@ def open_from_campaign_events(
         if str(ev.get("kind")) not in wanted:
             continue
         # the platform's campaign events name reports by primary key (reporters' ids clash)
-        ids = [int(x) for x in str(ev.get("report_ids") or "").split(";") if x.strip().isdigit()]
+        ids = [int(x) for x in split_ids(ev.get("report_ids")) if x.strip().isdigit()]
         if not ids:
             continue
         traced = select(TracebackRow.report_pk).where(TracebackRow.report_pk.is_not(None))
