@@ -36,12 +36,6 @@ CHROMIUM_FLAGS = [
 SECRET = "test-secret-key-0123456789abcdef0123456789"
 PASSWORD = "correct horse battery"
 DB_KINDS = ["sqlite", "postgresql"]
-#: Debian's Chromium and the launch flags that work on this machine (brief: "Machine")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
 def free_port() -> int:

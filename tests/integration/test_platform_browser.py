@@ -3,20 +3,19 @@ see the receipt and the rows."""
 
 from __future__ import annotations
 
-import shutil
-
 import pyotp
 import pytest
 
-from tests.helpers.platform import PASSWORD, Server, fresh_database, seed_accounts
+from tests.helpers.platform import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    PASSWORD,
+    Server,
+    fresh_database,
+    seed_accounts,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 FTC = (
     "Company_Phone_Number,Created_Date,Violation_Date,Consumer_City,Consumer_State,Consumer_Area_Code,"
@@ -37,7 +36,7 @@ def test_login_with_totp_and_upload_ftc_csv(tmp_path) -> None:
         server = Server(url, tmp_path / "state").start()
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
                 page = browser.new_page()
                 page.goto(server.base + "/upload")
                 assert page.url.startswith(server.base + "/login")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,6 +18,8 @@ import pyotp
 import pytest
 
 from tests.helpers.platform import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
     PASSWORD,
     Server,
     fresh_database,
@@ -28,12 +29,6 @@ from tests.helpers.platform import (
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
 def _login(page, base: str, user: str, secret: str | None, target: str) -> None:
@@ -77,7 +72,7 @@ def test_alert_to_request_to_verified_package(tmp_path, monkeypatch) -> None:
         base = server.base
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
                 inv = browser.new_context(
                     accept_downloads=True, viewport={"width": 1100, "height": 800}
                 ).new_page()
