@@ -27,6 +27,7 @@ from graphengine.platform.access import Principal
 from graphengine.platform.alert_models import AlertSubscription
 from graphengine.platform.alert_routes import subscription_dict
 from graphengine.platform.alert_service import create_subscription, deactivate_subscription
+from graphengine.platform.api_routes import media_type
 from graphengine.platform.db import session_scope
 from graphengine.platform.legal_models import LegalRequest
 from graphengine.platform.legal_routes import (
@@ -49,13 +50,9 @@ LOGIN_FAILED = "wrong user name, password or code"
 _LISTS = ("states", "themes", "providers", "kinds")
 
 
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
 async def _json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object; 415 unless it is JSON, 400 when it is not an object."""
-    if _media_type(request) != "application/json":
+    if media_type(request) != "application/json":
         raise HTTPException(415, "send the body as application/json")
     try:
         body = await request.json()
@@ -128,7 +125,7 @@ async def requests_create(request: Request) -> Response:
     ``due_date`` and ``date_from``/``date_to`` (YYYY-MM-DD), ``providers``, ``campaigns`` and
     ``traceback_ids`` (repeat the field, or separate by commas), ``alert_id``.
     """
-    if _media_type(request) != "multipart/form-data":
+    if media_type(request) != "multipart/form-data":
         raise HTTPException(
             415, "send the request as multipart/form-data with the PDF as 'document'"
         )

@@ -35,7 +35,7 @@ from loaders.reports import (
     reports_from_json_text,
 )
 
-__all__ = ["router", "submit"]
+__all__ = ["media_type", "router", "submit", "submit_csv"]
 
 router = APIRouter(prefix="/api/v1")
 
@@ -115,7 +115,8 @@ NDJSON_TYPES = {
 CSV_TYPES = {"text/csv", "application/csv"}
 
 
-def _media_type(request: Request) -> str:
+def media_type(request: Request) -> str:
+    """Return the request's media type, lower case, without parameters ("" when none)."""
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
@@ -211,7 +212,7 @@ async def post_reports(request: Request) -> JSONResponse:
     line (``application/x-ndjson``). Send an ``Idempotency-Key`` header to make retries safe.
     """
     who: Principal = request.state.principal
-    media = _media_type(request)
+    media = media_type(request)
     if media not in JSON_TYPES | NDJSON_TYPES:
         raise HTTPException(
             415,
@@ -242,7 +243,7 @@ async def post_reports(request: Request) -> JSONResponse:
 
 async def read_upload(request: Request) -> tuple[bytes, str | None, str | None]:
     """Return ``(csv bytes, preset, tz)`` from a multipart form (field ``file``) or a CSV body."""
-    media = _media_type(request)
+    media = media_type(request)
     preset = request.query_params.get("preset") or None
     tz = request.query_params.get("tz") or None
     if media == "multipart/form-data":
