@@ -30,6 +30,7 @@ from graphengine.platform.traceback_service import (
     TracebackError,
     answer_request,
     find_request,
+    iso_utc,
     open_from_report,
     open_requests,
     open_traceback,
@@ -221,8 +222,8 @@ async def api_records(request: Request) -> JSONResponse:
             "carrier": up.carrier,
             "rows": up.rows,
             "sha256": up.file_sha256,
-            "period_start": up.period_start.isoformat().replace("+00:00", "Z"),
-            "period_end": up.period_end.isoformat().replace("+00:00", "Z"),
+            "period_start": iso_utc(up.period_start),
+            "period_end": iso_utc(up.period_end),
             # only this carrier's own requests: whom the chain reached next is not its business
             "answered": [
                 {"request": r.id, "traceback_id": r.traceback_id, "record_sha256": r.record_sha256}

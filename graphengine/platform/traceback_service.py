@@ -79,6 +79,7 @@ __all__ = [
     "default_due",
     "export_hops",
     "hop_frame",
+    "iso_utc",
     "open_from_campaign_events",
     "open_from_report",
     "open_requests",
@@ -902,7 +903,8 @@ def load_job(session: Session, payload: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------------- JSON
-def _iso(t: dt.datetime | None) -> str | None:
+def iso_utc(t: dt.datetime | None) -> str | None:
+    """Return ``t`` as ISO 8601 in UTC with a ``Z`` (None for None)."""
     return None if t is None else t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -914,9 +916,9 @@ def request_json(req: HopRequestRow, tb: TracebackRow) -> dict[str, Any]:
         "hop": req.hop,
         "provider": req.provider,
         "state": req.state,
-        "requested_at": _iso(req.requested_at),
-        "due_at": _iso(req.due_at),
-        "call_time": _iso(tb.call_time),
+        "requested_at": iso_utc(req.requested_at),
+        "due_at": iso_utc(req.due_at),
+        "call_time": iso_utc(tb.call_time),
         "calling_number": tb.calling_number,
         "called_number": tb.called_number,
         "campaign": tb.campaign,
@@ -940,10 +942,10 @@ def traceback_json(session: Session, tb: TracebackRow) -> dict[str, Any]:
         "source": tb.source,
         "report": tb.report_pk,
         "campaign": tb.campaign,
-        "call_time": _iso(tb.call_time),
+        "call_time": iso_utc(tb.call_time),
         "terminating_carrier": tb.terminating_carrier,
-        "opened_at": _iso(tb.opened_at),
-        "ended_at": _iso(tb.ended_at),
+        "opened_at": iso_utc(tb.opened_at),
+        "ended_at": iso_utc(tb.ended_at),
         "in_neo4j": tb.rows_sha256 is not None and tb.loaded_sha256 == tb.rows_sha256,
         "requests": [request_json(r, tb) for r in reqs],
         "hops": tb.hop_rows or [],
