@@ -219,17 +219,10 @@ def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
     _store_state(session, state, through)
     if event_ids:
         session.flush()
-        jobs.enqueue(
-            session,
-            alert_service.INGEST_JOB,
-            _ingest_payload(session, events, profiles),
-        )
+        payload = _ingest_payload(session, events, profiles)
+        jobs.enqueue(session, alert_service.INGEST_JOB, payload)
         if traceback_service.per_campaign() > 0:  # the opening rule: trace new and surging ones
-            jobs.enqueue(
-                session,
-                traceback_service.RULE_JOB,
-                {"events": json.loads(events.to_json(orient="records", date_format="iso"))},
-            )
+            jobs.enqueue(session, traceback_service.RULE_JOB, {"events": payload["events"]})
     if len(snap.reports) >= limit:
         schedule(session, delay=0)  # more reports are waiting
     run.finished_at = utcnow()
