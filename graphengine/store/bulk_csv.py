@@ -230,10 +230,8 @@ class _Order:
 
 
 def _order(hops: pd.DataFrame) -> _Order:
-    # Integer codes: sorting 10M strings is an order of magnitude slower than a lexsort.
     codes, _ = pd.factorize(hops["traceback_id"], sort=True)
-    hop = hops["hop"].to_numpy(dtype=np.int64)
-    order = np.lexsort((hop, codes))
+    order = R.hop_order(hops, codes)
     tb = codes[order]
     change = np.flatnonzero(tb[1:] != tb[:-1]) + 1
     starts = np.r_[0, change] if len(tb) else np.array([], dtype=np.int64)

@@ -173,12 +173,14 @@ def records(frame: pd.DataFrame, names: dict[str, str]) -> list[dict[str, Any]]:
     return [dict(zip(props, vals, strict=True)) for vals in zip(*lists.values(), strict=True)]
 
 
-def hop_order(hops: pd.DataFrame) -> np.ndarray:
+def hop_order(hops: pd.DataFrame, codes: np.ndarray | None = None) -> np.ndarray:
     """Return the row positions of ``hops`` in (traceback_id, hop) order (a stable sort).
 
+    ``codes`` are the traceback ids' sorted factorization codes when the caller has them.
     Sorts integer codes: sorting millions of strings is an order of magnitude slower.
     """
-    codes, _ = pd.factorize(hops["traceback_id"], sort=True)
+    if codes is None:
+        codes, _ = pd.factorize(hops["traceback_id"], sort=True)
     return np.lexsort((hops["hop"].to_numpy(dtype=np.int64), codes))
 
 
