@@ -313,7 +313,7 @@ def _routed(hops: pd.DataFrame, o: _Order, col: _HopColumns) -> _Routed:
                 "response_category": col.take("response_category", up_pos),
             }
         )
-        codes, key_text = pd.factorize(hops["provider_key"])
+        codes, key_text = col.codes("provider_key")
         up, down_codes = codes[up_pos], codes[down]
         traceback = o.codes[down]
         camp_all, labels = pd.factorize(hops["campaign"], sort=True)
@@ -455,7 +455,7 @@ def write_import_csvs(
     writer.write("node", "Campaign", pa.table({"name:ID(Campaign)": _text(pd.Series(campaigns))}))
     named = hops["customer_key"].notna().to_numpy()
     sorted_named = o.order[named[o.order]]  # rows naming a customer, in (traceback, hop) order
-    customer, _ = pd.factorize(hops["customer_key"])
+    customer, _ = col.codes("customer_key")
     _, first_seen = np.unique(customer[sorted_named], return_index=True)
     cust = sorted_named[np.sort(first_seen)]  # first row per customer, in that order
     writer.write(
