@@ -5,11 +5,12 @@ an order of magnitude faster than transactions. The steps:
 
 1. check that the target is the **local** server (``graphengine neo4j``), that the database is
    the one Community serves (its default database, ``neo4j``) and that it is empty;
-2. write header-typed CSVs from the canonical frames (:mod:`graphengine.store.bulk_csv`);
-3. stop the server, run the admin tool (``org.neo4j.cli.AdminTool``, in the jars the server
-   runs from) with ``--overwrite-destination``, start the server again;
-4. create the constraints and indexes of a batched load (:func:`ensure_schema`, awaited) and
-   store the empty lists the CSV format cannot express.
+2. write header-typed CSVs from the canonical frames (:mod:`graphengine.store.bulk_csv`),
+   with integer node ids (``--id-type=actual``), while the server stops;
+3. run the admin tool (``org.neo4j.cli.AdminTool``, in the jars the server runs from) with
+   ``--overwrite-destination``, start the server again;
+4. create the constraints and indexes of a batched load (:func:`ensure_schema`: one
+   transaction, awaited) and store the empty lists the CSV format cannot express.
 
 The result is the graph a batched :func:`graphengine.store.load_frames` builds from the same
 frames (tested with :func:`graphengine.store.graph_fingerprint`), so later incremental loads
@@ -24,6 +25,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -119,7 +121,7 @@ def import_arguments(files: ImportFiles, database: str) -> list[str]:
         "import",
         "full",
         "--overwrite-destination=true",
-        "--id-type=string",
+        "--id-type=actual",  # bulk_csv numbers the nodes itself (see _NodeIds)
         f"--array-delimiter={_delimiter_option(files.array_delimiter)}",
         f"--multiline-fields={'true' if files.multiline else 'false'}",
         f"--max-off-heap-memory={IMPORT_OFF_HEAP}",
@@ -185,7 +187,8 @@ def bulk_load(
     -------
     LoadReport
         ``written`` holds the rows of each file, ``graph`` the counts read back, ``timings``
-        the seconds of each phase (csv, stop, import, start, schema, fixups, counts).
+        the seconds of each phase (csv, stop: what was left of the server's shutdown once
+        the CSVs were written, import, start, schema, fixups, counts).
 
     Raises
     ------
@@ -218,9 +221,19 @@ def bulk_load(
     else:
         (home / "import").mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="bulk-", dir=home / "import"))
-    files = write_import_csvs(hops, providers, folder)
-    lap("csv")
-    neo4j_local.stop(home)
+    # The server shuts down (a checkpoint, then the JVM exits: seconds) while the CSVs are
+    # written; if writing fails it is started again, so a failed call leaves it as it was.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        stopping = pool.submit(neo4j_local.stop, home)
+        try:
+            files = write_import_csvs(hops, providers, folder)
+        except BaseException:
+            stopping.result()
+            if running:
+                neo4j_local.start(port, home=home)
+            raise
+        lap("csv")
+        stopping.result()
     lap("stop")
     _run_import(files, database, home)
     lap("import")

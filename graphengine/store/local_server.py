@@ -462,7 +462,7 @@ def _wait_for_bolt(
                 f"{timeout:.0f} s (stopped it); see {server.home / 'logs'}",
                 log_tail(server.home),
             )
-        time.sleep(1.0)
+        time.sleep(0.25)
 
 
 def _terminate(pids: list[int], grace: float = 90.0) -> None:

@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -267,15 +267,23 @@ def _first_per_key(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return frame.drop_duplicates(subset=[key], keep="first")
 
 
+#: ``(codes, distinct values)`` of a hop column, as ``pd.factorize`` returns them.
+Factorizer = Callable[[str], tuple[np.ndarray, np.ndarray]]
+
+
 def provider_rows(
-    hops: pd.DataFrame, providers: pd.DataFrame | None, order: np.ndarray | None = None
+    hops: pd.DataFrame,
+    providers: pd.DataFrame | None,
+    order: np.ndarray | None = None,
+    codes: Factorizer | None = None,
 ) -> list[dict[str, Any]]:
     """Return the MERGE_PROVIDERS rows: every provider of ``providers`` plus every key the
     hops name (as a provider or as an upstream) that the provider frame lacks.
 
     A provider known only from hops gets its first printed name (in traceback/hop order) as
     ``name``, every printed name as ``aliases`` and its hop country as ``country``.
-    ``order`` is :func:`hop_order` of ``hops`` when the caller has it already.
+    ``order`` is :func:`hop_order` of ``hops`` and ``codes`` a factorization of its columns
+    when the caller has them already.
     """
     out: list[dict[str, Any]] = []
     known: set[str] = set()
@@ -303,7 +311,7 @@ def provider_rows(
             row["aliases"] = aliases
             out.append(row)
             known.add(row["key"])
-    keys = _hop_provider_names(hops, known, order)
+    keys = _hop_provider_names(hops, known, order, codes)
     if keys is None:
         return out
     for key, name, aliases, country in keys:
@@ -332,8 +340,33 @@ def _first_by_sequence(group: np.ndarray, seq: np.ndarray, size: int) -> np.ndar
     return best
 
 
+def _pandas_codes(hops: pd.DataFrame) -> Factorizer:
+    def codes(col: str) -> tuple[np.ndarray, np.ndarray]:
+        found, uniques = pd.factorize(hops[col])
+        return found, np.asarray(uniques, dtype=object)
+
+    return codes
+
+
+def _concat_codes(
+    first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The factorization of two columns one after the other, from each one's own (only the
+    distinct values are factorized again)."""
+    (a, a_text), (b, b_text) = first, second
+    joint, text = pd.factorize(np.concatenate([a_text, b_text]))
+    remap_a, remap_b = joint[: len(a_text)], joint[len(a_text) :]
+    out = np.concatenate(
+        [
+            np.where(a >= 0, remap_a[np.maximum(a, 0)], -1) if len(a_text) else a,
+            np.where(b >= 0, remap_b[np.maximum(b, 0)], -1) if len(b_text) else b,
+        ]
+    )
+    return out, np.asarray(text, dtype=object)
+
+
 def _hop_provider_names(
-    hops: pd.DataFrame, known: set[str], order: np.ndarray | None
+    hops: pd.DataFrame, known: set[str], order: np.ndarray | None, codes: Factorizer | None
 ) -> list[tuple[str, str, list[str], str | None]] | None:
     """(key, first printed name, sorted printed names, first hop country) of every key the
     hops name as a provider or an upstream and ``known`` lacks, sorted by key; ``None`` when
@@ -347,10 +380,9 @@ def _hop_provider_names(
         return None
     if order is None:
         order = hop_order(hops)
-    key, key_names = pd.factorize(pd.concat([hops["provider_key"], hops["upstream_key"]]))
-    printed, printed_names = pd.factorize(pd.concat([hops["provider"], hops["upstream_provider"]]))
-    key_text = np.asarray(key_names, dtype=object)
-    printed_text = np.asarray(printed_names, dtype=object)
+    codes = codes or _pandas_codes(hops)
+    key, key_text = _concat_codes(codes("provider_key"), codes("upstream_key"))
+    printed, printed_text = _concat_codes(codes("provider"), codes("upstream_provider"))
     wanted = np.array([k not in known for k in key_text.tolist()], dtype=bool)
     valid = key >= 0
     valid[valid] = wanted[key[valid]]
@@ -364,7 +396,7 @@ def _hop_provider_names(
     at = np.concatenate([order, order + n])
     named = valid & (printed >= 0)
     first = _first_by_sequence(key[named], seq[named], size)
-    country_codes, country_text = pd.factorize(hops["provider_country"])
+    country_codes, country_text = codes("provider_country")
     has_country = valid[:n] & (country_codes >= 0)
     first_country = _first_by_sequence(key[:n][has_country], seq[:n][has_country], size)
     pairs = np.unique(key[named].astype(np.int64) * (len(printed_text) + 1) + printed[named])

@@ -14,20 +14,38 @@ def _rows(path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _names(tmp_path) -> dict[str, str]:
+    """Node id -> key, id or name, over every node file; the ids must be 0..n-1, each once."""
+    names: dict[str, str] = {}
+    for label, prop in (("provider", "key"), ("traceback", "id"), ("campaign", "name")):
+        for r in _rows(tmp_path / f"{label}.csv"):
+            assert r[":ID"] not in names
+            names[r[":ID"]] = r[prop]
+    for r in _rows(tmp_path / "customer.csv"):
+        names[r[":ID"]] = r["key"]
+    assert sorted(int(x) for x in names) == list(range(len(names)))
+    return names
+
+
 def test_files_hold_the_hand_counted_graph(tmp_path):
     files = write_import_csvs(store_hops(), None, tmp_path)
     assert files.counts == EXPECTED
     assert files.array_delimiter == ";" and files.multiline is False
+    name = _names(tmp_path)
     routed = _rows(tmp_path / "routed.csv")
     t1 = sorted(
-        (r["hop:long"], r[":START_ID(Provider)"], r[":END_ID(Provider)"])
+        (r["hop:long"], name[r[":START_ID"]], name[r[":END_ID"]])
         for r in routed
         if r["traceback_id"] == "T1"
     )
     assert t1 == [("0", "bravo", "alpha"), ("1", "charlie", "bravo"), ("2", "delta", "charlie")]
+    hops = {
+        (name[r[":START_ID"]], r["hop:long"]): name[r[":END_ID"]]
+        for r in _rows(tmp_path / "hop.csv")
+    }
+    assert [hops[("T1", h)] for h in "0123"] == ["alpha", "bravo", "charlie", "delta"]
     sends = {
-        (r[":START_ID(Provider)"], r[":END_ID(Provider)"]): r
-        for r in _rows(tmp_path / "sends_to.csv")
+        (name[r[":START_ID"]], name[r[":END_ID"]]): r for r in _rows(tmp_path / "sends_to.csv")
     }
     cb = sends[("charlie", "bravo")]
     assert cb["tracebacks:long"] == "3" and cb["n_campaigns:long"] == "2"
@@ -35,11 +53,11 @@ def test_files_hold_the_hand_counted_graph(tmp_path):
     assert cb["first_seen:datetime"] == "2024-03-01T14:00:00.000000Z"
     assert cb["last_seen:datetime"] == "2024-04-10T16:45:00.000000Z"
     links = _rows(tmp_path / "customer_of.csv")
-    assert sorted((r["traceback_id"], r[":END_ID(Provider)"]) for r in links) == [
+    assert sorted((r["traceback_id"], name[r[":END_ID"]]) for r in links) == [
         ("T1", "delta"),
         ("T3", "delta"),
     ]
-    hotel = [r for r in _rows(tmp_path / "provider.csv") if r["key:ID(Provider)"] == "hotel"]
+    hotel = [r for r in _rows(tmp_path / "provider.csv") if r["key"] == "hotel"]
     assert len(hotel) == 1
 
 
@@ -52,5 +70,5 @@ def test_a_name_with_a_semicolon_or_a_line_break_changes_the_reading_options(tmp
     args = import_arguments(files, "neo4j")
     assert "--array-delimiter=|" in args and "--multiline-fields=true" in args
     assert args[-2:] == ["--", "neo4j"]
-    alpha = [r for r in _rows(tmp_path / "provider.csv") if r["key:ID(Provider)"] == "alpha"]
+    alpha = [r for r in _rows(tmp_path / "provider.csv") if r["key"] == "alpha"]
     assert "Alpha; Inc." in alpha[0]["aliases:string[]"].split("|")
