@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ import pyarrow.csv as pa_csv
 from graphengine import schema
 from graphengine.store import rows as R
 
-__all__ = ["ImportFiles", "write_import_csvs", "ARRAY_DELIMITERS"]
+__all__ = ["ImportFiles", "check_frames", "write_import_csvs", "ARRAY_DELIMITERS"]
 
 #: candidate separators of list properties (aliases, campaigns), in order of preference; the
 #: first one that no list element contains is used.
@@ -91,20 +92,35 @@ class ImportFiles:
 
 
 class _Writer:
-    """Writes arrow tables as CSV and remembers counts."""
+    """Writes arrow tables as CSV in a background thread and remembers counts.
+
+    Arrow's writer releases the GIL, so a file is written on the second core while the next
+    table is computed; :meth:`close` waits for every file and raises the first error.
+    """
 
     def __init__(self, files: ImportFiles) -> None:
         self.files = files
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-csv")
+        self._pending: list[Future[None]] = []
 
     def write(self, kind: str, name: str, table: pa.Table, *, check: bool = False) -> None:
-        """Write ``table``; with ``check``, look for line breaks in its text (columns taken
-        from the hop frame were checked once, see :class:`_HopColumns`)."""
+        """Queue ``table`` for writing; with ``check``, look for line breaks in its text first
+        (columns taken from the hop frame were checked once, see :class:`_HopColumns`)."""
         path = self.files.folder / f"{name.lower()}.csv"
         if check and not self.files.multiline:
             self.files.multiline = any(_has_line_break(col) for col in table.columns)
-        pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
+        options = pa_csv.WriteOptions(quoting_style="needed")
+        self._pending.append(self._pool.submit(pa_csv.write_csv, table, path, options))
         (self.files.nodes if kind == "node" else self.files.relationships).append((name, path))
         self.files.counts[name] = table.num_rows
+
+    def close(self) -> None:
+        """Wait until every queued file is written; raise the first error."""
+        try:
+            for pending in self._pending:
+                pending.result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _has_line_break(column: pa.ChunkedArray | pa.Array) -> bool:
@@ -470,8 +486,25 @@ def _traceback_table(hops: pd.DataFrame, o: _Order, col: _HopColumns, base: int)
     return pa.table(tb_cols)
 
 
+def check_frames(hops: pd.DataFrame, providers: pd.DataFrame | None) -> None:
+    """Check the frames against the canonical schema.
+
+    Raises
+    ------
+    SchemaError
+        When a frame does not follow it.
+    """
+    schema.check_hops(hops)
+    if providers is not None:
+        schema.check_providers(providers)
+
+
 def write_import_csvs(
-    hops: pd.DataFrame, providers: pd.DataFrame | None, folder: str | Path
+    hops: pd.DataFrame,
+    providers: pd.DataFrame | None,
+    folder: str | Path,
+    *,
+    checked: bool = False,
 ) -> ImportFiles:
     """Write one header-typed CSV per label and relationship type into ``folder``.
 
@@ -483,6 +516,8 @@ def write_import_csvs(
         Canonical provider frame, or ``None``.
     folder
         Created if missing; files of an earlier call are overwritten.
+    checked
+        The caller has checked both frames already (skips a second check).
 
     Returns
     -------
@@ -494,13 +529,23 @@ def write_import_csvs(
     SchemaError
         When a frame does not follow the canonical schema.
     """
-    schema.check_hops(hops)
-    if providers is not None:
-        schema.check_providers(providers)
+    if not checked:
+        check_frames(hops, providers)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     files = ImportFiles(folder=out)
     writer = _Writer(files)
+    try:
+        _write_all(hops, providers, files, writer)
+    finally:
+        writer.close()
+    return files
+
+
+def _write_all(
+    hops: pd.DataFrame, providers: pd.DataFrame | None, files: ImportFiles, writer: _Writer
+) -> None:
+    """Compute every file's table from the (checked) frames and queue it on ``writer``."""
     hops = R.with_source_hop(hops.reset_index(drop=True))
     col = _HopColumns(hops, files)
     o = _order(hops, col)
@@ -521,7 +566,21 @@ def write_import_csvs(
         customers=pd.Index(customer_codes[1][customer_codes[0][cust]], dtype=object),
         customer_base=n_providers + n_tracebacks + len(campaign_codes[1]),
     )
+    # HOP first: the largest file is written while the rest is computed
+    traceback_id = o.codes + ids.tracebacks  # per row
+    provider_id = ids.of_codes(ids.providers, 0, col.codes("provider_key"))
+    customer_id = ids.of_codes(ids.customers, ids.customer_base, customer_codes)
+    campaign_id = ids.of_codes(ids.campaigns, ids.campaign_base, campaign_codes)
+    hop_cols: dict[str, pa.Array] = {
+        ":START_ID": _int(traceback_id),
+        ":END_ID": _int(provider_id),
+    }
+    for name, prop in R.HOP_PROPS.items():
+        whole = name in ("hop", "source_line", "source_hop")
+        hop_cols[f"{prop}:long" if whole else prop] = col(name)
+    writer.write("rel", "HOP", pa.table(hop_cols))
     routed = _routed(hops, o, col, ids)
+    writer.write("rel", "ROUTED", routed.table)
     lists: list[list[str]] = [list(r.get("aliases") or []) for r in provider_rows]
     sends_to = _sends_to(routed, lists)
     files.array_delimiter = delimiter = _pick_delimiter(lists)
@@ -551,22 +610,7 @@ def write_import_csvs(
         ),
     )
 
-    # --- relationships
-    traceback_id = o.codes + ids.tracebacks  # per row
-    provider_id = ids.of_codes(ids.providers, 0, col.codes("provider_key"))
-    customer_id = ids.of_codes(ids.customers, ids.customer_base, customer_codes)
-    campaign_id = ids.of_codes(ids.campaigns, ids.campaign_base, campaign_codes)
-    hop_cols: dict[str, pa.Array] = {
-        ":START_ID": _int(traceback_id),
-        ":END_ID": _int(provider_id),
-    }
-    for name, prop in R.HOP_PROPS.items():
-        whole = name in ("hop", "source_line", "source_hop")
-        hop_cols[f"{prop}:long" if whole else prop] = col(name)
-    writer.write("rel", "HOP", pa.table(hop_cols))
-    del hop_cols
-    writer.write("rel", "ROUTED", routed.table)
-    del routed
+    # --- the other relationships
     first = o.order[o.starts]
     with_campaign = first[campaign_id[first] >= 0]
     writer.write(
@@ -616,4 +660,3 @@ def write_import_csvs(
         ),
         check=True,
     )
-    return files

@@ -34,7 +34,7 @@ from graphengine.errors import GraphengineError, Neo4jUnavailable
 from graphengine.store import jars
 from graphengine.store import local_server as neo4j_local
 from graphengine.store import statements as S
-from graphengine.store.bulk_csv import ImportFiles, write_import_csvs
+from graphengine.store.bulk_csv import ImportFiles, check_frames, write_import_csvs
 from graphengine.store.connection import connect
 from graphengine.store.load import LoadReport, ensure_schema
 from graphengine.store.read import graph_counts
@@ -195,8 +195,12 @@ def bulk_load(
     BulkImportUnavailable
         The target is not the local server, the database is not the one it serves, or it is
         not empty.
+    SchemaError
+        A frame does not follow the canonical schema (checked before the server is stopped).
     GraphengineError
         The admin tool failed (its last error line; the CSVs are kept).
+    OSError
+        Writing the CSVs failed (a full disk, say); the server is running again.
     """
     started = time.perf_counter()
     settings = settings or neo4j_settings()
@@ -206,6 +210,7 @@ def bulk_load(
     running = neo4j_local.running_server(home) is not None
     if running and not replace:
         _check_empty(settings, database)
+    check_frames(hops, providers)  # before the server is stopped
     report = LoadReport(hops=len(hops), tracebacks=int(hops["traceback_id"].nunique()))
     laps = report.timings
     mark = time.perf_counter()
@@ -226,7 +231,7 @@ def bulk_load(
     with ThreadPoolExecutor(max_workers=1) as pool:
         stopping = pool.submit(neo4j_local.stop, home)
         try:
-            files = write_import_csvs(hops, providers, folder)
+            files = write_import_csvs(hops, providers, folder, checked=True)
         except BaseException:
             stopping.result()
             if running:

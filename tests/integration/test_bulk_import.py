@@ -201,3 +201,34 @@ def test_bulk_refuses_a_remote_server_and_another_database(server, data):
         "graphengine: error: NEO4J_DATABASE='cases': the local Neo4j (Community) serves one "
         "user database, 'neo4j'; unset NEO4J_DATABASE to import into it\n"
     )
+
+
+def test_a_failed_write_restarts_the_server_and_leaves_the_graph(server, data, monkeypatch):
+    """The server stops while the CSVs are written; a write that fails (here: a full disk,
+    injected) must leave it running on its port with its graph, and a bad frame must not
+    stop it at all."""
+    import loaders
+    from graphengine.errors import SchemaError
+    from graphengine.store import bulk_import
+
+    settings = _settings(server, monkeypatch)
+    home = Path(server["home"])
+    hops = loaders.load_inputs([str(data["store"])]).hops
+    with connect(settings) as driver:
+        clear_database(driver)
+        load_frames(driver, hops, batch_size=50)
+        before = graph_counts(driver)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bulk_import, "write_import_csvs", full_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        bulk_import.bulk_load(hops, settings=settings, home=home, replace=True)
+    assert neo4j_local.running_server(home).port == server["port"]
+    with pytest.raises(SchemaError):
+        bulk_import.bulk_load(
+            hops.drop(columns=["hop"]), settings=settings, home=home, replace=True
+        )
+    with connect(settings) as driver:
+        assert graph_counts(driver) == before
