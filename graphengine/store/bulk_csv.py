@@ -114,11 +114,15 @@ class _Writer:
         (self.files.nodes if kind == "node" else self.files.relationships).append((name, path))
         self.files.counts[name] = table.num_rows
 
-    def close(self) -> None:
-        """Wait until every queued file is written; raise the first error."""
+    def close(self, *, failed: bool = False) -> None:
+        """Wait until every queued file is written and raise the first error, unless the
+        caller ``failed`` already (its error is the one to report)."""
         try:
             for pending in self._pending:
-                pending.result()
+                if failed:
+                    pending.exception()
+                else:
+                    pending.result()
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -159,9 +163,29 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` of a text column through arrow's hash table (about twice as fast on
     Python strings): ``(codes, distinct values)`` in order of first appearance, -1 for a
     missing value, the distinct values as an object array of ``str``."""
-    encoded = pa.array(values, type=pa.string(), from_pandas=True).dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    # to_numpy(dtype=object) is the frame's own array of str/NA (no copy); handing pandas'
+    # StringArray to arrow instead copies it and masks its NAs first (twice as slow)
+    raw = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    return dictionary_codes(pa.array(raw, type=pa.string(), from_pandas=True).dictionary_encode())
+
+
+def dictionary_codes(
+    encoded: pa.DictionaryArray | pa.ChunkedArray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, distinct values)`` of a dictionary-encoded array, -1 for a null; a chunked
+    one (arrow splits text of over 2 GiB into chunks) gets one dictionary for all chunks."""
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries()
+        found: pa.Array | pa.ChunkedArray = pa.chunked_array(
+            [c.indices for c in encoded.chunks], type=encoded.type.index_type
+        )
+        dictionary = (
+            encoded.chunks[0].dictionary if encoded.num_chunks else pa.array([], pa.string())
+        )
+    else:
+        found, dictionary = encoded.indices, encoded.dictionary
+    codes = found.fill_null(-1).to_numpy().astype(np.int64)
+    return codes, np.asarray(dictionary.to_pylist(), dtype=object)
 
 
 def _sorted_codes(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -537,8 +561,10 @@ def write_import_csvs(
     writer = _Writer(files)
     try:
         _write_all(hops, providers, files, writer)
-    finally:
-        writer.close()
+    except BaseException:
+        writer.close(failed=True)
+        raise
+    writer.close()
     return files
 
 

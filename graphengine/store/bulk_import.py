@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -157,6 +157,19 @@ def _run_import(files: ImportFiles, database: str, home: Path) -> None:
         )
 
 
+def _restart_after(
+    failure: BaseException, stopping: Future[list[int]], port: int | None, home: Path
+) -> None:
+    """Start the server again (on ``port``; ``None``: it was not running) after ``failure``,
+    which stays the error reported: a failed stop or start is added to it as a note."""
+    try:
+        stopping.result()
+        if port is not None:
+            neo4j_local.start(port, home=home)
+    except Exception as exc:  # noqa: BLE001 - reported on the original error
+        failure.add_note(f"and the local Neo4j could not be started again: {exc}")
+
+
 def bulk_load(
     hops: pd.DataFrame,
     providers: pd.DataFrame | None = None,
@@ -232,10 +245,8 @@ def bulk_load(
         stopping = pool.submit(neo4j_local.stop, home)
         try:
             files = write_import_csvs(hops, providers, folder, checked=True)
-        except BaseException:
-            stopping.result()
-            if running:
-                neo4j_local.start(port, home=home)
+        except BaseException as failure:
+            _restart_after(failure, stopping, port if running else None, home)
             raise
         lap("csv")
         stopping.result()
@@ -248,7 +259,7 @@ def bulk_load(
         raise GraphengineError(f"the import finished but the server did not start: {exc}") from None
     lap("start")
     with connect(settings) as driver:
-        ensure_schema(driver, database=database)
+        ensure_schema(driver, database=database, together=True)
         lap("schema")
         driver.execute_query(S.EMPTY_ALIASES, database_=database)
         driver.execute_query(S.EMPTY_SENDS_TO_CAMPAIGNS, database_=database)

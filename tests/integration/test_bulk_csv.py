@@ -72,3 +72,35 @@ def test_a_name_with_a_semicolon_or_a_line_break_changes_the_reading_options(tmp
     assert args[-2:] == ["--", "neo4j"]
     alpha = [r for r in _rows(tmp_path / "provider.csv") if r["key"] == "alpha"]
     assert "Alpha; Inc." in alpha[0]["aliases:string[]"].split("|")
+
+
+def test_factorize_matches_pandas_on_python_and_chunked_arrow_text():
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from graphengine.store.bulk_csv import dictionary_codes, factorize
+
+    values = ["b", None, "a", "", "b", "é", None, "a"]
+    chunked = pd.concat(
+        [
+            pd.Series(values[:4], dtype="string[pyarrow]"),
+            pd.Series(values[4:], dtype="string[pyarrow]"),
+        ],
+        ignore_index=True,
+    )
+    for series in (
+        pd.Series(values, dtype=pd.StringDtype("python")),
+        pd.Series(values, dtype=object),
+        chunked,
+    ):
+        codes, uniques = factorize(series)
+        want_codes, want_uniques = pd.factorize(series)
+        assert codes.tolist() == want_codes.tolist() == [0, -1, 1, 2, 0, 3, -1, 1]
+        assert (
+            uniques.tolist() == list(np.asarray(want_uniques, dtype=object)) == ["b", "a", "", "é"]
+        )
+    # arrow holds text of over 2 GiB in chunks, each with its own dictionary until unified
+    chunks = pa.chunked_array([values[:4], values[4:]], type=pa.string())
+    codes, uniques = dictionary_codes(chunks.dictionary_encode())
+    assert codes.tolist() == [0, -1, 1, 2, 0, 3, -1, 1] and uniques.tolist() == ["b", "a", "", "é"]
