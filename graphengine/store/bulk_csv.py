@@ -390,11 +390,13 @@ def _routed(hops: pd.DataFrame, o: _Order, col: _HopColumns, ids: _NodeIds) -> _
                 "response_category": _text(frame["response_category"]),
             }
         )
-        keys, key_text = pd.factorize(pd.concat([frame["upstream_key"], frame["downstream_key"]]))
+        keys, key_index = pd.factorize(pd.concat([frame["upstream_key"], frame["downstream_key"]]))
+        key_text = np.asarray(key_index, dtype=object)
         m = len(frame)
         up, down = keys[:m], keys[m:]
         traceback, _ = pd.factorize(frame["traceback_id"])
-        campaign, labels = pd.factorize(frame["campaign"], sort=True)
+        campaign, label_index = pd.factorize(frame["campaign"], sort=True)
+        labels = np.asarray(label_index, dtype=object)
         call = frame["call_time"]
     else:
         down, up_pos = positions
