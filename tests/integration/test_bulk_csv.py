@@ -104,3 +104,33 @@ def test_factorize_matches_pandas_on_python_and_chunked_arrow_text():
     chunks = pa.chunked_array([values[:4], values[4:]], type=pa.string())
     codes, uniques = dictionary_codes(chunks.dictionary_encode())
     assert codes.tolist() == [0, -1, 1, 2, 0, 3, -1, 1] and uniques.tolist() == ["b", "a", "", "é"]
+
+
+def test_a_repeated_hop_takes_the_routed_fallback_with_the_same_edges(tmp_path):
+    """Loaders never repeat a (traceback, hop) pair; if a frame does, the files hold the ROUTED
+    edges of the batched load's rows.routed_rows (every upstream row paired with every
+    downstream row), and the ids still name the right nodes."""
+    import pandas as pd
+
+    from graphengine.store.rows import routed_rows
+
+    hops = store_hops()
+    extra = hops[(hops["traceback_id"] == "T1") & (hops["hop"] == 1)].copy()
+    extra["provider"], extra["provider_key"] = "Echo Only", "echo-only"
+    hops = pd.concat([hops, extra], ignore_index=True)
+    files = write_import_csvs(hops, None, tmp_path)
+    name = _names(tmp_path)
+    got = sorted(
+        (r["traceback_id"], r["hop:long"], name[r[":START_ID"]], name[r[":END_ID"]])
+        for r in _rows(tmp_path / "routed.csv")
+    )
+    batched = routed_rows(hops)
+    want = sorted(
+        (t, str(h), u, d)
+        for t, h, u, d in zip(
+            batched["traceback_id"], batched["hop"], batched["up"], batched["down"], strict=True
+        )
+    )
+    assert got == want and files.counts["ROUTED"] == len(want)
+    t1 = [g for g in got if g[0] == "T1"]
+    assert ("T1", "0", "echo-only", "alpha") in t1 and ("T1", "1", "charlie", "echo-only") in t1
