@@ -100,7 +100,7 @@ def detect_events(
     """Return every event of the campaigns in ``state`` (see the module docstring).
 
     ``tracebacks`` (``campaign_id, traceback_id, call_time, gateway``, as returned by
-    :func:`graphengine.campaigns.links.campaign_tracebacks`) enables displacement events.
+    :func:`graphengine.campaigns.links.attach_campaigns`) enables displacement events.
     """
     p = params or EventParams()
     daily = daily_counts(state)

@@ -9,7 +9,12 @@ links, with an empty gateway.
 
 Examples
 --------
->>> import pandas as pd
+>>> from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from graphengine.campaigns.state import CampaignState
 >>> reports = pd.DataFrame({"report_id": ["R1"], "calling_number": ["(202) 555-0101"],
 ...     "called_number": ["+1 301 555 0199"], "call_time": ["2026-01-05T10:00:00Z"]})
 >>> hops = pd.DataFrame({"traceback_id": ["T1", "T1"], "hop": [0, 1],
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["LINK_COLUMNS", "link_tracebacks"]
+__all__ = ["LINK_COLUMNS", "attach_campaigns", "link_tracebacks", "traceback_gateways"]
 
 LINK_COLUMNS = ("report_id", "traceback_id", "call_time", "gateway")
 
@@ -32,6 +37,34 @@ LINK_COLUMNS = ("report_id", "traceback_id", "call_time", "gateway")
 def _digits10(values: pd.Series) -> pd.Series:
     d = values.fillna("").astype(str).str.replace(r"\D", "", regex=True)
     return d.where(d.str.len() != 11, d.str[1:]).where(lambda s: s.str.len() == 10, "")
+
+
+def traceback_gateways(hops: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return one row per traceback of the hop table ``hops``: ``traceback_id``, ``call_time``,
+    ``gateway`` and the ``keep`` columns (from its first row).
+
+    The gateway is the provider of the traceback's first ``gateway`` hop (its ``provider_key``
+    when the hops have one, else the printed name); empty when it has none or ``hops`` has no
+    ``role`` column.
+    """
+    first = hops.drop_duplicates("traceback_id")[["traceback_id", "call_time", *keep]].copy()
+    if "role" in hops.columns:
+        # The provider key (name variants folded) when the hops were loaded; else the printed name.
+        name = "provider_key" if "provider_key" in hops.columns else "provider"
+        gw = hops[hops["role"].astype(str) == "gateway"].drop_duplicates("traceback_id")
+        gw = gw[["traceback_id", name]].rename(columns={name: "gateway"})
+        first = first.merge(gw, on="traceback_id", how="left")
+    else:
+        first["gateway"] = ""
+    first["gateway"] = first["gateway"].fillna("").astype(str)
+    return first.reset_index(drop=True)
+
+
+def attach_campaigns(tracebacks: pd.DataFrame, state: CampaignState) -> pd.DataFrame:
+    """Return ``tracebacks`` (with ``report_id``) restricted to assigned reports, with ``campaign_id``."""
+    tb = tracebacks[tracebacks["report_id"].astype(str).isin(state.members)].copy()
+    tb["campaign_id"] = [state.resolve(state.members[str(r)]) for r in tb["report_id"]]
+    return tb
 
 
 def link_tracebacks(
@@ -47,17 +80,7 @@ def link_tracebacks(
         reports.columns
     ):
         return pd.DataFrame(columns=list(LINK_COLUMNS))
-    first = hops.drop_duplicates("traceback_id")[
-        ["traceback_id", "call_time", "calling_number", "called_number"]
-    ].copy()
-    if "role" in hops.columns:
-        # The provider key (name variants folded) when the hops were loaded; else the printed name.
-        name = "provider_key" if "provider_key" in hops.columns else "provider"
-        gw = hops[hops["role"].astype(str) == "gateway"].drop_duplicates("traceback_id")
-        gw = gw[["traceback_id", name]].rename(columns={name: "gateway"})
-        first = first.merge(gw, on="traceback_id", how="left")
-    else:
-        first["gateway"] = ""
+    first = traceback_gateways(hops, keep=("calling_number", "called_number"))
     first["a"], first["b"] = _digits10(first["calling_number"]), _digits10(first["called_number"])
     first["t_tb"] = pd.to_datetime(first["call_time"], utc=True)
     rep = reports[["report_id", "calling_number", "called_number", "call_time"]].copy()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from graphengine.campaigns.events import EventParams, daily_counts, detect_events
 from graphengine.campaigns.ids import carry_ids
+from graphengine.campaigns.links import attach_campaigns
 from graphengine.campaigns.profile import campaign_table
 from graphengine.campaigns.state import CampaignParams, CampaignState
 from graphengine.campaigns.update import assign_reports
@@ -77,13 +78,6 @@ def detect_campaigns(
     carried = sorted(v for v in id_map.values() if previous is not None and v in previous.campaigns)
     table = campaign_table(state)
     return CampaignResult(state, table, members, events, daily_counts(state), id_map, carried)
-
-
-def attach_campaigns(tracebacks: pd.DataFrame, state: CampaignState) -> pd.DataFrame:
-    """Return ``tracebacks`` (with ``report_id``) restricted to assigned reports, with ``campaign_id``."""
-    tb = tracebacks[tracebacks["report_id"].isin(state.members)].copy()
-    tb["campaign_id"] = [state.resolve(state.members[r]) for r in tb["report_id"]]
-    return tb
 
 
 def write_outputs(result: CampaignResult, out: Path, *, figures: bool = True) -> dict[str, Any]:

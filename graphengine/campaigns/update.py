@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from graphengine.campaigns.grouping import cluster_batch
+from graphengine.campaigns.links import attach_campaigns, traceback_gateways
 from graphengine.campaigns.minhash import join_pairs
 from graphengine.campaigns.normalise import NOSPACE_BIT, PLACEHOLDERS
 from graphengine.campaigns.prepare import Prepared, prepare
@@ -75,7 +76,7 @@ def update_campaigns(
     new_reports: pd.DataFrame,
     *,
     params: CampaignParams | None = None,
-    tracebacks: pd.DataFrame | None = None,
+    tracebacks: pd.DataFrame | Callable[[CampaignState], pd.DataFrame | None] | None = None,
     show_progress: bool | None = None,
 ) -> tuple[CampaignState, pd.DataFrame]:
     """Join ``new_reports`` to the campaigns of ``state`` and return the state and new events.
@@ -91,8 +92,14 @@ def update_campaigns(
     params
         Parameters of a new state (ignored when ``state`` is given: it keeps its own).
     tracebacks
-        Optional hop table linked to the reports (``report_id`` column, see
-        :func:`graphengine.campaigns.links.link_tracebacks`), for displacement events.
+        For displacement events: the tracebacks linked to the reports, as a link table
+        (``report_id, traceback_id, call_time, gateway``: what
+        :func:`graphengine.campaigns.links.link_tracebacks` returns) or as a canonical hop table
+        with a ``report_id`` column (the gateway is then each traceback's first ``gateway`` hop,
+        see :func:`graphengine.campaigns.links.traceback_gateways`). Or a function called with
+        the state once ``new_reports`` are assigned, returning such a table (or ``None``): a
+        caller that keeps its tracebacks elsewhere then reads only those of the campaigns this
+        call touched. Tracebacks of reports in no campaign are ignored.
 
     Returns
     -------
@@ -103,10 +110,21 @@ def update_campaigns(
     from graphengine.campaigns.events import detect_events
 
     state = assign_reports(state, new_reports, params=params, show_progress=show_progress)
-    events = detect_events(state, tracebacks=tracebacks)
+    table = tracebacks(state) if callable(tracebacks) else tracebacks
+    events = detect_events(state, tracebacks=_campaign_tracebacks(table, state))
     fresh = events[~events["event_id"].isin(state.emitted)]
     state.emitted.update(fresh["event_id"])
     return state, fresh.reset_index(drop=True)
+
+
+def _campaign_tracebacks(table: pd.DataFrame | None, state: CampaignState) -> pd.DataFrame | None:
+    """The detectors' traceback frame (``campaign_id, traceback_id, call_time, gateway``)."""
+    if table is None or table.empty:
+        return None
+    if "gateway" not in table.columns:  # a hop table: one row per traceback, its gateway
+        table = traceback_gateways(table, keep=("report_id",))
+    table = table.assign(call_time=pd.to_datetime(table["call_time"], utc=True))
+    return attach_campaigns(table, state)
 
 
 # -- internals ----------------------------------------------------------------------------------

@@ -8,14 +8,18 @@ transaction, so the job exists only if the reports do).
 **Run.** The job takes the reports stored since the last run (primary key above the state's
 ``through_report_pk``, oldest first, at most :data:`BATCH` of them; it queues the next run when
 more are waiting), and calls the engine's
-:func:`graphengine.campaigns.update_campaigns` with the state of the previous run. Reports already
+:func:`graphengine.campaigns.update_campaigns` with the state of the previous run and, for
+displacement events, a reader of the platform's complete and stalled tracebacks: the engine calls
+it once the reports are assigned, and it returns the hop rows of the campaigns this run touched
+(:mod:`graphengine.platform.campaign_tracebacks` says which). Reports already
 assigned are never clustered again: each report is matched against the campaigns' exemplars, and
 only the unmatched ones (with the pool of earlier unmatched reports) are clustered. The run then
 stores, in one transaction: the new members (including pooled reports of earlier runs that now
 form a campaign), merges (members move to the surviving campaign, the merged one keeps a
 ``merged_into``), every campaign's profile, the new events, the engine's state and a
 :class:`~graphengine.platform.campaign_models.CampaignRun`. When there are new events it queues
-the alerts ingest job (:data:`graphengine.platform.alert_service.INGEST_JOB`) with them, so
+the alerts ingest job (:data:`graphengine.platform.alert_service.INGEST_JOB`) with them (and
+the hop rows of their tracebacks, so a displacement alert names the providers in its paths), so
 alerts fire from campaign runs, and the traceback opening rule
 (:data:`graphengine.platform.traceback_service.RULE_JOB`), which traces the newest reports of each
 new or surging campaign (``GRAPHENGINE_TRACEBACK_PER_CAMPAIGN``, default 3; 0 turns it off).
@@ -45,7 +49,7 @@ from sqlalchemy.orm import Session
 from graphengine.alerts.rules import split_ids
 from graphengine.campaigns import CampaignState, update_campaigns
 from graphengine.campaigns.profile import campaign_table
-from graphengine.platform import alert_service, audit, jobs, traceback_service
+from graphengine.platform import alert_service, audit, campaign_tracebacks, jobs, traceback_service
 from graphengine.platform.campaign_models import (
     CampaignEventRow,
     CampaignMember,
@@ -107,6 +111,7 @@ class _Snapshot:
     state: CampaignState | None
     members: set[str]
     reports: pd.DataFrame
+    last_run_at: dt.datetime | None = None  # when the previous run started
 
 
 def _report_frame(session: Session, after: int, limit: int) -> pd.DataFrame:
@@ -167,7 +172,8 @@ def _snapshot(session: Session, limit: int) -> _Snapshot:
     members["report_id"] = members["report_id"].astype(str)
     pool = pd.DataFrame.from_records(row.pool) if row.pool else None
     state = CampaignState.from_parts(row.document, members, pool)
-    return _Snapshot(through, state, set(members["report_id"]), reports)
+    last = session.scalar(select(func.max(CampaignRun.started_at)))
+    return _Snapshot(through, state, set(members["report_id"]), reports, last)
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -186,7 +192,18 @@ def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
         return RunSummary(None, 0, 0, [], {}, [])
     before_campaigns = set(snap.state.campaigns) if snap.state is not None else set()
     before_aliases = dict(snap.state.aliases) if snap.state is not None else {}
-    state, events = update_campaigns(snap.state, snap.reports, show_progress=False)
+    keep: dict[str, pd.DataFrame] = {}
+    reader = campaign_tracebacks.hop_reader(
+        session.get_bind(),
+        known=snap.members,
+        aliases_before=before_aliases,
+        after_pk=snap.through,
+        since=snap.last_run_at,
+        keep=keep,
+    )
+    state, events = update_campaigns(
+        snap.state, snap.reports, tracebacks=reader, show_progress=False
+    )
 
     if not is_sqlite(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
@@ -219,7 +236,7 @@ def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
     _store_state(session, state, through)
     if event_ids:
         session.flush()
-        payload = _ingest_payload(session, events, profiles)
+        payload = _ingest_payload(session, events, profiles, keep.get("hops"))
         jobs.enqueue(session, alert_service.INGEST_JOB, payload)
         if traceback_service.per_campaign() > 0:  # the opening rule: trace new and surging ones
             jobs.enqueue(session, traceback_service.RULE_JOB, {"events": payload["events"]})
@@ -343,10 +360,11 @@ def _store_state(session: Session, state: CampaignState, through: int) -> None:
 
 
 def _ingest_payload(
-    session: Session, events: pd.DataFrame, profiles: pd.DataFrame
+    session: Session, events: pd.DataFrame, profiles: pd.DataFrame, hops: pd.DataFrame | None
 ) -> dict[str, Any]:
-    """The alerts ingest job's payload: the events, their campaigns and their reports' states
-    (the evidence reports may be of earlier runs, so they are read from the table)."""
+    """The alerts ingest job's payload: the events, their campaigns, their reports' states (the
+    evidence reports may be of earlier runs, so they are read from the table) and the hop rows of
+    their tracebacks (a displacement's providers)."""
     ids = sorted({int(r) for v in events["report_ids"] for r in split_ids(v)})
     states: list[Any] = []
     for lo in range(0, len(ids), 900):
@@ -361,6 +379,9 @@ def _ingest_payload(
             )
         ),
         "reports": [{"report_id": str(pk), "consumer_state": st} for pk, st in states],
+        "hops": campaign_tracebacks.alert_hops(
+            hops, {t for v in events["traceback_ids"] for t in split_ids(v)}
+        ),
     }
 
 

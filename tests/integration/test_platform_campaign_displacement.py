@@ -1,0 +1,143 @@
+"""The platform's campaign job raises displacement events from the platform's own tracebacks, on
+SQLite and PostgreSQL: tracebacks run through the real workflow (opened from stored reports,
+answered hop by hop up to a foreign upstream, so hop 1 is the gateway), the job hands their hop
+rows to the engine, stores the event and queues its alert."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from graphengine.platform import jobs
+from graphengine.platform.admin import create_org
+from graphengine.platform.alert_models import AlertRow
+from graphengine.platform.alert_service import INGEST_JOB
+from graphengine.platform.campaign_models import CampaignEventRow, CampaignMember, CampaignRun
+from graphengine.platform.campaign_service import run_update
+from graphengine.platform.db import make_engine, session_factory, session_scope
+from graphengine.platform.models import Report
+from graphengine.platform.traceback_models import HopRequestRow
+from graphengine.platform.traceback_service import answer_request, open_from_report
+from tests.helpers.campaigns import AGENTS, DAY0, MEDICARE, STUDENT, WARRANTY, rec, submit
+from tests.helpers.platform import DB_KINDS, fresh_database
+
+pytestmark = pytest.mark.slow
+
+
+def batch(days: range) -> list[dict[str, object]]:
+    """Warranty (5 a day) and Medicare (4 a day) calls on ``days``, terminating at Carrier A."""
+    rows = [
+        rec(f"w{d}-{k}", d, 7 * k + d, WARRANTY.format(agent=AGENTS[k]), carrier="Carrier A")
+        for d in days
+        for k in range(5)
+    ]
+    rows += [rec(f"m{d}-{k}", d, 100 + 9 * k + d, MEDICARE, carrier="Carrier A") for d in days for k in range(4)]  # fmt: skip
+    return rows
+
+
+def trace(factory, report_id: str, gateway: str) -> str:
+    """Trace the report: Carrier A names ``gateway``, which names a foreign upstream (complete)."""
+    with session_scope(factory) as s:
+        pk = s.scalar(select(Report.id).where(Report.report_id == report_id))
+        tb = open_from_report(s, pk, actor="analyst")
+        req0 = s.scalar(select(HopRequestRow).where(HopRequestRow.traceback_id == tb.id))
+        _, req1 = answer_request(s, req0.id, org_id=None, actor="t", kind="upstream", upstream=gateway)  # fmt: skip
+        answer_request(s, req1.id, org_id=None, actor="t", kind="foreign_upstream", upstream="Overseas Voice", country="PH")  # fmt: skip
+        s.flush()
+        assert tb.state == "complete"
+        return tb.id
+
+
+def run(factory) -> int:
+    with session_scope(factory) as s:
+        summary = run_update(s)
+    assert summary.run_id is not None
+    return summary.run_id
+
+
+def displacements(factory) -> list[CampaignEventRow]:
+    with factory() as s:
+        return list(
+            s.scalars(select(CampaignEventRow).where(CampaignEventRow.kind == "displacement"))
+        )
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_campaign_job_raises_one_displacement_from_platform_tracebacks(
+    kind, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("GRAPHENGINE_TRACEBACK_PER_CAMPAIGN", "0")  # only the analyst's tracebacks
+    with fresh_database(kind, tmp_path) as url:
+        factory = session_factory(make_engine(url))
+        with session_scope(factory) as s:
+            org_id = create_org(s, "Carrier A", "carrier").id
+        submit(factory, org_id, batch(range(9)))
+        run(factory)  # run 1: the two campaigns
+        with factory() as s:
+            cid = dict(
+                s.execute(
+                    select(Report.report_id, CampaignMember.campaign_id).join(
+                        CampaignMember, CampaignMember.report_pk == Report.id
+                    )
+                ).all()
+            )
+        warranty, medicare = cid["w0-0"], cid["m0-0"]
+        assert warranty != medicare
+        # both campaigns' first tracebacks enter through Gateway A
+        old = [trace(factory, f"w{d}-0", "Gateway A") for d in (0, 1, 2)]
+        for d in (0, 1, 2):
+            trace(factory, f"m{d}-0", "Gateway A")
+
+        submit(factory, org_id, batch(range(9, 13)))
+        run(factory)  # run 2 reads them (both campaigns grew): one gateway, no displacement
+        assert displacements(factory) == []
+
+        # the newer warranty calls enter through Gateway B; Medicare's still through Gateway A
+        new = [trace(factory, f"w{d}-0", "Gateway B") for d in (10, 11, 12)]
+        for d in (10, 11, 12):
+            trace(factory, f"m{d}-0", "Gateway A")
+        # run 3 takes one unrelated report: the campaigns are read because tracebacks ended
+        submit(factory, org_id, [rec("s0", 13, 500, STUDENT, carrier="Carrier A")])
+        run3 = run(factory)
+
+        (event,) = displacements(factory)
+        assert (event.event_id, event.campaign_id, event.run_id) == (
+            f"displacement|{warranty}|2026-03-12",
+            warranty,
+            run3,
+        )
+        assert event.time == event.detected_at == dt.datetime(2026, 3, 12, tzinfo=dt.UTC)
+        assert (event.magnitude, event.baseline) == (3.0, 3.0)  # tracebacks via new / old
+        assert event.report_ids == []
+        assert sorted(event.traceback_ids) == sorted(old + new)
+        last_old = DAY0 + dt.timedelta(days=2, minutes=2)  # w2-0's call
+        assert event.details == {
+            "from_gateway": "Gateway A",
+            "to_gateway": "Gateway B",
+            "from_last": str(pd.Timestamp(last_old)),
+        }
+        with factory() as s:
+            assert s.scalars(select(CampaignRun.events).order_by(CampaignRun.id)).all() == [0, 0, 1]
+
+        # its alert names both gateways, and the providers in the six paths
+        (ingest,) = [j for j in queued(factory, INGEST_JOB)]
+        assert [e["event_id"] for e in ingest.payload["events"]] == [event.event_id]
+        assert jobs.run_due(factory) >= 1
+        with factory() as s:
+            (alert,) = s.scalars(select(AlertRow)).all()
+        assert (alert.kind, alert.campaign_id) == ("displacement", warranty)
+        assert alert.payload["reason"] == "campaign traffic moved from gateway Gateway A to gateway Gateway B"  # fmt: skip
+        assert [(p["key"], p["tracebacks"]) for p in alert.payload["providers"]] == [
+            ("carrier a", 6), ("gateway a", 3), ("gateway b", 3), ("overseas voice", 6),
+        ]  # fmt: skip
+
+
+def queued(factory, kind: str) -> list[jobs.Job]:
+    with factory() as s:
+        return list(
+            s.scalars(select(jobs.Job).where(jobs.Job.kind == kind, jobs.Job.state == "queued"))
+        )
