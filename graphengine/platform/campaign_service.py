@@ -83,6 +83,8 @@ class RunSummary:
     new_campaigns: list[str]
     merged: dict[str, str]
     events: list[str]
+    #: complete and stalled tracebacks read for displacement (those of the touched campaigns)
+    tracebacks: int = 0
 
 
 def schedule(session: Session, delay: float = DELAY_SECONDS) -> bool:
@@ -213,6 +215,7 @@ def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
         return RunSummary(None, len(snap.reports), 0, [], {}, [])
 
     through = int(snap.reports["pk"].max())
+    read = int(keep["hops"]["traceback_id"].nunique()) if "hops" in keep else 0
     new_members = sorted((r for r in state.members if r not in snap.members), key=int)
     merged = {old: state.resolve(old) for old in state.aliases if old not in before_aliases}
     new_campaigns = sorted(set(state.campaigns) - before_campaigns)
@@ -256,9 +259,10 @@ def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
             "new_campaigns": new_campaigns,
             "merged": merged,
             "events": event_ids,
+            "tracebacks_read": read,
         },
     )
-    return RunSummary(run.id, run.reports, run.assigned, new_campaigns, merged, event_ids)
+    return RunSummary(run.id, run.reports, run.assigned, new_campaigns, merged, event_ids, read)
 
 
 def _store_members(

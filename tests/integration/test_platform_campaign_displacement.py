@@ -6,6 +6,7 @@ rows to the engine, stores the event and queues its alert."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 import pytest
@@ -18,8 +19,8 @@ from graphengine.platform.alert_service import INGEST_JOB
 from graphengine.platform.campaign_models import CampaignEventRow, CampaignMember, CampaignRun
 from graphengine.platform.campaign_service import run_update
 from graphengine.platform.db import make_engine, session_factory, session_scope
-from graphengine.platform.models import Report
-from graphengine.platform.traceback_models import HopRequestRow
+from graphengine.platform.models import Organization, Report
+from graphengine.platform.traceback_models import HopRequestRow, TracebackRow
 from graphengine.platform.traceback_service import answer_request, open_from_report
 from tests.helpers.campaigns import AGENTS, DAY0, MEDICARE, STUDENT, WARRANTY, rec, submit
 from tests.helpers.platform import DB_KINDS, fresh_database
@@ -51,10 +52,11 @@ def trace(factory, report_id: str, gateway: str) -> str:
         return tb.id
 
 
-def run(factory) -> int:
+def run(factory, read: int) -> int:
+    """Run the job; ``read``: how many tracebacks it must have read (the touched campaigns')."""
     with session_scope(factory) as s:
         summary = run_update(s)
-    assert summary.run_id is not None
+    assert summary.run_id is not None and summary.tracebacks == read
     return summary.run_id
 
 
@@ -63,6 +65,49 @@ def displacements(factory) -> list[CampaignEventRow]:
         return list(
             s.scalars(select(CampaignEventRow).where(CampaignEventRow.kind == "displacement"))
         )
+
+
+@dataclass
+class Scenario:
+    org_id: int
+    warranty: str
+    medicare: str
+    old: list[str]  # the warranty tracebacks through Gateway A
+    new: list[str]  # ... and through Gateway B
+    run3: int
+
+
+def build(factory, org_id: int) -> Scenario:
+    """Three runs: the campaigns; their Gateway A tracebacks; the warranty's Gateway B ones."""
+    submit(factory, org_id, batch(range(9)))
+    run(factory, 0)  # run 1: the two campaigns
+    with factory() as s:
+        cid = dict(
+            s.execute(
+                select(Report.report_id, CampaignMember.campaign_id).join(
+                    CampaignMember, CampaignMember.report_pk == Report.id
+                )
+            ).all()
+        )
+    warranty, medicare = cid["w0-0"], cid["m0-0"]
+    assert warranty != medicare
+    # both campaigns' first tracebacks enter through Gateway A
+    old = [trace(factory, f"w{d}-0", "Gateway A") for d in (0, 1, 2)]
+    for d in (0, 1, 2):
+        trace(factory, f"m{d}-0", "Gateway A")
+
+    submit(factory, org_id, batch(range(9, 13)))
+    run(factory, 6)  # run 2 reads them (both campaigns grew): one gateway, no displacement
+    assert displacements(factory) == []
+
+    # the newer warranty calls enter through Gateway B; Medicare's still through Gateway A
+    new = [trace(factory, f"w{d}-0", "Gateway B") for d in (10, 11, 12)]
+    for d in (10, 11, 12):
+        trace(factory, f"m{d}-0", "Gateway A")
+    # run 3 takes one unrelated report: the campaigns are read because tracebacks ended
+    submit(factory, org_id, [rec("s0", 13, 500, STUDENT, carrier="Carrier A")])
+    run3 = run(factory, 12)
+    return Scenario(org_id, warranty, medicare, old, new, run3)
 
 
 @pytest.mark.parametrize("kind", DB_KINDS)
@@ -75,35 +120,10 @@ def test_campaign_job_raises_one_displacement_from_platform_tracebacks(
         factory = session_factory(make_engine(url))
         with session_scope(factory) as s:
             org_id = create_org(s, "Carrier A", "carrier").id
-        submit(factory, org_id, batch(range(9)))
-        run(factory)  # run 1: the two campaigns
-        with factory() as s:
-            cid = dict(
-                s.execute(
-                    select(Report.report_id, CampaignMember.campaign_id).join(
-                        CampaignMember, CampaignMember.report_pk == Report.id
-                    )
-                ).all()
-            )
-        warranty, medicare = cid["w0-0"], cid["m0-0"]
-        assert warranty != medicare
-        # both campaigns' first tracebacks enter through Gateway A
-        old = [trace(factory, f"w{d}-0", "Gateway A") for d in (0, 1, 2)]
-        for d in (0, 1, 2):
-            trace(factory, f"m{d}-0", "Gateway A")
+        sc = build(factory, org_id)
+        warranty, old, new, run3 = sc.warranty, sc.old, sc.new, sc.run3
 
-        submit(factory, org_id, batch(range(9, 13)))
-        run(factory)  # run 2 reads them (both campaigns grew): one gateway, no displacement
-        assert displacements(factory) == []
-
-        # the newer warranty calls enter through Gateway B; Medicare's still through Gateway A
-        new = [trace(factory, f"w{d}-0", "Gateway B") for d in (10, 11, 12)]
-        for d in (10, 11, 12):
-            trace(factory, f"m{d}-0", "Gateway A")
-        # run 3 takes one unrelated report: the campaigns are read because tracebacks ended
-        submit(factory, org_id, [rec("s0", 13, 500, STUDENT, carrier="Carrier A")])
-        run3 = run(factory)
-
+        # one event: the warranty's; Medicare's tracebacks all went through Gateway A
         (event,) = displacements(factory)
         assert (event.event_id, event.campaign_id, event.run_id) == (
             f"displacement|{warranty}|2026-03-12",
@@ -122,6 +142,14 @@ def test_campaign_job_raises_one_displacement_from_platform_tracebacks(
         }
         with factory() as s:
             assert s.scalars(select(CampaignRun.events).order_by(CampaignRun.id)).all() == [0, 0, 1]
+        # a run whose reports join no campaign, with no traceback ended since, reads none (an
+        # hour passes: the tracebacks ended before run 3 started, beyond the commit-lag margin)
+        with session_scope(factory) as s:
+            for tb in s.scalars(select(TracebackRow)):
+                tb.ended_at -= dt.timedelta(hours=1)
+        submit(factory, org_id, [rec("s1", 13, 530, STUDENT, carrier="Carrier A")])
+        run(factory, 0)
+        assert len(displacements(factory)) == 1
 
         # its alert names both gateways, and the providers in the six paths
         (ingest,) = [j for j in queued(factory, INGEST_JOB)]
@@ -141,3 +169,41 @@ def queued(factory, kind: str) -> list[jobs.Job]:
         return list(
             s.scalars(select(jobs.Job).where(jobs.Job.kind == kind, jobs.Job.state == "queued"))
         )
+
+
+@pytest.mark.chromium
+def test_campaign_page_lists_the_displacement_with_its_gateways(tmp_path, monkeypatch) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.helpers import platform as helpers
+
+    monkeypatch.setenv("GRAPHENGINE_TRACEBACK_PER_CAMPAIGN", "0")
+    with fresh_database("sqlite", tmp_path) as url:
+        helpers.seed_accounts(url)  # (Carrier A among them)
+        factory = session_factory(make_engine(url))
+        with factory() as s:
+            org_id = s.scalar(select(Organization.id).where(Organization.name == "Carrier A"))
+        sc = build(factory, org_id)
+        server = helpers.Server(url, tmp_path / "state").start()
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(
+                    executable_path=helpers.CHROMIUM, args=helpers.CHROMIUM_FLAGS
+                )
+                page = browser.new_page()
+                page.goto(server.base + f"/login?next=/campaigns/{sc.warranty}")
+                page.fill("input[name=username]", "analyst")
+                page.fill("input[name=password]", helpers.PASSWORD)
+                page.click("button[type=submit]")
+                page.wait_for_url(server.base + f"/campaigns/{sc.warranty}")
+                rows = [r.inner_text() for r in page.query_selector_all("#events tr")][1:]
+                shown = [r for r in rows if "\tdisplacement\t" in r]
+                assert shown == [
+                    "2026-03-12\tdisplacement\t3.00\t3.00\tgateway Gateway A to Gateway B; "
+                    f"0 reports, tracebacks {', '.join(sorted(sc.old + sc.new))}"
+                ]
+                page.goto(server.base + f"/campaigns/{sc.medicare}")
+                assert "displacement" not in page.inner_text("#events")
+                browser.close()
+        finally:
+            server.stop()
