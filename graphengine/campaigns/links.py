@@ -9,12 +9,7 @@ links, with an empty gateway.
 
 Examples
 --------
->>> from typing import TYPE_CHECKING
-
-import pandas as pd
-
-if TYPE_CHECKING:
-    from graphengine.campaigns.state import CampaignState
+>>> import pandas as pd
 >>> reports = pd.DataFrame({"report_id": ["R1"], "calling_number": ["(202) 555-0101"],
 ...     "called_number": ["+1 301 555 0199"], "call_time": ["2026-01-05T10:00:00Z"]})
 >>> hops = pd.DataFrame({"traceback_id": ["T1", "T1"], "hop": [0, 1],
@@ -27,7 +22,12 @@ if TYPE_CHECKING:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
+
+if TYPE_CHECKING:
+    from graphengine.campaigns.state import CampaignState
 
 __all__ = ["LINK_COLUMNS", "attach_campaigns", "link_tracebacks", "traceback_gateways"]
 

@@ -195,7 +195,7 @@ def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
     before_campaigns = set(snap.state.campaigns) if snap.state is not None else set()
     before_aliases = dict(snap.state.aliases) if snap.state is not None else {}
     keep: dict[str, pd.DataFrame] = {}
-    reader = campaign_tracebacks.hop_reader(
+    read_tracebacks = campaign_tracebacks.hop_reader(
         session.get_bind(),
         known=snap.members,
         aliases_before=before_aliases,
@@ -204,7 +204,7 @@ def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
         keep=keep,
     )
     state, events = update_campaigns(
-        snap.state, snap.reports, tracebacks=reader, show_progress=False
+        snap.state, snap.reports, tracebacks=read_tracebacks, show_progress=False
     )
 
     if not is_sqlite(session):

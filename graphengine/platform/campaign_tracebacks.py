@@ -24,6 +24,7 @@ where every campaign is new).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -161,4 +162,4 @@ def alert_hops(hops: pd.DataFrame | None, traceback_ids: Iterable[str]) -> list[
         return []
     sub = hops[hops["traceback_id"].isin(ids)].drop(columns=["report_id"])
     sub = sub.assign(provider_key=sub["provider"].map(carrier_key))
-    return list(sub.to_dict(orient="records"))
+    return list(json.loads(sub.to_json(orient="records")))
