@@ -83,6 +83,23 @@ def submit(factory: Any, org_id: int, records: list[dict[str, object]]) -> None:
     store_batch(factory, Submission(org_id, "test", "json", body), batch)
 
 
+def campaign_of(factory: Any) -> dict[str, str]:
+    """Each member report's own id -> its stored campaign id."""
+    from sqlalchemy import select
+
+    from graphengine.platform.campaign_models import CampaignMember
+    from graphengine.platform.models import Report
+
+    with factory() as s:
+        return dict(
+            s.execute(
+                select(Report.report_id, CampaignMember.campaign_id).join(
+                    CampaignMember, CampaignMember.report_pk == Report.id
+                )
+            ).all()
+        )
+
+
 def seed_campaigns(url: str, org: str = "Carrier A") -> dict[str, str]:
     """Store the three scripts' reports for ``org`` and run the campaign job twice (directly).
 
@@ -90,10 +107,9 @@ def seed_campaigns(url: str, org: str = "Carrier A") -> dict[str, str]:
     """
     from sqlalchemy import select
 
-    from graphengine.platform.campaign_models import CampaignMember
     from graphengine.platform.campaign_service import run_update
     from graphengine.platform.db import make_engine, session_factory, session_scope
-    from graphengine.platform.models import Organization, Report
+    from graphengine.platform.models import Organization
 
     engine = make_engine(url)
     factory = session_factory(engine)
@@ -105,13 +121,6 @@ def seed_campaigns(url: str, org: str = "Carrier A") -> dict[str, str]:
         submit(factory, org_id, records)
         with session_scope(factory) as s:
             assert run_update(s).run_id is not None
-    with factory() as s:
-        rows = dict(
-            s.execute(
-                select(Report.report_id, CampaignMember.campaign_id).join(
-                    CampaignMember, CampaignMember.report_pk == Report.id
-                )
-            ).all()
-        )
+    rows = campaign_of(factory)
     engine.dispose()
     return {"warranty": rows["w0-0"], "medicare": rows["m0"], "student": rows["s0"]}

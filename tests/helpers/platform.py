@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyotp
@@ -212,6 +213,17 @@ class Server:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def browser_page(browser: Any, server: Server, path: str, user: str = "analyst") -> Any:
+    """A new page of the Chromium ``browser`` signed in as ``user`` (password login), at ``path``."""
+    page = browser.new_page()
+    page.goto(f"{server.base}/login?next={path}")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server.base + path)
+    return page
 
 
 def key_client(base: str, token: str) -> httpx.Client:

@@ -16,13 +16,22 @@ from graphengine.platform import jobs
 from graphengine.platform.admin import create_org
 from graphengine.platform.alert_models import AlertRow
 from graphengine.platform.alert_service import INGEST_JOB
-from graphengine.platform.campaign_models import CampaignEventRow, CampaignMember, CampaignRun
+from graphengine.platform.campaign_models import CampaignEventRow, CampaignRun
 from graphengine.platform.campaign_service import run_update
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.models import Organization, Report
 from graphengine.platform.traceback_models import HopRequestRow, TracebackRow
 from graphengine.platform.traceback_service import answer_request, open_from_report
-from tests.helpers.campaigns import AGENTS, DAY0, MEDICARE, STUDENT, WARRANTY, rec, submit
+from tests.helpers.campaigns import (
+    AGENTS,
+    DAY0,
+    MEDICARE,
+    STUDENT,
+    WARRANTY,
+    campaign_of,
+    rec,
+    submit,
+)
 from tests.helpers.platform import DB_KINDS, fresh_database
 
 pytestmark = pytest.mark.slow
@@ -81,14 +90,7 @@ def build(factory, org_id: int) -> Scenario:
     """Three runs: the campaigns; their Gateway A tracebacks; the warranty's Gateway B ones."""
     submit(factory, org_id, batch(range(9)))
     run(factory, 0)  # run 1: the two campaigns
-    with factory() as s:
-        cid = dict(
-            s.execute(
-                select(Report.report_id, CampaignMember.campaign_id).join(
-                    CampaignMember, CampaignMember.report_pk == Report.id
-                )
-            ).all()
-        )
+    cid = campaign_of(factory)
     warranty, medicare = cid["w0-0"], cid["m0-0"]
     assert warranty != medicare
     # both campaigns' first tracebacks enter through Gateway A
@@ -190,12 +192,7 @@ def test_campaign_page_lists_the_displacement_with_its_gateways(tmp_path, monkey
                 browser = p.chromium.launch(
                     executable_path=helpers.CHROMIUM, args=helpers.CHROMIUM_FLAGS
                 )
-                page = browser.new_page()
-                page.goto(server.base + f"/login?next=/campaigns/{sc.warranty}")
-                page.fill("input[name=username]", "analyst")
-                page.fill("input[name=password]", helpers.PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url(server.base + f"/campaigns/{sc.warranty}")
+                page = helpers.browser_page(browser, server, f"/campaigns/{sc.warranty}")
                 rows = [r.inner_text() for r in page.query_selector_all("#events tr")][1:]
                 shown = [r for r in rows if "\tdisplacement\t" in r]
                 assert shown == [
