@@ -36,12 +36,12 @@ from graphengine.platform.legal_routes import (
     find_request,
     request_scope,
 )
-from graphengine.platform.login_throttle import LoginThrottled
 from graphengine.platform.legal_service import (
     RequestError,
     visible_requests,
     withdraw,
 )
+from graphengine.platform.login_throttle import LoginThrottled
 from graphengine.platform.rendering import check_login, set_csrf_cookie, set_session_cookie
 
 __all__ = ["LOGIN_FAILED", "request_dict", "router"]
@@ -105,9 +105,7 @@ async def session_login(request: Request) -> Response:
     try:
         user = await run_in_threadpool(check_login, request, username.strip(), password, code)
     except LoginThrottled as exc:
-        raise HTTPException(
-            429, str(exc), headers={"Retry-After": str(exc.retry_after)}
-        ) from None
+        raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     if user is None:
         raise HTTPException(401, LOGIN_FAILED)
     token = secrets.token_urlsafe(24)

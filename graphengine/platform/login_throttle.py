@@ -52,10 +52,7 @@ def throttle_message(retry_after: int) -> str:
     """The one-line refusal shown on the page and in the API's ``error``."""
     minutes = max(1, math.ceil(retry_after / 60))
     unit = "minute" if minutes == 1 else "minutes"
-    return (
-        "Too many failed sign-in attempts for this user name; "
-        f"try again in {minutes} {unit}."
-    )
+    return f"Too many failed sign-in attempts for this user name; try again in {minutes} {unit}."
 
 
 class LoginThrottled(Exception):

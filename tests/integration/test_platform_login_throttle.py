@@ -16,10 +16,10 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
+from graphengine.platform.audit import verify_chain
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.login_throttle import LoginFailure, LoginThrottle, throttle_message
 from graphengine.platform.models import AuditEntry
-from graphengine.platform.audit import verify_chain
 from tests.helpers.platform import (
     DB_KINDS,
     PASSWORD,
