@@ -29,8 +29,9 @@ from graphengine.platform.models import Base, BigId, UTCDateTime, utcnow
 
 __all__ = ["Admission", "LoginFailure", "LoginThrottle", "LoginThrottled", "throttle_message"]
 
-#: longest user name kept (longer names cannot exist: ``user_account.username`` is 120)
-NAME_LENGTH = 200
+#: longest user name kept, as ``user_account.username``: a longer name cannot exist, so it is
+#: counted under its first 120 characters (and fits the audit entry's target)
+NAME_LENGTH = 120
 # advisory-lock namespace (any constant): key 0 guards pruning, other keys are user names
 _LOCK_NS = 7_170_025
 #: rows older than the window by this much are deleted by whichever attempt prunes; the margin
@@ -95,8 +96,8 @@ class LoginThrottle:
         Call inside a write transaction and commit it before checking the password.
         """
         name = username[:NAME_LENGTH]
-        now = self.clock()
         _lock(session, name)
+        now = self.clock()  # read under the lock: no row of the name is newer
         self._prune(session, now)
         failures, retry_after = self._state(session, name, now)
         if retry_after:
@@ -156,8 +157,9 @@ class LoginThrottle:
 
 
 def _lock(session: Session, name: str) -> None:
-    """Serialise attempts on one user name (SQLite transactions are already serial)."""
+    """Serialise attempts on one user name; on SQLite, start the (serial) write transaction."""
     if is_sqlite(session):
+        session.connection()  # BEGIN IMMEDIATE: waits for any other writer
         return
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
     session.execute(

@@ -8,8 +8,10 @@ stored failures are moved back past the window (they live in the database, as in
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pyotp
@@ -100,6 +102,27 @@ def test_sliding_window_with_an_injected_clock(kind, tmp_path) -> None:
             {"failures": 3, "retry_after": 450, "client": "10.0.0.9"},
             {"failures": 3, "retry_after": 59, "client": None},
         ]
+        engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_parallel_attempts_admit_no_more_than_the_limit(kind, tmp_path) -> None:
+    throttle = LoginThrottle(5, dt.timedelta(minutes=15))
+    with fresh_database(kind, tmp_path) as url:
+        engine = make_engine(url)
+        factory = session_factory(engine)
+        barrier = threading.Barrier(12)
+
+        def attempt(_: int) -> int:
+            barrier.wait()
+            with session_scope(factory) as s:
+                return throttle.admit(s, "mallory", None).retry_after
+
+        with ThreadPoolExecutor(12) as pool:
+            waits = list(pool.map(attempt, range(12)))
+        assert sum(w == 0 for w in waits) == 5 and all(880 <= w <= 900 for w in waits if w)
+        with factory() as s:
+            assert len(_actions(s, "login_refused", "user:mallory")) == 7
         engine.dispose()
 
 
@@ -225,6 +248,11 @@ def test_an_unknown_user_name_is_locked_out_the_same_way(live) -> None:
     strip = csrf_of(known.text), csrf_of(unknown.text)
     assert known.text.replace(strip[0], "T") == unknown.text.replace(strip[1], "T")
     assert [d["failures"] for d in _audit(url, "login_locked", "user:no_such_user")] == [5]
+    # a name longer than any account's is counted under its first 120 characters
+    long = ["x" * 300, "x" * 120 + "y" * 10]
+    got = [_page_login(server.base, long[i % 2], "pw").status_code for i in range(6)]
+    assert got == [401] * 5 + [429]
+    assert _failures(url, "x" * 120) == 5
 
 
 def test_api_login_is_throttled_the_same_way(live) -> None:

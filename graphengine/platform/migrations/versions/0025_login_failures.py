@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "login_failure",
         sa.Column("id", _BIGID, nullable=False),
-        sa.Column("username", sa.String(length=200), nullable=False),
+        sa.Column("username", sa.String(length=120), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
