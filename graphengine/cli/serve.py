@@ -38,7 +38,12 @@ def run_serve(args: argparse.Namespace) -> int:
     from graphengine.platform import legal_service, mail, package_evidence
     from graphengine.platform.db import make_engine
     from graphengine.platform.migrate import current_revision, head_revision
-    from graphengine.platform.settings import database_url, redact_url
+    from graphengine.platform.settings import (
+        database_url,
+        login_max_failures,
+        login_window,
+        redact_url,
+    )
 
     url = database_url()
     if current_revision(make_engine(url)) != head_revision():
@@ -49,6 +54,7 @@ def run_serve(args: argparse.Namespace) -> int:
     legal_service.check_config()
     package_evidence.check_config()
     mail.smtp_settings()
+    login_max_failures(), login_window()
     print(
         f"graphengine platform on http://{args.host}:{args.port}/ (database {redact_url(url)})",
         flush=True,

@@ -41,6 +41,7 @@ from graphengine.platform.legal_service import (
     visible_requests,
     withdraw,
 )
+from graphengine.platform.login_throttle import LoginThrottled
 from graphengine.platform.rendering import check_login, set_csrf_cookie, set_session_cookie
 
 __all__ = ["LOGIN_FAILED", "request_dict", "router"]
@@ -93,14 +94,18 @@ def request_dict(req: LegalRequest, today: dt.date | None = None) -> dict[str, A
 async def session_login(request: Request) -> Response:
     """Log in with ``{"username", "password", "code"}``; answer the CSRF token for writes.
 
-    A wrong user name, password or code all answer the same 401.
+    A wrong user name, password or code all answer the same 401; a user name with too many
+    recent failures answers 429 with ``Retry-After`` (seconds), its password unchecked.
     """
     body = await _json_object(request)
     fields = [body.get(k) for k in ("username", "password", "code")]
     if not all(isinstance(v, str | type(None)) for v in fields):
         raise HTTPException(400, "username, password and code must be strings")
     username, password, code = (str(v or "") for v in fields)
-    user = await run_in_threadpool(check_login, request, username.strip(), password, code)
+    try:
+        user = await run_in_threadpool(check_login, request, username.strip(), password, code)
+    except LoginThrottled as exc:
+        raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     if user is None:
         raise HTTPException(401, LOGIN_FAILED)
     token = secrets.token_urlsafe(24)

@@ -35,9 +35,16 @@ from graphengine.platform import (  # noqa: F401 - the services register their j
 from graphengine.platform.access import LoginRequired, check_registry, guard
 from graphengine.platform.db import make_engine, session_factory
 from graphengine.platform.jobs import JobWorker
+from graphengine.platform.login_throttle import LoginThrottle
 from graphengine.platform.ratelimit import RateLimiter
 from graphengine.platform.security import signer
-from graphengine.platform.settings import MAX_BODY_BYTES, database_url, secret_key
+from graphengine.platform.settings import (
+    MAX_BODY_BYTES,
+    database_url,
+    login_max_failures,
+    login_window,
+    secret_key,
+)
 
 __all__ = ["create_app"]
 
@@ -113,6 +120,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.state.write_sessions = session_factory(write_engine)
     app.state.read_sessions = session_factory(read_engine)
     app.state.limiter = RateLimiter()
+    app.state.login_throttle = LoginThrottle(login_max_failures(), login_window())
     key = secret_key().reveal()
     app.state.session_signer = signer(key, "session")
     app.state.csrf_signer = signer(key, "csrf")

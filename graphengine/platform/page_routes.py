@@ -28,6 +28,7 @@ from graphengine.platform.api_routes import (
 )
 from graphengine.platform.browse import FilterError, find_report, list_reports, report_json
 from graphengine.platform.db import session_scope
+from graphengine.platform.login_throttle import LoginThrottled
 from graphengine.platform.models import AuditEntry, Report
 from graphengine.platform.rendering import check_login, render, set_session_cookie
 from loaders.reports import PRESETS
@@ -63,17 +64,22 @@ async def login(request: Request) -> Response:
     """Check the password (argon2) and TOTP code; set the session cookie.
 
     A wrong user name, password or code all get the same answer after the same work (a dummy
-    hash is verified for unknown users).
+    hash is verified for unknown users). A user name with too many recent failures gets 429 with
+    ``Retry-After`` (seconds) and the form again, its password unchecked.
     """
     form = await request.form()
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     code = str(form.get("code") or "")
-    user = await run_in_threadpool(check_login, request, username, password, code)
+    back = {"next": form.get("next") or ""}
+    try:
+        user = await run_in_threadpool(check_login, request, username, password, code)
+    except LoginThrottled as exc:
+        page = render(request, "login.html", {"error": str(exc), **back}, 429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if user is None:
-        return render(
-            request, "login.html", {"error": LOGIN_FAILED, "next": form.get("next") or ""}, 401
-        )
+        return render(request, "login.html", {"error": LOGIN_FAILED, **back}, 401)
     response = RedirectResponse(_safe_next(str(form.get("next") or "/reports")), status_code=303)
     set_session_cookie(request, response, user)
     return response

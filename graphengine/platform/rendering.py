@@ -1,5 +1,5 @@
 """Pages and sessions shared by every router: templates with the caller and a CSRF token, the
-CSRF and session cookies, and the password + TOTP check of a login.
+CSRF and session cookies, and the throttled password + TOTP check of a login.
 
 CSRF is a double submit: a signed HttpOnly cookie, and the same token in the form's hidden
 ``csrf_token`` field or (JSON API) the ``X-CSRF-Token`` header.
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from graphengine.platform import audit
 from graphengine.platform.access import CSRF_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, TOTP_ROLES
 from graphengine.platform.db import session_scope
+from graphengine.platform.login_throttle import LoginThrottle, LoginThrottled
 from graphengine.platform.models import User
 from graphengine.platform.security import check_password, totp_ok, unsign
 from graphengine.platform.settings import secure_cookies
@@ -67,8 +68,30 @@ def check_login(request: Request, username: str, password: str, code: str) -> Us
     """Return the user when the password (argon2) and, for its role, the TOTP code are right.
 
     A wrong user name, password or code all give None after the same work (a dummy hash is
-    verified for unknown users). A successful login is audited.
+    verified for unknown users). A successful login is audited and resets the name's failures.
+
+    Raises
+    ------
+    LoginThrottled
+        When the user name has too many recent failures (the password is not checked).
     """
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else None
+    with session_scope(request.app.state.write_sessions) as ws:
+        admission = throttle.admit(ws, username, client)
+    if admission.retry_after:
+        raise LoginThrottled(admission.retry_after)
+    user = _verify(request, username, password, code)
+    with session_scope(request.app.state.write_sessions) as ws:
+        if user is None:
+            throttle.failed(ws, admission, client)
+        else:
+            throttle.succeeded(ws, admission)
+            audit.append(ws, f"user:{user.username}", "login", f"user:{user.username}")
+    return user
+
+
+def _verify(request: Request, username: str, password: str, code: str) -> User | None:
     session = request.state.db
     user = session.scalar(select(User).where(User.username == username)) if username else None
     ok = check_password(user.password_hash if user else None, password)
@@ -76,6 +99,4 @@ def check_login(request: Request, username: str, password: str, code: str) -> Us
         return None
     if (user.role in TOTP_ROLES or user.totp_secret) and not totp_ok(user.totp_secret, code):
         return None
-    with session_scope(request.app.state.write_sessions) as ws:
-        audit.append(ws, f"user:{user.username}", "login", f"user:{user.username}")
     return user

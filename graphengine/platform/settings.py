@@ -10,11 +10,15 @@ variable                      meaning (default)
                               ``<state>/secret_key``, mode 0600)
 ``GRAPHENGINE_SECURE_COOKIES`` ``1`` to mark cookies ``Secure`` (set it behind a TLS proxy)
 ``GRAPHENGINE_JOBS``          ``0`` to run no job worker in this server process (default: one)
+``GRAPHENGINE_LOGIN_MAX_FAILURES`` failed logins per user name before it is locked out (``5``)
+``GRAPHENGINE_LOGIN_WINDOW_MINUTES`` the window those failures are counted in, minutes (``15``)
 ============================  =====================================================================
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import secrets
 from pathlib import Path
@@ -26,6 +30,8 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_BATCH_ROWS",
     "database_url",
+    "login_max_failures",
+    "login_window",
     "redact_url",
     "secret_key",
     "secure_cookies",
@@ -103,3 +109,35 @@ def secret_key() -> Secret:
 def secure_cookies() -> bool:
     """Return True when cookies must carry ``Secure`` (``GRAPHENGINE_SECURE_COOKIES=1``)."""
     return os.environ.get("GRAPHENGINE_SECURE_COOKIES", "") in ("1", "true", "yes")
+
+
+def login_max_failures() -> int:
+    """Return ``GRAPHENGINE_LOGIN_MAX_FAILURES`` (default 5): failed logins before a lock-out.
+
+    Raises
+    ------
+    ConfigError
+        When the value is not a whole number of at least 1.
+    """
+    raw = os.environ.get("GRAPHENGINE_LOGIN_MAX_FAILURES", "").strip() or "5"
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"GRAPHENGINE_LOGIN_MAX_FAILURES={raw!r} is not a whole number >= 1")
+    return int(raw)
+
+
+def login_window() -> dt.timedelta:
+    """Return ``GRAPHENGINE_LOGIN_WINDOW_MINUTES`` (default 15) as a time span.
+
+    Raises
+    ------
+    ConfigError
+        When the value is not a positive number of minutes (fractions are allowed).
+    """
+    raw = os.environ.get("GRAPHENGINE_LOGIN_WINDOW_MINUTES", "").strip() or "15"
+    try:
+        minutes = float(raw)
+    except ValueError:
+        minutes = math.nan
+    if not (math.isfinite(minutes) and minutes > 0):
+        raise ConfigError(f"GRAPHENGINE_LOGIN_WINDOW_MINUTES={raw!r} is not a positive number")
+    return dt.timedelta(minutes=minutes)

@@ -193,7 +193,8 @@ def _call(world: dict, who: str, method: str, path: str) -> int:
         return client.delete(url, headers=headers).status_code
     if url.startswith("/api/"):
         if url == "/api/v1/session":
-            wrong = {"username": "admin", "password": "wrong password!", "code": "000000"}
+            # a name of its own per caller: the login throttle counts failures per user name
+            wrong = {"username": f"nobody-{who}", "password": "wrong password!", "code": "000000"}
             return client.post(url, json=wrong).status_code
         if url == "/api/v1/requests":  # no target, an empty document: refused with the reason
             files = {"document": ("x.pdf", b"", "application/pdf")}
@@ -207,7 +208,7 @@ def _call(world: dict, who: str, method: str, path: str) -> int:
     token = csrf_of(client.get(token_page).text) if who not in KEYS else "none"
     if url == "/login":
         data = {
-            "username": "admin",
+            "username": f"nobody-{who}",
             "password": "wrong password!",
             "code": "000000",
             "csrf_token": token,

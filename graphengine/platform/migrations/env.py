@@ -9,6 +9,7 @@ from graphengine.platform import (  # noqa: F401 - register their tables on Base
     campaign_models,
     jobs,
     legal_models,
+    login_throttle,
     traceback_models,
 )
 from graphengine.platform.db import make_engine
