@@ -35,6 +35,7 @@ from graphengine.platform.legal_models import REQUEST_TYPES, LegalRequest, Outbo
 from graphengine.platform.mail import queue_message
 from graphengine.platform.models import AuditEntry, Organization, Report, User, utcnow
 from graphengine.platform.package_evidence import load_evidence, write_target_bundles
+from graphengine.platform.request_window import request_window
 from graphengine.platform.settings import state_dir
 from graphengine.platform.traceback_service import traceback_rows_for_targets
 
@@ -310,25 +311,10 @@ def notify_job(session: Session, payload: dict[str, Any]) -> None:
         raise RuntimeError(f"webhook answered {attempt.status or attempt.error}")
 
 
-def _in_range(req: LegalRequest) -> tuple[dt.datetime | None, dt.datetime | None]:
-    t = req.targets
-    start = (
-        dt.datetime.fromisoformat(t["date_from"]).replace(tzinfo=dt.UTC)
-        if t.get("date_from")
-        else None
-    )
-    end = (
-        dt.datetime.fromisoformat(t["date_to"]).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
-        if t.get("date_to")
-        else None
-    )
-    return start, end
-
-
 def _matching_alerts(session: Session, req: LegalRequest) -> list[dict[str, Any]]:
     t = req.targets
     camps, provs, tbs = set(t["campaigns"]), set(t["providers"]), set(t["traceback_ids"])
-    start, end = _in_range(req)
+    start, end = request_window(t)
     out = []
     for row in session.scalars(select(AlertRow).order_by(AlertRow.occurred_at, AlertRow.alert_id)):
         p = row.payload
@@ -366,7 +352,7 @@ def _engine_evidence(
         folder,
         req.targets,
         alerts,
-        window=_in_range(req),
+        window=request_window(req.targets),
         case_label=f"{req.request_type} {req.case_number}",
         generated_at=_accepted_at(session, req),
         command_line=["graphengine serve", f"response package of legal request {req.id}"],
@@ -407,7 +393,7 @@ def build_package(session: Session, req: LegalRequest) -> str:
             set(req.targets["traceback_ids"]) | {x for a in alerts for x in a["traceback_ids"]}
         )
         pd.DataFrame({"traceback_id": tbs}).to_csv(folder / "traceback_ids.csv", index=False)
-        start, end = _in_range(req)
+        start, end = request_window(req.targets)
         stmt = select(Report).order_by(Report.call_time, Report.id).limit(REPORT_ROWS)
         if start is not None:
             stmt = stmt.where(Report.call_time >= start)

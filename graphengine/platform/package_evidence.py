@@ -35,6 +35,7 @@ import loaders
 from graphengine import store
 from graphengine.errors import ConfigError, ExportError
 from graphengine.export import ExportSettings, Provenance, export_ecosystem, export_provider
+from graphengine.platform.request_window import Window, in_window
 from graphengine.store import statements
 
 __all__ = [
@@ -127,16 +128,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:40] or "target"
 
 
-def in_range(
-    hops: pd.DataFrame, start: dt.datetime | None, end: dt.datetime | None
-) -> pd.DataFrame:
-    """The hops of tracebacks whose call is in ``[start, end)`` (either bound may be None)."""
-    keep = pd.Series(True, index=hops.index)
-    if start is not None:
-        keep &= hops["call_time"] >= pd.Timestamp(start)
-    if end is not None:
-        keep &= hops["call_time"] < pd.Timestamp(end)
-    return hops[keep]
+def in_range(hops: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """The hops of tracebacks whose call is in ``window`` (see :mod:`.request_window`)."""
+    return hops[in_window(hops["call_time"], window)]
 
 
 def campaign_hops(hops: pd.DataFrame, campaign: str, alerts: list[dict[str, Any]]) -> pd.DataFrame:
@@ -151,7 +145,7 @@ def write_target_bundles(
     targets: dict[str, Any],
     alerts: list[dict[str, Any]],
     *,
-    window: tuple[dt.datetime | None, dt.datetime | None],
+    window: Window,
     case_label: str,
     generated_at: dt.datetime,
     command_line: list[str],
@@ -166,7 +160,7 @@ def write_target_bundles(
     wanted = [("provider", p) for p in targets.get("providers", [])]
     wanted += [("campaign", c) for c in targets.get("campaigns", [])]
     entries: list[dict[str, Any]] = []
-    hops = in_range(data.hops, *window) if data is not None else None
+    hops = in_range(data.hops, window) if data is not None else None
     settings = ExportSettings(formats=evidence_formats(), case_label=case_label, seed=SEED)
     provenance = Provenance(
         inputs=data.inputs if data else [],

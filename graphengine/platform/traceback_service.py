@@ -47,6 +47,7 @@ from graphengine.errors import ConfigError, GraphengineError
 from graphengine.platform import audit, jobs
 from graphengine.platform.db import is_sqlite
 from graphengine.platform.models import Organization, Report, utcnow
+from graphengine.platform.request_window import Window, request_window
 from graphengine.platform.settings import state_dir
 from graphengine.platform.traceback_models import HopRequestRow, RecordUpload, TracebackRow
 from graphengine.store.connection import connect
@@ -758,12 +759,21 @@ def upload_records(
 
 
 # ---------------------------------------------------------------------------- hop rows
-def hop_frame(session: Session, ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """Return the stored hop rows of complete and stalled tracebacks (all, or those of ``ids``),
-    in :data:`~graphengine.traceback.stitch.HOP_OUTPUT_COLUMNS`, by traceback id then hop."""
+def hop_frame(
+    session: Session, ids: Iterable[str] | None = None, window: Window = (None, None)
+) -> pd.DataFrame:
+    """Return the stored hop rows of complete and stalled tracebacks (all, or those of ``ids``;
+    those whose call is in ``window``, see :mod:`.request_window`), in
+    :data:`~graphengine.traceback.stitch.HOP_OUTPUT_COLUMNS`, by traceback id then hop."""
     stmt = select(TracebackRow).where(TracebackRow.hop_rows.is_not(None))
     if ids is not None:
         stmt = stmt.where(TracebackRow.id.in_(list(ids)))
+    # the traceback's own call time: its hop rows carry the same time, cut to whole seconds
+    start, end = window
+    if start is not None:
+        stmt = stmt.where(TracebackRow.call_time >= start)
+    if end is not None:
+        stmt = stmt.where(TracebackRow.call_time < end)
     rows: list[dict[str, Any]] = []
     for tb in session.scalars(stmt.order_by(TracebackRow.id)):
         if tb.state in ("complete", "stalled") and tb.hop_rows:
@@ -798,48 +808,36 @@ def traceback_rows_in_range(
     providers: Sequence[str] = (),
     campaigns: Sequence[str] = (),
     traceback_ids: Sequence[str] = (),
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    window: Window = (None, None),
 ) -> pd.DataFrame:
     """The platform's traceback hop rows for a legal request's targets.
 
-    A traceback is in when its call falls in ``[date_from, date_to]`` (inclusive days, UTC; open
-    ends when None) and it is named, is of a named campaign, or has a hop at a named provider
-    (compared by the identity rules). No target at all selects nothing.
+    A traceback is in when its call falls in ``window`` (start inclusive, end exclusive, UTC;
+    open ends when None: see :mod:`.request_window`, filtered in SQL) and it is named, is of a
+    named campaign, or has a hop at a named provider (compared by the identity rules). No target
+    at all selects nothing.
     """
-    frame = hop_frame(session)
+    frame = hop_frame(session, window=window)
     if frame.empty:
         return frame
-    times = pd.to_datetime(frame["call_time"], utc=True)
-    keep = pd.Series(True, index=frame.index)
-    if date_from is not None:
-        keep &= times.dt.date >= date_from
-    if date_to is not None:
-        keep &= times.dt.date <= date_to
     keys = {carrier_key(p) for p in providers} - {""}
     hit_ids = set(traceback_ids)
     hit_ids |= set(frame.loc[frame["campaign"].isin(set(campaigns)), "traceback_id"])
     if keys:
         pk = frame["provider"].map(carrier_key)
         hit_ids |= set(frame.loc[pk.isin(keys), "traceback_id"])
-    keep &= frame["traceback_id"].isin(hit_ids)
-    return frame[keep].reset_index(drop=True)
+    return frame[frame["traceback_id"].isin(hit_ids)].reset_index(drop=True)
 
 
 def traceback_rows_for_targets(session: Session, targets: dict[str, Any]) -> pd.DataFrame:
     """The traceback hop rows in range of a legal request's ``targets`` (its JSON: providers,
     campaigns, traceback_ids, date_from, date_to as ISO days), CSV-safe for a response package."""
-
-    def day(value: Any) -> dt.date | None:
-        return dt.date.fromisoformat(str(value)) if value else None
-
     frame = traceback_rows_in_range(
         session,
         providers=list(targets.get("providers") or ()),
         campaigns=list(targets.get("campaigns") or ()),
         traceback_ids=list(targets.get("traceback_ids") or ()),
-        date_from=day(targets.get("date_from")),
-        date_to=day(targets.get("date_to")),
+        window=request_window(targets),
     )
     return neutralise_frame(frame)
 

@@ -29,6 +29,7 @@ from graphengine.platform.legal_service import (
     parse_targets,
 )
 from graphengine.platform.models import AuditEntry, Organization, Report, User
+from graphengine.platform.request_window import day_window
 from graphengine.platform.traceback_models import HopRequestRow, RecordUpload, TracebackRow
 from graphengine.platform.traceback_service import (
     RULE_JOB,
@@ -196,12 +197,11 @@ def test_four_providers_answers_records_and_a_foreign_end(db, tmp_path) -> None:
         picked = traceback_rows_in_range(
             s,
             providers=["GAMMA VOICE"],
-            date_from=dt.date(2026, 1, 1),
-            date_to=dt.date(2026, 1, 31),
+            window=day_window(dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
         )
         assert len(picked) == 5
         assert traceback_rows_in_range(
-            s, providers=["Gamma Voice"], date_to=dt.date(2025, 12, 31)
+            s, providers=["Gamma Voice"], window=day_window(None, dt.date(2025, 12, 31))
         ).empty
         assert traceback_rows_in_range(s).empty
     # a legal request naming Gamma (a key without spaces: the portal's ids) in January gets these rows in its response package
