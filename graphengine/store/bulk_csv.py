@@ -196,8 +196,7 @@ def _sorted_codes(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, n
     by_text = pc.array_sort_indices(pa.array(uniques, type=pa.string())).to_numpy()
     rank = np.empty(len(uniques), dtype=np.int64)
     rank[by_text] = np.arange(len(uniques), dtype=np.int64)
-    out = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
-    return out, uniques[by_text]
+    return R.remap_codes(codes, rank), uniques[by_text]
 
 
 def _int(values: pd.Series | np.ndarray) -> pa.Array:
@@ -326,7 +325,7 @@ class _NodeIds:
         """Per row, the id of the node a factorized column names (rows coded -1 get -1)."""
         found, uniques = codes
         ids = self.of(index, base, uniques) if len(uniques) else np.empty(0, dtype=np.int64)
-        return np.where(found >= 0, ids[np.maximum(found, 0)] if len(ids) else -1, -1)
+        return R.remap_codes(found, ids)
 
 
 def _order(hops: pd.DataFrame, col: _HopColumns) -> _Order:

@@ -37,6 +37,7 @@ __all__ = [
     "fingerprints",
     "batches",
     "provider_rows",
+    "remap_codes",
     "traceback_rows",
     "campaign_names",
     "customer_rows",
@@ -348,6 +349,14 @@ def _pandas_codes(hops: pd.DataFrame) -> Factorizer:
     return codes
 
 
+def remap_codes(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Return ``table[codes]`` for factorization ``codes``, a missing value (-1) staying -1
+    (every code is -1 when ``table`` is empty)."""
+    if not len(table):
+        return np.full(len(codes), -1, dtype=np.int64)
+    return np.where(codes >= 0, table[np.maximum(codes, 0)], -1)
+
+
 def _concat_codes(
     first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -355,12 +364,8 @@ def _concat_codes(
     distinct values are factorized again)."""
     (a, a_text), (b, b_text) = first, second
     joint, text = pd.factorize(np.concatenate([a_text, b_text]))
-    remap_a, remap_b = joint[: len(a_text)], joint[len(a_text) :]
     out = np.concatenate(
-        [
-            np.where(a >= 0, remap_a[np.maximum(a, 0)], -1) if len(a_text) else a,
-            np.where(b >= 0, remap_b[np.maximum(b, 0)], -1) if len(b_text) else b,
-        ]
+        [remap_codes(a, joint[: len(a_text)]), remap_codes(b, joint[len(a_text) :])]
     )
     return out, np.asarray(text, dtype=object)
 
