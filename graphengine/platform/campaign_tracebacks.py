@@ -34,14 +34,12 @@ from sqlalchemy.orm import Session
 
 from graphengine.campaigns import CampaignState
 from graphengine.platform.campaign_models import CampaignMember
-from graphengine.platform.traceback_models import TracebackRow
+from graphengine.platform.traceback_models import ENDED_STATES, TracebackRow
 from graphengine.traceback.records import carrier_key
 from graphengine.traceback.stitch import HOP_OUTPUT_COLUMNS
 
-__all__ = ["ENDED_STATES", "MARGIN", "HOP_COLUMNS", "alert_hops", "hop_reader", "touched"]
+__all__ = ["MARGIN", "HOP_COLUMNS", "alert_hops", "hop_reader", "touched"]
 
-#: traceback states whose hop rows count as evidence
-ENDED_STATES = ("complete", "stalled")
 #: how far before the previous run's start an ended traceback still counts as new (commit lag)
 MARGIN = dt.timedelta(minutes=10)
 #: the reader's columns: the canonical hop table and the report the traceback came from

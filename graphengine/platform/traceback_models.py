@@ -16,7 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from graphengine.platform.models import Base, BigId, UTCDateTime, utcnow
 
-__all__ = ["HopRequestRow", "RecordUpload", "TracebackRow"]
+__all__ = ["ENDED_STATES", "HopRequestRow", "RecordUpload", "TracebackRow"]
+
+#: traceback states whose hop rows are stored and count as evidence
+ENDED_STATES = ("complete", "stalled")
 
 
 class TracebackRow(Base):

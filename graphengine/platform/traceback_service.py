@@ -49,7 +49,12 @@ from graphengine.platform.db import is_sqlite
 from graphengine.platform.models import Organization, Report, utcnow
 from graphengine.platform.request_window import Window, request_window
 from graphengine.platform.settings import state_dir
-from graphengine.platform.traceback_models import HopRequestRow, RecordUpload, TracebackRow
+from graphengine.platform.traceback_models import (
+    ENDED_STATES,
+    HopRequestRow,
+    RecordUpload,
+    TracebackRow,
+)
 from graphengine.store.connection import connect
 from graphengine.store.load import load_frames
 from graphengine.traceback.records import (
@@ -294,7 +299,7 @@ def _save(session: Session, run: _Run, actor: str, now: dt.datetime) -> list[Hop
             r.record_upload_id = run.upload_of_hop.get(req.hop)
     row = run.row
     row.state = run.tb.state
-    if row.state in ("complete", "stalled"):
+    if row.state in ENDED_STATES:
         rows = json.loads(hop_rows(run.wf, [row.id]).to_json(orient="records"))
         digest = _rows_sha256(rows)
         if digest != row.rows_sha256:
@@ -765,7 +770,9 @@ def hop_frame(
     """Return the stored hop rows of complete and stalled tracebacks (all, or those of ``ids``;
     those whose call is in ``window``, see :mod:`.request_window`), in
     :data:`~graphengine.traceback.stitch.HOP_OUTPUT_COLUMNS`, by traceback id then hop."""
-    stmt = select(TracebackRow).where(TracebackRow.hop_rows.is_not(None))
+    stmt = select(TracebackRow).where(
+        TracebackRow.state.in_(ENDED_STATES), TracebackRow.hop_rows.is_not(None)
+    )
     if ids is not None:
         stmt = stmt.where(TracebackRow.id.in_(list(ids)))
     # the traceback's own call time: its hop rows carry the same time, cut to whole seconds
@@ -776,8 +783,7 @@ def hop_frame(
         stmt = stmt.where(TracebackRow.call_time < end)
     rows: list[dict[str, Any]] = []
     for tb in session.scalars(stmt.order_by(TracebackRow.id)):
-        if tb.state in ("complete", "stalled") and tb.hop_rows:
-            rows += tb.hop_rows
+        rows += tb.hop_rows or ()
     frame = pd.DataFrame(rows, columns=list(HOP_OUTPUT_COLUMNS)).fillna("")
     return frame.astype({"hop": "int64"})
 
