@@ -156,6 +156,8 @@ def test_bulk_import_builds_the_graph_of_a_batched_load(server, data, monkeypatc
 
     # 3. an incremental batched load of the same frames finds every traceback already there
     loaded = loaders.load_inputs(files, providers=str(data["rmd"]))
+    assert summary["neo4j"]["tracebacks"] == loaded.hops["traceback_id"].nunique()
+    assert summary["neo4j"]["tracebacks"] == bulk_counts["Traceback"]
     with connect(settings) as driver:
         report = load_frames(driver, loaded.hops, loaded.providers, progress=False)
         assert report.tracebacks_written == 0
