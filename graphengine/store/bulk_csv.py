@@ -579,9 +579,9 @@ def _write_all(
 
     provider_rows = R.provider_rows(hops, providers, order=o.order, codes=col.codes)
     campaign_codes = col.codes("campaign")
-    named = hops["customer_key"].notna().to_numpy()
-    sorted_named = o.order[named[o.order]]  # rows naming a customer, in (traceback, hop) order
     customer_codes = col.codes("customer_key")
+    named = customer_codes[0] >= 0
+    sorted_named = o.order[named[o.order]]  # rows naming a customer, in (traceback, hop) order
     _, first_seen = np.unique(customer_codes[0][sorted_named], return_index=True)
     cust = sorted_named[np.sort(first_seen)]  # first row per customer, in that order
     n_providers, n_tracebacks = len(provider_rows), len(o.starts)
