@@ -1,13 +1,16 @@
 """Campaigns on the platform: the background job that keeps them current as reports arrive.
 
-**Trigger.** Every intake batch that stores reports queues one ``campaigns.update`` job, due
-:data:`DELAY_SECONDS` later, unless one is already queued: batches that arrive meanwhile share
-it, so a burst of small batches costs one run (:func:`schedule`, called in the intake
-transaction, so the job exists only if the reports do).
+**Trigger.** Every intake batch that stores reports, and every traceback (opened from a report)
+that ends or changes its hop rows, queues one ``campaigns.update`` job, due
+:data:`DELAY_SECONDS` later, unless one is already queued: triggers that arrive meanwhile share
+it, so a burst costs one run (:func:`~graphengine.platform.campaign_schedule.schedule`, called
+in the trigger's transaction, so the job exists only if the reports or the ended traceback do).
 
 **Run.** The job takes the reports stored since the last run (primary key above the state's
 ``through_report_pk``, oldest first, at most :data:`BATCH` of them; it queues the next run when
-more are waiting), and calls the engine's
+more are waiting), possibly none: a run queued by an ended traceback re-examines the campaigns
+whose tracebacks ended since the previous run, and with no such traceback either it stores
+nothing. It calls the engine's
 :func:`graphengine.campaigns.update_campaigns` with the state of the previous run and, for
 displacement events, a reader of the platform's complete and stalled tracebacks: the engine calls
 it once the reports are assigned, and it returns the hop rows of the campaigns this run touched
@@ -57,14 +60,12 @@ from graphengine.platform.campaign_models import (
     CampaignRun,
     CampaignStateRow,
 )
+from graphengine.platform.campaign_schedule import DELAY_SECONDS, UPDATE_JOB, schedule
 from graphengine.platform.db import is_sqlite
 from graphengine.platform.models import Report, utcnow
 
 __all__ = ["BATCH", "DELAY_SECONDS", "UPDATE_JOB", "RunSummary", "run_update", "schedule"]
 
-UPDATE_JOB = "campaigns.update"
-#: seconds between the first intake batch and the run that takes it (later batches join it)
-DELAY_SECONDS = 30
 #: most reports one run takes; the rest go to the next run, queued at once
 BATCH = 50_000
 # any constant: the advisory lock that serialises campaign runs on PostgreSQL
@@ -87,17 +88,6 @@ class RunSummary:
     tracebacks: int = 0
 
 
-def schedule(session: Session, delay: float = DELAY_SECONDS) -> bool:
-    """Queue a campaign run due in ``delay`` seconds unless one is queued; True when queued."""
-    queued = session.scalar(
-        select(jobs.Job.id).where(jobs.Job.kind == UPDATE_JOB, jobs.Job.state == "queued").limit(1)
-    )
-    if queued is not None:
-        return False
-    jobs.enqueue(session, UPDATE_JOB, {}, due_at=utcnow() + dt.timedelta(seconds=delay))
-    return True
-
-
 @jobs.handler(UPDATE_JOB)
 def update_job(session: Session, payload: dict[str, Any]) -> None:
     """The ``campaigns.update`` job: :func:`run_update` with the payload's optional ``limit``."""
@@ -114,6 +104,13 @@ class _Snapshot:
     members: set[str]
     reports: pd.DataFrame
     last_run_at: dt.datetime | None = None  # when the previous run started
+    last_run_id: int | None = None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing to do: no new report, and no state to re-examine (none yet, or no traceback
+        of a campaign member ended since the previous run)."""
+        return self.reports.empty and self.state is None
 
 
 def _report_frame(session: Session, after: int, limit: int) -> pd.DataFrame:
@@ -157,12 +154,16 @@ def _report_frame(session: Session, after: int, limit: int) -> pd.DataFrame:
 
 
 def _snapshot(session: Session, limit: int) -> _Snapshot:
-    """Read the state, its members and the new reports (a short transaction of its own)."""
+    """Read the state, its members and the new reports (a short transaction of its own); the
+    state is left out (``None``) when there is neither a new report nor an ended traceback."""
     row = session.get(CampaignStateRow, _STATE_ID)
     through = row.through_report_pk if row is not None else 0
     reports = _report_frame(session, through, limit)
-    if row is None or reports.empty:
-        return _Snapshot(through, None, set(), reports)
+    last_id, last = session.execute(
+        select(func.max(CampaignRun.id), func.max(CampaignRun.started_at))
+    ).one()
+    if row is None or (reports.empty and not campaign_tracebacks.ended_since(session, last)):
+        return _Snapshot(through, None, set(), reports, last, last_id)
     members = pd.DataFrame(
         session.execute(
             select(CampaignMember.report_pk, CampaignMember.campaign_id, Report.call_time).join(
@@ -174,23 +175,24 @@ def _snapshot(session: Session, limit: int) -> _Snapshot:
     members["report_id"] = members["report_id"].astype(str)
     pool = pd.DataFrame.from_records(row.pool) if row.pool else None
     state = CampaignState.from_parts(row.document, members, pool)
-    last = session.scalar(select(func.max(CampaignRun.started_at)))
-    return _Snapshot(through, state, set(members["report_id"]), reports, last)
+    return _Snapshot(through, state, set(members["report_id"]), reports, last, last_id)
 
 
 # -- the run ------------------------------------------------------------------------------------
 
 
 def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
-    """Take the reports stored since the last run into the campaigns; return what changed.
+    """Take the reports stored since the last run into the campaigns, and re-examine the
+    campaigns whose tracebacks ended since; return what changed.
 
-    The reading and clustering use a session of their own; ``session`` (the job's transaction)
-    only writes. See the module docstring for what is stored.
+    With neither (nothing new) it stores nothing and returns a summary with ``run_id`` None. The
+    reading and clustering use a session of their own; ``session`` (the job's transaction) only
+    writes. See the module docstring for what is stored.
     """
     started, clock = utcnow(), time.perf_counter()
     with Session(session.get_bind()) as reader:
         snap = _snapshot(reader, limit)
-    if snap.reports.empty:
+    if snap.idle:
         return RunSummary(None, 0, 0, [], {}, [])
     before_campaigns = set(snap.state.campaigns) if snap.state is not None else set()
     before_aliases = dict(snap.state.aliases) if snap.state is not None else {}
@@ -210,11 +212,15 @@ def run_update(session: Session, *, limit: int = BATCH) -> RunSummary:
     if not is_sqlite(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
     current = session.get(CampaignStateRow, _STATE_ID)
-    if (current.through_report_pk if current is not None else 0) != snap.through:
+    last_id = session.scalar(select(func.max(CampaignRun.id)))
+    if (current.through_report_pk if current is not None else 0, last_id) != (
+        snap.through,
+        snap.last_run_id,
+    ):  # (a run with no report leaves ``through`` as it was: the run id tells)
         schedule(session, delay=0)  # another run stored first: start again from its state
         return RunSummary(None, len(snap.reports), 0, [], {}, [])
 
-    through = int(snap.reports["pk"].max())
+    through = int(snap.reports["pk"].max()) if not snap.reports.empty else snap.through
     read = int(keep["hops"]["traceback_id"].nunique()) if "hops" in keep else 0
     new_members = sorted((r for r in state.members if r not in snap.members), key=int)
     merged = {old: state.resolve(old) for old in state.aliases if old not in before_aliases}

@@ -14,6 +14,10 @@ A campaign is touched when
   started, less :data:`MARGIN` (a traceback that ended while that run read is taken again; the
   events are emitted once, so a second look costs nothing).
 
+A run with no new report (queued by a traceback that ended: see
+:mod:`graphengine.platform.campaign_schedule`) touches only the second kind; when no traceback
+of a campaign member ended in that window (:func:`ended_since`) it does nothing at all.
+
 Every complete or stalled traceback of a touched campaign is read, so the engine's displacement
 detector sees each such campaign's whole traceback history; an untouched campaign's tracebacks
 are unchanged since an earlier run looked at them, so it cannot have a new displacement. A run
@@ -38,7 +42,7 @@ from graphengine.platform.traceback_models import ENDED_STATES, TracebackRow
 from graphengine.traceback.records import carrier_key
 from graphengine.traceback.stitch import HOP_OUTPUT_COLUMNS
 
-__all__ = ["MARGIN", "HOP_COLUMNS", "alert_hops", "hop_reader", "touched"]
+__all__ = ["MARGIN", "HOP_COLUMNS", "alert_hops", "ended_since", "hop_reader", "touched"]
 
 #: how far before the previous run's start an ended traceback still counts as new (commit lag)
 MARGIN = dt.timedelta(minutes=10)
@@ -60,6 +64,21 @@ def _ended(stmt: Any) -> Any:
         TracebackRow.hop_rows.is_not(None),
         TracebackRow.report_pk.is_not(None),
     )
+
+
+def ended_since(session: Session, since: dt.datetime | None) -> bool:
+    """True when a traceback of a campaign member ended (or changed its hop rows) at or after
+    ``since`` (the previous run's start) less :data:`MARGIN`, or ``since`` is None: what makes a
+    campaign run with no new report worth running. One probe of the ``ended_at`` index."""
+    if since is None:
+        return True
+    stmt = (
+        _ended(select(TracebackRow.id))
+        .join(CampaignMember, CampaignMember.report_pk == TracebackRow.report_pk)
+        .where(TracebackRow.ended_at >= since - MARGIN)
+        .limit(1)
+    )
+    return session.scalar(stmt) is not None
 
 
 def _rows(session: Session, stmt: Any) -> list[dict[str, Any]]:

@@ -26,7 +26,11 @@ class TracebackRow(Base):
     """One traceback: the suspect call, where it came from, its state and (once ended) its hops."""
 
     __tablename__ = "traceback"
-    __table_args__ = (Index("ix_traceback_state", "state"),)
+    # ended_at: the campaign job looks up the tracebacks that ended since its previous run
+    __table_args__ = (
+        Index("ix_traceback_state", "state"),
+        Index("ix_traceback_ended_at", "ended_at"),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     state: Mapped[str] = mapped_column(String(16), default="open")
     call_time: Mapped[dt.datetime] = mapped_column(UTCDateTime)

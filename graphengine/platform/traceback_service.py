@@ -19,7 +19,10 @@ back, in the caller's transaction. Every event of the workflow becomes an audit 
   carrier whose records answer the next hop.
 * **Completion.** Complete and stalled tracebacks keep their canonical hop rows; the
   ``traceback.load`` job loads new or changed ones into Neo4j (when ``NEO4J_URI`` is set), and
-  :func:`export_hops` writes them all as a hop file for ``graphengine investigate``.
+  :func:`export_hops` writes them all as a hop file for ``graphengine investigate``. A traceback
+  opened from a report also queues the campaign job
+  (:func:`graphengine.platform.campaign_schedule.schedule`, one queued job for any number of
+  tracebacks), which evaluates its campaign's displacement then, not at the next intake.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import loaders
 from graphengine.alerts.rules import split_ids
 from graphengine.csvsafe import neutralise_frame
 from graphengine.errors import ConfigError, GraphengineError
-from graphengine.platform import audit, jobs
+from graphengine.platform import audit, campaign_schedule, jobs
 from graphengine.platform.db import is_sqlite
 from graphengine.platform.models import Organization, Report, utcnow
 from graphengine.platform.request_window import Window, request_window
@@ -305,6 +308,8 @@ def _save(session: Session, run: _Run, actor: str, now: dt.datetime) -> list[Hop
         if digest != row.rows_sha256:
             row.hop_rows, row.rows_sha256, row.ended_at = rows, digest, now
             jobs.enqueue(session, LOAD_JOB, {})
+            if row.report_pk is not None:  # the campaign job reads it: displacement, promptly
+                campaign_schedule.schedule(session)
     session.flush()
     for ev in run.wf.events[run.first_event :]:
         detail: dict[str, Any] = {"hop": ev.hop, "provider": ev.provider}

@@ -6,20 +6,23 @@ rows to the engine, stores the event and queues its alert."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from graphengine.platform import jobs
 from graphengine.platform.admin import create_org
 from graphengine.platform.alert_models import AlertRow
 from graphengine.platform.alert_service import INGEST_JOB
 from graphengine.platform.campaign_models import CampaignEventRow, CampaignRun
-from graphengine.platform.campaign_service import run_update
+from graphengine.platform.campaign_service import UPDATE_JOB, RunSummary, run_update
 from graphengine.platform.db import make_engine, session_factory, session_scope
-from graphengine.platform.models import Organization, Report
+from graphengine.platform.models import AuditEntry, Organization, Report, utcnow
 from graphengine.platform.traceback_models import HopRequestRow, TracebackRow
 from graphengine.platform.traceback_service import answer_request, open_from_report
 from tests.helpers.campaigns import (
@@ -112,16 +115,23 @@ def build(factory, org_id: int) -> Scenario:
     return Scenario(org_id, warranty, medicare, old, new, run3)
 
 
-@pytest.mark.parametrize("kind", DB_KINDS)
-def test_campaign_job_raises_one_displacement_from_platform_tracebacks(
-    kind, tmp_path, monkeypatch
-) -> None:
+@contextmanager
+def carrier_database(kind: str, tmp_path, monkeypatch) -> Iterator[tuple[sessionmaker, int]]:
+    """A fresh database of ``kind`` with the organisation Carrier A: (session factory, its id)."""
     monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("GRAPHENGINE_TRACEBACK_PER_CAMPAIGN", "0")  # only the analyst's tracebacks
     with fresh_database(kind, tmp_path) as url:
         factory = session_factory(make_engine(url))
         with session_scope(factory) as s:
             org_id = create_org(s, "Carrier A", "carrier").id
+        yield factory, org_id
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_campaign_job_raises_one_displacement_from_platform_tracebacks(
+    kind, tmp_path, monkeypatch
+) -> None:
+    with carrier_database(kind, tmp_path, monkeypatch) as (factory, org_id):
         sc = build(factory, org_id)
         warranty, old, new, run3 = sc.warranty, sc.old, sc.new, sc.run3
 
@@ -171,6 +181,75 @@ def queued(factory, kind: str) -> list[jobs.Job]:
         return list(
             s.scalars(select(jobs.Job).where(jobs.Job.kind == kind, jobs.Job.state == "queued"))
         )
+
+
+def run_queued_campaign_job(factory) -> None:
+    """Make the one queued campaign job due and run the queue (the worker's 30 s later)."""
+    (job,) = queued(factory, UPDATE_JOB)
+    with session_scope(factory) as s:
+        s.get(jobs.Job, job.id).due_at = utcnow()
+    assert jobs.run_due(factory) >= 1
+    assert queued(factory, UPDATE_JOB) == []
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_ended_tracebacks_queue_the_campaign_job_that_raises_the_displacement(
+    kind, tmp_path, monkeypatch
+) -> None:
+    """No report arrives after the tracebacks: their ending alone queues the run that raises
+    the warranty campaign's displacement (and its alert), one job for all of them."""
+    with carrier_database(kind, tmp_path, monkeypatch) as (factory, org_id):
+        submit(factory, org_id, batch(range(13)))  # every report, up front
+        run_queued_campaign_job(factory)  # run 1 (intake's): the two campaigns
+        cid = campaign_of(factory)
+        warranty, medicare = cid["w0-0"], cid["m0-0"]
+        assert warranty != medicare
+
+        old = [trace(factory, f"w{d}-0", "Gateway A") for d in (0, 1, 2)]
+        med = [trace(factory, f"m{d}-0", "Gateway A") for d in (0, 1, 2, 10, 11)]
+        (job,) = queued(factory, UPDATE_JOB)  # eight tracebacks ended: one pending job
+        assert job.due_at > utcnow() + dt.timedelta(seconds=20)  # the later ones join it
+        run_queued_campaign_job(factory)  # run 2: no report; one gateway in each campaign
+        assert displacements(factory) == []
+
+        new = [trace(factory, f"w{d}-0", "Gateway B") for d in (10, 11, 12)]
+        med.append(trace(factory, "m12-0", "Gateway A"))
+        run_queued_campaign_job(factory)  # run 3: still no report
+        (event,) = displacements(factory)  # the warranty's; Medicare stayed on Gateway A
+        assert (event.event_id, event.campaign_id) == (f"displacement|{warranty}|2026-03-12", warranty)  # fmt: skip
+        assert event.details["from_gateway"] == "Gateway A"
+        assert event.details["to_gateway"] == "Gateway B"
+        assert sorted(event.traceback_ids) == sorted(old + new)
+        with factory() as s:
+            runs = s.scalars(select(CampaignRun).order_by(CampaignRun.id)).all()
+        assert [(r.reports, r.events) for r in runs] == [(117, 0), (0, 0), (0, 1)]
+        assert runs[2].after_report_pk == runs[2].through_report_pk == runs[0].through_report_pk
+        with factory() as s:  # its alert was queued and ran with the queue
+            (alert,) = s.scalars(select(AlertRow)).all()
+        assert (alert.kind, alert.campaign_id) == ("displacement", warranty)
+
+        # idempotent: at once (the margin re-reads 12 tracebacks) nothing new is raised; an hour
+        # on, with no traceback ended since, the job reads none and stores no run
+        with session_scope(factory) as s:
+            again = run_update(s)
+        assert (again.tracebacks, again.events) == (12, [])
+        with session_scope(factory) as s:
+            for tb in s.scalars(select(TracebackRow)):
+                tb.ended_at -= dt.timedelta(hours=1)
+        with session_scope(factory) as s:
+            assert run_update(s) == RunSummary(None, 0, 0, [], {}, [], 0)
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(CampaignRun)) == 4
+        assert len(displacements(factory)) == 1
+        with factory() as s:
+            read = s.scalars(
+                select(AuditEntry.detail)
+                .where(AuditEntry.action == "campaigns.update")
+                .order_by(AuditEntry.seq)
+            ).all()
+        # runs 2 and 3 read both campaigns' ended tracebacks (3 + 5, then 6 + 6 with Medicare's)
+        assert [d["tracebacks_read"] for d in read] == [0, 8, 12, 12]
+        assert len(med) == 6
 
 
 @pytest.mark.chromium
