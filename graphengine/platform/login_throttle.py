@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Index, String, delete, select, text
+from sqlalchemy import Index, String, delete, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from graphengine.platform import audit
@@ -172,8 +172,9 @@ def unlock(session: Session, username: str, actor: str = "cli") -> int:
     """
     name = username[:NAME_LENGTH]
     _lock(session, name)
-    gone = session.execute(delete(LoginFailure).where(LoginFailure.username == name))
-    count = int(gone.rowcount or 0)
+    mine = LoginFailure.username == name
+    count = int(session.scalar(select(func.count()).select_from(LoginFailure).where(mine)) or 0)
+    session.execute(delete(LoginFailure).where(mine))
     audit.append(session, actor, "login_unlocked", f"user:{name}", {"failures": count})
     return count
 
