@@ -49,6 +49,7 @@ def interactive_table(
     links: Mapping[str, Callable[[Any], str | None]] | None = None,
     headers: Mapping[str, str] | None = None,
     total: int | None = None,
+    sort_keys: Mapping[str, Callable[[Any], str]] | None = None,
 ) -> str:
     """Return every row of ``frame`` as a sortable, filterable HTML table (escaped).
 
@@ -60,7 +61,7 @@ def interactive_table(
         Columns to show, in order (missing ones are skipped).
     formatters
         Column -> function returning the *escaped HTML* of a cell (e.g. shortened id lists);
-        the cell still sorts by its full value.
+        the cell sorts by its full value unless ``sort_keys`` names the column.
     links
         Column -> function returning a relative URL for a cell, or ``None`` for no link.
     headers
@@ -69,6 +70,9 @@ def interactive_table(
     total
         Rows of the whole table when ``frame`` is the first part of it (the count line then
         says "1,000 of 182,345 rows shown"); ``None`` when ``frame`` is the whole table.
+    sort_keys
+        Column -> function returning the text a formatted cell sorts by, when its full value
+        is too long to repeat in the page (an id list of thousands of ids).
 
     Returns
     -------
@@ -79,6 +83,7 @@ def interactive_table(
         return "<p><i>None found.</i></p>"
     formatters = formatters or {}
     links = links or {}
+    sort_keys = sort_keys or {}
     cols = [c for c in columns if c in frame.columns]
     labels = headers or {}
     head = "".join(f"<th scope='col'>{html_lib.escape(labels.get(c, c))}</th>" for c in cols)
@@ -91,7 +96,8 @@ def interactive_table(
             url = links[col](value) if col in links else None
             if url:
                 shown = f"<a href='{html_lib.escape(url, quote=True)}'>{shown}</a>"
-            sort = f" data-sort='{html_lib.escape(text, quote=True)}'" if col in formatters else ""
+            key = sort_keys[col](value) if col in sort_keys else text
+            sort = f" data-sort='{html_lib.escape(key, quote=True)}'" if col in formatters else ""
             cells.append(f"<td{sort}>{shown}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cut = total is not None and total > len(frame)
