@@ -14,8 +14,8 @@ the top 1,000 of 182,345 targets, ranked by ...") and links to the output file t
 row, with its SHA-256 (:mod:`graphengine.pipeline.report_rows`); smaller tables hold all their
 rows. Long lists of traceback ids are shortened on screen to their first ids, and a cell sorts
 by the ids it shows (the full lists are in ``targets.csv`` and ``findings.json``: at 10M hops
-they were most of the report's 89 MB). Each ecosystem and
-each target links to its evidence bundle when one was written.
+they were most of the report's 89 MB). Each ecosystem and each target links to its evidence
+bundle when one was written.
 """
 
 from __future__ import annotations
