@@ -14,6 +14,7 @@ from graphengine.cli.options import (
 )
 from graphengine.pipeline.investigate import investigate
 from graphengine.pipeline.investigation import InvestigateOptions
+from graphengine.pipeline.report_rows import DEFAULT_REPORT_ROWS
 
 __all__ = ["register", "run", "add_investigation_arguments", "options_from_args", "print_outputs"]
 
@@ -46,6 +47,15 @@ def add_investigation_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="remove called (victim) numbers from the evidence bundles",
     )
+    parser.add_argument(
+        "--report-rows",
+        type=int,
+        default=DEFAULT_REPORT_ROWS,
+        metavar="N",
+        help=f"rows each table of report.html shows at most: the top N in the table's own order "
+        f"(rank, score, count); a cut table says so and links to the CSV/JSON file holding "
+        f"every row. 0 shows every row ({DEFAULT_REPORT_ROWS})",
+    )
     add_findings_arguments(parser)
 
 
@@ -64,6 +74,7 @@ def options_from_args(args: argparse.Namespace) -> InvestigateOptions:
         formats=formats,
         findings=config_from_args(args),
         redact_called_numbers=args.redact_called_numbers,
+        report_rows=args.report_rows,
     )
 
 

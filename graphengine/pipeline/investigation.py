@@ -12,6 +12,7 @@ from graphengine.ecosystems import DEFAULT_SEED
 from graphengine.errors import ConfigError
 from graphengine.findings import Findings, FindingsConfig
 from graphengine.pipeline.analysis import AnalysisResult
+from graphengine.pipeline.report_rows import DEFAULT_REPORT_ROWS, check_report_rows
 from graphengine.reprs import key_values_html, short_repr
 
 __all__ = ["InvestigateOptions", "Investigation"]
@@ -36,6 +37,9 @@ class InvestigateOptions:
         Window, thresholds and weights of the findings.
     redact_called_numbers : bool
         Remove called (victim) numbers from the evidence bundles.
+    report_rows : int
+        Rows each interactive table of ``report.html`` holds at most (the first in the table's
+        own order; the output files hold every row); 0 for every row.
     """
 
     case_label: str = ""
@@ -49,8 +53,10 @@ class InvestigateOptions:
     formats: tuple[str, ...] = ("html", "png", "svg", "pdf")
     findings: FindingsConfig = field(default_factory=FindingsConfig)
     redact_called_numbers: bool = False
+    report_rows: int = DEFAULT_REPORT_ROWS
 
     def __post_init__(self) -> None:
+        check_report_rows(self.report_rows)
         if self.top < 0:
             raise ConfigError(f"--top must be 0 or more, got {self.top}")
         if self.runs < 1:

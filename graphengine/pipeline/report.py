@@ -6,11 +6,16 @@ inlined once; each ecosystem diagram is the figure of that ecosystem's evidence 
 back from the bundle's ``figures/ecosystem.plotly.json``, so the report shows exactly what was
 sealed as evidence.
 
-Every value is HTML-escaped. Every table holds all its rows and can be sorted by any column and
-filtered (``graphengine/report_assets/tables.js``, inlined); sections fold. Long lists of
-traceback ids are shortened on screen (the full lists are in ``targets.csv`` and
-``findings.json``; a cell still sorts by its full list). Each ecosystem and each target links
-to its evidence bundle when one was written.
+Every value is HTML-escaped. Every table can be sorted by any column and filtered
+(``graphengine/report_assets/tables.js``, inlined); sections fold. A table holds at most
+``max_rows`` rows (``investigate --report-rows``, 1,000 by default; 0 for all): the first rows
+in the table's own order (rank, score, count ...). A cut table says so right above it ("Showing
+the top 1,000 of 182,345 targets, ranked by ...") and links to the output file that holds every
+row, with its SHA-256 (:mod:`graphengine.pipeline.report_rows`); smaller tables hold all their
+rows. Long lists of traceback ids are shortened on screen to their first ids, and a cell sorts
+by the ids it shows (the full lists are in ``targets.csv`` and ``findings.json``: at 10M hops
+they were most of the report's 89 MB). Each ecosystem and each target links to its evidence
+bundle when one was written.
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from graphengine import __version__
+from graphengine.campaigns.run import OUTPUT_FILES
 from graphengine.pipeline.data_quality import flag_summary
 from graphengine.pipeline.display_names import display_frame, name_map
 from graphengine.pipeline.investigation import Investigation
+from graphengine.pipeline.report_rows import TableCutter, TableRows, check_report_rows
 from graphengine.report_assets import asset, interactive_table, section
 
 __all__ = ["render_report", "write_report", "SECTIONS"]
@@ -83,14 +90,77 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
+def _id_list(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return []
+    return [i for i in str(value).split(";") if i]
+
+
+def _ids_key(value: Any) -> str:
+    """The text an id-list cell sorts by: the ids it shows (its full list's order unless those
+    are equal; the full list, thousands of ids at 10M hops, is in the CSV/JSON files)."""
+    return ";".join(_id_list(value)[:_IDS_SHOWN])
+
+
 def _ids(value: Any) -> str:
     """Shorten a ';'-separated id list for the screen."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+    ids = _id_list(value)
+    if not ids:
         return ""
-    ids = [i for i in str(value).split(";") if i]
     shown = ", ".join(ids[:_IDS_SHOWN])
     more = f" … ({len(ids)} in all)" if len(ids) > _IDS_SHOWN else ""
     return html.escape(shown + more)
+
+
+#: what each long table lists, in which order, and which output file holds all its rows
+_BY_TRACEBACKS = "ranked by tracebacks (most first; ties by provider key)"
+_ROWS = {
+    "reasons": TableRows(
+        "reasons",
+        "ranked by rows rejected (most first; ties by reason)",
+        "quarantine",
+        whole="every rejected row, with its reason,",
+    ),
+    "ecosystems": TableRows(
+        "ecosystems", "ranked by tracebacks (most first; ties by ecosystem id)", "ecosystems"
+    ),
+    "repeat_gateways": TableRows(
+        "repeat gateways", _BY_TRACEBACKS, "findings", part="repeat_gateways"
+    ),
+    "repeat_originators": TableRows(
+        "repeat originators", _BY_TRACEBACKS, "findings", part="repeat_originators"
+    ),
+    "noncooperative": TableRows(
+        "providers",
+        "flagged providers first, then by non-response tracebacks (most first; ties by "
+        "provider key)",
+        "findings",
+        part="noncooperative",
+    ),
+    "accepts": TableRows(
+        "downstream providers", _BY_TRACEBACKS, "findings", part="accepts_from_noncooperative"
+    ),
+    "rmd": TableRows(
+        "downstream providers",
+        "ranked by violating tracebacks (most first; ties by provider key)",
+        "findings",
+        part="rmd_violations",
+        whole="every violating hop",
+    ),
+    "targets": TableRows(
+        "targets", "ranked by score (highest first; ties by provider key)", "targets"
+    ),
+    "campaigns": TableRows(
+        "campaigns", "ranked by reports (most first; ties by campaign id)", "campaigns"
+    ),
+    "events": TableRows(
+        "events",
+        "in time order (then kind and campaign)",
+        "campaign_events",
+        lead="first",
+        whole="every event (change points included)",
+    ),
+}
 
 
 def _table(
@@ -98,14 +168,27 @@ def _table(
     columns: list[str],
     id_columns: tuple[str, ...] = (),
     links: dict[str, Any] | None = None,
+    *,
+    cut: tuple[TableCutter, str] | None = None,
 ) -> str:
-    """Return every row of ``frame`` as a sortable, filterable table (escaped)."""
-    return interactive_table(
+    """Return ``frame`` as a sortable, filterable table (escaped).
+
+    With ``cut`` (the report's cutter and a key of :data:`_ROWS`) only the first rows of
+    ``frame`` are written, under a note that says how many of how many and where the rest are.
+    """
+    note, total = "", None
+    if cut is not None:
+        cutter, key = cut
+        total = len(frame)
+        frame, note = cutter.cut(frame, _ROWS[key])
+    return note + interactive_table(
         frame,
         columns,
         formatters={c: _ids for c in id_columns},
         links=links or {},
         headers=_HEADERS,
+        total=total,
+        sort_keys={c: _ids_key for c in id_columns},
     )
 
 
@@ -123,7 +206,7 @@ def _section(anchor: str, body: str) -> str:
     return section(anchor, SECTIONS[anchor], body)
 
 
-def _summary(inv: Investigation) -> str:
+def _summary(inv: Investigation, cutter: TableCutter) -> str:
     s = inv.summary()
     window = f"{_esc(s['first_call'])[:10]} to {_esc(s['last_call'])[:10]}"
     body = _kpis(
@@ -154,7 +237,7 @@ def _summary(inv: Investigation) -> str:
             .reset_index()
             .sort_values(["rows", "reason"], ascending=[False, True])
         )
-        body += _table(reasons, ["reason", "rows"])
+        body += _table(reasons, ["reason", "rows"], cut=(cutter, "reasons"))
     else:
         body += "<p>No row was rejected.</p>"
     body += (
@@ -231,7 +314,7 @@ def _figure_html(bundle: Path, div_id: str) -> str:
     return f"<div class='figure'>{div}</div>"
 
 
-def _ecosystems(inv: Investigation) -> str:
+def _ecosystems(inv: Investigation, cutter: TableCutter) -> str:
     table = inv.analysis.ecosystems.ecosystems.sort_values(
         ["n_tracebacks", "ecosystem"], ascending=[False, True]
     )
@@ -258,6 +341,7 @@ def _ecosystems(inv: Investigation) -> str:
             "mean_stability",
         ],
         links={"ecosystem": _bundle_link(inv)},
+        cut=(cutter, "ecosystems"),
     )
     for bundle in inv.bundles:
         eco = bundle.name.removeprefix("ecosystem-")
@@ -272,7 +356,7 @@ def _ecosystems(inv: Investigation) -> str:
     return _section("ecosystems", body)
 
 
-def _repeat(inv: Investigation) -> str:
+def _repeat(inv: Investigation, cutter: TableCutter) -> str:
     f = inv.findings
     params = f.parameters.get("repeat", {})
     body = (
@@ -283,12 +367,16 @@ def _repeat(inv: Investigation) -> str:
     )
     cols = ["provider_key", "tracebacks", "max_in_span", "span_start", "span_end", "traceback_ids"]
     gateways, originators = _named(inv, f.repeat_gateways), _named(inv, f.repeat_originators)
-    body += "<h3>Repeat gateways</h3>" + _table(gateways, cols, ("traceback_ids",))
-    body += "<h3>Repeat originators</h3>" + _table(originators, cols, ("traceback_ids",))
+    body += "<h3>Repeat gateways</h3>" + _table(
+        gateways, cols, ("traceback_ids",), cut=(cutter, "repeat_gateways")
+    )
+    body += "<h3>Repeat originators</h3>" + _table(
+        originators, cols, ("traceback_ids",), cut=(cutter, "repeat_originators")
+    )
     return _section("repeat-offenders", body)
 
 
-def _noncooperative(inv: Investigation) -> str:
+def _noncooperative(inv: Investigation, cutter: TableCutter) -> str:
     f = inv.findings
     body = (
         "<p class='lesson'>A provider is flagged by the documented rule in "
@@ -308,6 +396,7 @@ def _noncooperative(inv: Investigation) -> str:
             "traceback_ids",
         ],
         ("traceback_ids",),
+        cut=(cutter, "noncooperative"),
     )
     body += "<h3>Downstream providers that kept accepting their traffic</h3>"
     body += _table(
@@ -321,11 +410,12 @@ def _noncooperative(inv: Investigation) -> str:
             "traceback_ids",
         ],
         ("traceback_ids", "flagged_upstreams"),
+        cut=(cutter, "accepts"),
     )
     return _section("noncooperative", body)
 
 
-def _rmd(inv: Investigation) -> str:
+def _rmd(inv: Investigation, cutter: TableCutter) -> str:
     f = inv.findings
     if not f.rmd_supplied:
         return _section("rmd-violations", "<p class='note'>No RMD registry was supplied.</p>")
@@ -360,13 +450,14 @@ def _rmd(inv: Investigation) -> str:
                 "traceback_ids",
             ],
             ("traceback_ids", "upstreams"),
+            cut=(cutter, "rmd"),
         )
     else:
         body += "<p><i>None found.</i></p>"
     return _section("rmd-violations", body)
 
 
-def _targets(inv: Investigation) -> str:
+def _targets(inv: Investigation, cutter: TableCutter) -> str:
     weights = inv.findings.parameters.get("weights", {})
     formula = " + ".join(f"{_esc(w)}·{html.escape(k)}" for k, w in weights.items())
     body = (
@@ -388,11 +479,12 @@ def _targets(inv: Investigation) -> str:
         ],
         ("traceback_ids",),
         links={"ecosystem": _bundle_link(inv)},
+        cut=(cutter, "targets"),
     )
     return _section("targets", body)
 
 
-def _campaigns(inv: Investigation) -> str:
+def _campaigns(inv: Investigation, cutter: TableCutter) -> str:
     section = getattr(inv, "campaigns", None)
     if section is None:
         note = "No report file was given (<code>--reports</code>); see docs/campaigns.md."
@@ -422,6 +514,7 @@ def _campaigns(inv: Investigation) -> str:
             "gateways",
             "ecosystems",
         ],
+        cut=(cutter, "campaigns"),
     )
     ev = res.events[res.events["kind"] != "change_point"]
     body += "<h3>Events (surges, new campaigns, stops, declines, displacements)</h3>"
@@ -429,6 +522,7 @@ def _campaigns(inv: Investigation) -> str:
         ev,
         ["time", "kind", "campaign_id", "magnitude", "baseline", "details", "traceback_ids"],
         ("traceback_ids",),
+        cut=(cutter, "events"),
     )
     body += (
         f"<p class='note'>Trend chart of each campaign: {_esc(section.folder / 'figures')}; "
@@ -476,19 +570,35 @@ def _outputs(inv: Investigation) -> str:
     return _section("outputs", f"<table><tbody>{rows}</tbody></table>")
 
 
-def render_report(inv: Investigation) -> str:
-    """Return the report of ``inv`` as one self-contained HTML document (plotly.js inline)."""
+def render_report(inv: Investigation, *, max_rows: int | None = None) -> str:
+    """Return the report of ``inv`` as one self-contained HTML document (plotly.js inline).
+
+    ``max_rows`` bounds each interactive table (0: every row); default
+    ``inv.options.report_rows``. A cut table keeps its first rows in its own order and links to
+    the output file holding all of them.
+
+    Raises
+    ------
+    ConfigError
+        When ``max_rows`` is negative.
+    """
+    limit = check_report_rows(inv.options.report_rows if max_rows is None else max_rows)
+    files = dict(inv.files)
+    campaigns = getattr(inv, "campaigns", None)
+    if campaigns is not None:
+        files["campaign_events"] = campaigns.folder / OUTPUT_FILES["events"]
+    cutter = TableCutter(inv.out_dir, files, limit)
     case = inv.options.case_label or "(no case label)"
     nav = "".join(f"<a href='#{k}'>{html.escape(v)}</a>" for k, v in SECTIONS.items())
     sections = [
-        _summary(inv),
+        _summary(inv, cutter),
         _data_quality(inv),
-        _ecosystems(inv),
-        _repeat(inv),
-        _noncooperative(inv),
-        _rmd(inv),
-        _targets(inv),
-        _campaigns(inv),
+        _ecosystems(inv, cutter),
+        _repeat(inv, cutter),
+        _noncooperative(inv, cutter),
+        _rmd(inv, cutter),
+        _targets(inv, cutter),
+        _campaigns(inv, cutter),
         _method(inv),
         _outputs(inv),
     ]
@@ -505,8 +615,8 @@ def render_report(inv: Investigation) -> str:
     )
 
 
-def write_report(inv: Investigation, path: str | Path) -> Path:
-    """Write :func:`render_report` to ``path`` (UTF-8) and return the path."""
+def write_report(inv: Investigation, path: str | Path, *, max_rows: int | None = None) -> Path:
+    """Write :func:`render_report` (``max_rows`` as there) to ``path`` (UTF-8); return the path."""
     target = Path(path)
-    target.write_text(render_report(inv), encoding="utf-8")
+    target.write_text(render_report(inv, max_rows=max_rows), encoding="utf-8")
     return target

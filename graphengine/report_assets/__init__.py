@@ -2,7 +2,9 @@
 
 ``tables.js`` (about 100 lines of plain JavaScript, written for graphengine, no third-party
 code) makes every ``<table class="ge-table">`` sortable by any column and filterable; the
-filter box shows "Showing N of M rows". Every row is in the page: nothing is cut.
+filter box shows "Showing N of M rows". Every row handed to :func:`interactive_table` is in the
+page; a caller that cut a long table first passes its full length as ``total``, and the count
+line and the filter box say so (the report cuts its tables: :mod:`graphengine.pipeline.report_rows`).
 
 Examples
 --------
@@ -46,6 +48,8 @@ def interactive_table(
     formatters: Mapping[str, Callable[[Any], str]] | None = None,
     links: Mapping[str, Callable[[Any], str | None]] | None = None,
     headers: Mapping[str, str] | None = None,
+    total: int | None = None,
+    sort_keys: Mapping[str, Callable[[Any], str]] | None = None,
 ) -> str:
     """Return every row of ``frame`` as a sortable, filterable HTML table (escaped).
 
@@ -57,12 +61,18 @@ def interactive_table(
         Columns to show, in order (missing ones are skipped).
     formatters
         Column -> function returning the *escaped HTML* of a cell (e.g. shortened id lists);
-        the cell still sorts by its full value.
+        the cell sorts by its full value unless ``sort_keys`` names the column.
     links
         Column -> function returning a relative URL for a cell, or ``None`` for no link.
     headers
         Column -> the header a person reads (e.g. ``provider`` for ``provider_key``, whose cells
         hold display names); other columns show their own name.
+    total
+        Rows of the whole table when ``frame`` is the first part of it (the count line then
+        says "1,000 of 182,345 rows shown"); ``None`` when ``frame`` is the whole table.
+    sort_keys
+        Column -> function returning the text a formatted cell sorts by, when its full value
+        is too long to repeat in the page (an id list of thousands of ids).
 
     Returns
     -------
@@ -73,6 +83,7 @@ def interactive_table(
         return "<p><i>None found.</i></p>"
     formatters = formatters or {}
     links = links or {}
+    sort_keys = sort_keys or {}
     cols = [c for c in columns if c in frame.columns]
     labels = headers or {}
     head = "".join(f"<th scope='col'>{html_lib.escape(labels.get(c, c))}</th>" for c in cols)
@@ -85,13 +96,17 @@ def interactive_table(
             url = links[col](value) if col in links else None
             if url:
                 shown = f"<a href='{html_lib.escape(url, quote=True)}'>{shown}</a>"
-            sort = f" data-sort='{html_lib.escape(text, quote=True)}'" if col in formatters else ""
+            key = sort_keys[col](value) if col in sort_keys else text
+            sort = f" data-sort='{html_lib.escape(key, quote=True)}'" if col in formatters else ""
             cells.append(f"<td{sort}>{shown}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    cut = total is not None and total > len(frame)
+    attr = f" data-total='{total}'" if cut else ""
+    count = f"{len(frame):,} of {total:,} rows shown" if cut else f"{len(frame)} rows"
     return (
-        f"<div class='ge-wrap'><table class='ge-table'><thead><tr>{head}</tr></thead>"
+        f"<div class='ge-wrap'><table class='ge-table'{attr}><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
-        f"<p class='ge-count'>{len(frame)} rows</p>"
+        f"<p class='ge-count'>{count}</p>"
     )
 
 

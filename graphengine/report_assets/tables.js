@@ -1,7 +1,8 @@
 /* graphengine report tables: sort by any column, filter rows, count what is shown.
    Written for graphengine (Apache-2.0); no dependencies, works offline. Every table with
    class "ge-table" gets a filter box and sortable headers. Numbers sort as numbers, text
-   as text (locale-aware), empty cells last. Clicking a header again reverses the order. */
+   as text (locale-aware), empty cells last. Clicking a header again reverses the order.
+   A table with data-total holds only the first rows of a longer table: the count says so. */
 (function () {
   "use strict";
 
@@ -32,7 +33,12 @@
     for (var i = 0; i < rows.length; i++) { if (!rows[i].hidden) { shown++; } }
     var note = table.parentNode.nextElementSibling;
     if (note && !note.classList.contains("ge-count")) { note = null; }
-    if (note) { note.textContent = "Showing " + shown + " of " + rows.length + " rows"; }
+    if (!note) { return; }
+    var text = "Showing " + shown + " of " + rows.length + " rows";
+    // a table the report cut to its first rows: say the page does not hold them all
+    var total = table.getAttribute("data-total");
+    if (total) { text += " (the report holds " + rows.length + " of " + total + "; see the note above)"; }
+    note.textContent = text;
   }
 
   function sortBy(table, index, header) {

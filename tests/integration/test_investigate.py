@@ -7,12 +7,14 @@ investigated once per module; the tests read the files it wrote.
 from __future__ import annotations
 
 import datetime as dt
+import html as html_lib
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from graphengine.export.formats import find_browser
@@ -223,13 +225,11 @@ window.addEventListener("load", function () {
 """
 
 
-@pytest.mark.chromium
-def test_report_tables_sort_and_filter_in_headless_chromium(first, tmp_path) -> None:
-    text = first.report.read_text(encoding="utf-8")
+def _probe(report: Path, text: str, script: str, tmp_path: Path) -> dict:
+    """Open ``text`` (a report) with ``script`` added, beside ``report``; return what it wrote."""
     end = text.rindex("</body>")  # plotly.js itself contains the string "</body>"
-    page = text[:end] + _SORT_PROBE + text[end:]
-    probe = first.report.with_name("report-probe.html")
-    probe.write_text(page, encoding="utf-8")
+    probe = report.with_name("report-probe.html")
+    probe.write_text(text[:end] + script + text[end:], encoding="utf-8")
     try:
         dom = _chromium("--dump-dom", probe.resolve().as_uri(), cwd=tmp_path)
     finally:
@@ -237,7 +237,12 @@ def test_report_tables_sort_and_filter_in_headless_chromium(first, tmp_path) -> 
     assert dom.returncode == 0, dom.stderr[-2000:]
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom.stdout, re.S)
     assert found, "the probe did not run"
-    out = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+
+
+@pytest.mark.chromium
+def test_report_tables_sort_and_filter_in_headless_chromium(first, tmp_path) -> None:
+    out = _probe(first.report, first.report.read_text(encoding="utf-8"), _SORT_PROBE, tmp_path)
     targets = first.findings.targets
     assert out["rows"] == len(targets)  # every row is in the page, none cut
     scores = [float(v) for v in out["ascending"]]
@@ -245,3 +250,131 @@ def test_report_tables_sort_and_filter_in_headless_chromium(first, tmp_path) -> 
     assert [float(v) for v in out["descending"]] == sorted(scores, reverse=True)
     assert out["visible"] and all(out["filter"] in v for v in out["visible"])
     assert out["count"] == f"Showing {len(out['visible'])} of {len(targets)} rows"
+
+
+def _section(page: str, anchor: str) -> str:
+    found = re.search(rf"<section id='{anchor}'>.*?</section>", page, re.S)
+    assert found, anchor
+    return found.group(0)
+
+
+def _body_rows(html_text: str) -> list[str]:
+    """The ``<tr>`` of every table body in ``html_text``, in order."""
+    bodies = re.findall(r"<tbody>(.*?)</tbody>", html_text, re.S)
+    return [row for body in bodies for row in re.findall(r"<tr>.*?</tr>", body, re.S)]
+
+
+def test_a_long_table_is_cut_to_its_top_rows_with_a_link_to_every_row(first) -> None:
+    from graphengine.pipeline.analysis import file_sha256
+    from graphengine.pipeline.report import render_report
+
+    targets = first.findings.targets
+    total = len(targets)
+    assert total > 5  # the fixture's data must make the cut happen
+    targets_html = _section(render_report(first, max_rows=5), "targets")
+    rows = _body_rows(targets_html)
+    assert len(rows) == 5
+    # the first five in the table's own order: ranks 1..5, the providers ranked there
+    shown = [re.search(r"<td>(\d+)</td>", r).group(1) for r in rows]
+    assert shown == ["1", "2", "3", "4", "5"]
+    found = [html_lib.escape(n) in r for n, r in zip(targets["name"].head(5), rows, strict=True)]
+    assert found == [True] * 5
+    note = re.search(r"<p class='note ge-cut'>(.*?)</p>", targets_html, re.S)
+    assert note, "no note above the cut table"
+    assert note.group(1).startswith(
+        f"Showing the top 5 of {total:,} targets, ranked by score (highest first; ties by "
+        "provider key)."
+    )
+    href = re.search(r"href='([^']+)'", note.group(1)).group(1)
+    assert href == "targets.csv"
+    linked = first.report.parent / href
+    assert len(pd.read_csv(linked)) == total
+    assert f"SHA-256 <code>{file_sha256(linked)}</code>" in note.group(1)
+    assert f"data-total='{total}'" in targets_html
+    assert f"<p class='ge-count'>5 of {total:,} rows shown</p>" in targets_html
+    # a table under the limit is whole, with no note: the three rejection reasons
+    summary = _section(render_report(first, max_rows=5), "summary")
+    assert "note ge-cut" not in summary
+    reasons = first.load.rejects["reason"].nunique()
+    assert 1 < reasons <= 5
+    assert len(_body_rows(summary)) == len(first.load.stats) + reasons
+
+
+def test_a_bound_above_every_table_leaves_the_report_as_it_was(first) -> None:
+    from graphengine.pipeline.report import render_report
+
+    whole = render_report(first, max_rows=0)
+    assert "note ge-cut" not in whole and "data-total=" not in whole
+    assert render_report(first, max_rows=len(first.findings.targets)) == whole
+    # the report investigate wrote (default bound, 1,000) holds every row of this small set
+    # (its list of files was written before investigation.json, so compare the tables)
+    written = first.report.read_text(encoding="utf-8")
+    assert "note ge-cut" not in written
+    for anchor in ("ecosystems", "repeat-offenders", "noncooperative", "targets"):
+        assert _section(written, anchor) == _section(whole, anchor), anchor
+
+
+def test_report_rows_option_reaches_the_report(dataset, tmp_path, capsys) -> None:
+    from graphengine.cli.main import main
+
+    out = tmp_path / "cli"
+    argv = ["investigate", str(dataset["hops"]), "--providers", str(dataset["rmd"])]
+    argv += ["--out", str(out), "--runs", "1", "--top", "0", "--format", "html"]
+    assert main([*argv, "--report-rows", "3"]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    total = len(pd.read_csv(out / "targets.csv"))
+    targets_html = _section(page, "targets")
+    assert len(_body_rows(targets_html)) == 3
+    assert f"Showing the top 3 of {total:,} targets" in targets_html
+    record = json.loads((out / "investigation.json").read_text(encoding="utf-8"))
+    assert record["options"]["report_rows"] == 3
+    capsys.readouterr()
+    assert main([*argv, "--report-rows", "-1"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["graphengine: error: --report-rows must be 0 (every row) or more, got -1"]
+
+
+_CUT_PROBE = """
+<script>
+window.addEventListener("load", function () {
+  // A table cut to its top rows: what the count line says after a filter, and the id-list
+  // column sorted by the ids each cell shows.
+  var table = document.querySelector("#targets table.ge-table");
+  var heads = Array.prototype.map.call(table.tHead.rows[0].cells, function (c) { return c.textContent; });
+  var ids = heads.indexOf("traceback_ids");
+  var box = table.parentNode.previousElementSibling;
+  var out = {note: box.previousElementSibling.className, rows: table.tBodies[0].rows.length};
+  box.value = table.tBodies[0].rows[0].cells[heads.indexOf("name")].textContent;
+  box.dispatchEvent(new Event("input"));
+  out.count = table.parentNode.nextElementSibling.textContent;
+  box.value = "";
+  box.dispatchEvent(new Event("input"));
+  table.tHead.rows[0].cells[ids].click();
+  out.keys = Array.prototype.map.call(table.tBodies[0].rows, function (r) {
+    return r.cells[ids].getAttribute("data-sort");
+  });
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+@pytest.mark.chromium
+def test_a_cut_table_sorts_filters_and_counts_in_headless_chromium(first, tmp_path) -> None:
+    from graphengine.pipeline.report import render_report
+
+    out = _probe(first.report, render_report(first, max_rows=5), _CUT_PROBE, tmp_path)
+    total = len(first.findings.targets)
+    assert out["note"] == "note ge-cut"  # the note is right above the filter box and table
+    assert out["rows"] == 5
+    shown = int(re.match(r"Showing (\d+) of 5 rows", out["count"]).group(1))
+    assert 1 <= shown <= 5
+    assert out["count"].endswith(f"(the report holds 5 of {total}; see the note above)")
+    expected = [
+        ";".join(str(v).split(";")[:8]) for v in first.findings.targets["traceback_ids"].head(5)
+    ]
+    # the generator's ids are zero-padded, so the browser's order is the plain text order
+    assert out["keys"] == sorted(expected) != expected
