@@ -108,6 +108,18 @@ def register(subparsers: Any) -> None:
     revoke.add_argument("prefix")
     revoke.set_defaults(func=run_revoke_api_key)
 
+    unlock = actions.add_parser(
+        "unlock-login",
+        help="end a user name's lock-out after too many failed sign-ins",
+        description=(
+            "Delete the failed sign-in attempts recorded for a user name, so that its next "
+            "attempt checks the password at once instead of waiting for the window "
+            "(GRAPHENGINE_LOGIN_WINDOW_MINUTES) to pass. Audited as login_unlocked."
+        ),
+    )
+    unlock.add_argument("username", help="the user name as typed at sign-in")
+    unlock.set_defaults(func=run_unlock_login)
+
     aud = actions.add_parser(
         "audit", help="check the audit trail", description="Audit-trail commands."
     )
@@ -238,6 +250,16 @@ def run_revoke_api_key(args: argparse.Namespace) -> int:
     with session_scope(_sessions()) as s:
         revoke_api_key(s, args.prefix)
     print(f"API key {args.prefix} revoked")
+    return 0
+
+
+def run_unlock_login(args: argparse.Namespace) -> int:
+    from graphengine.platform.db import session_scope
+    from graphengine.platform.login_throttle import unlock
+
+    with session_scope(_sessions()) as s:
+        count = unlock(s, args.username)
+    print(f"user name {args.username!r}: {count} failed sign-in(s) cleared; it may sign in now")
     return 0
 
 

@@ -19,14 +19,17 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from graphengine.errors import ConfigError
 from graphengine.platform.access import Principal
 from graphengine.platform.alert_models import AlertSubscription
 from graphengine.platform.alert_routes import subscription_dict
-from graphengine.platform.alert_service import create_subscription, deactivate_subscription
+from graphengine.platform.alert_service import (
+    create_subscription,
+    deactivate_subscription,
+    org_subscriptions,
+)
 from graphengine.platform.api_routes import media_type
 from graphengine.platform.db import session_scope
 from graphengine.platform.legal_models import LegalRequest
@@ -183,8 +186,7 @@ def request_document(request: Request, req_id: int) -> Response:
 def _own_subscriptions(request: Request) -> list[AlertSubscription]:
     who: Principal = request.state.principal
     assert who.org is not None
-    stmt = select(AlertSubscription).where(AlertSubscription.org_id == who.org.id)
-    return list(request.state.db.scalars(stmt.order_by(AlertSubscription.id)))
+    return org_subscriptions(request.state.db, who.org.id)
 
 
 @router.get("/subscriptions")

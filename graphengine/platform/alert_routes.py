@@ -11,7 +11,6 @@ import json
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 
 from graphengine.alerts import atom_feed, json_feed
 from graphengine.alerts.stix import stix_json
@@ -23,6 +22,7 @@ from graphengine.platform.alert_service import (
     create_subscription,
     deliveries_of,
     matches,
+    org_subscriptions,
 )
 from graphengine.platform.db import session_scope
 from graphengine.platform.models import utcnow
@@ -52,9 +52,7 @@ def visible_alert(request: Request, alert_id: str) -> AlertRow:
     if row is None:
         raise HTTPException(404, NOT_FOUND)
     if scope is not None:
-        subs = session.scalars(
-            select(AlertSubscription).where(AlertSubscription.org_id == scope)
-        ).all()
+        subs = org_subscriptions(session, scope)
         if not any(matches(s, row.alert()) for s in subs):
             raise HTTPException(404, NOT_FOUND)
     return row
@@ -86,9 +84,7 @@ def subscriptions_page(request: Request) -> Response:
     """The agency's subscriptions and a form for a new one."""
     who: Principal = request.state.principal
     assert who.org is not None
-    subs = request.state.db.scalars(
-        select(AlertSubscription).where(AlertSubscription.org_id == who.org.id)
-    ).all()
+    subs = org_subscriptions(request.state.db, who.org.id)
     return render(request, "subscriptions.html", {"subs": subs, "error": None, "secret": None})
 
 
@@ -118,16 +114,12 @@ async def subscriptions_create(request: Request) -> Response:
             )
             sid = sub.id
     except ConfigError as exc:
-        subs = request.state.db.scalars(
-            select(AlertSubscription).where(AlertSubscription.org_id == who.org.id)
-        ).all()
+        subs = org_subscriptions(request.state.db, who.org.id)
         return render(
             request, "subscriptions.html", {"subs": subs, "error": str(exc), "secret": None}, 400
         )
     request.state.db.rollback()
-    subs = request.state.db.scalars(
-        select(AlertSubscription).where(AlertSubscription.org_id == who.org.id)
-    ).all()
+    subs = org_subscriptions(request.state.db, who.org.id)
     return render(
         request, "subscriptions.html", {"subs": subs, "error": None, "secret": secret, "sid": sid}
     )

@@ -29,6 +29,7 @@ __all__ = [
     "create_subscription",
     "deactivate_subscription",
     "matches",
+    "org_subscriptions",
     "store_alerts",
 ]
 
@@ -145,6 +146,18 @@ def store_alerts(session: Session, alerts: Iterable[Alert], actor: str = "system
     return new
 
 
+def org_subscriptions(
+    session: Session, org_id: int, *, active_only: bool = False
+) -> list[AlertSubscription]:
+    """Return the organisation's subscriptions, oldest first; with ``active_only``, only those
+    still delivering. The alert list follows active ones only, while an alert page stays
+    readable through a deactivated one (the agency may have received the alert through it)."""
+    stmt = select(AlertSubscription).where(AlertSubscription.org_id == org_id)
+    if active_only:
+        stmt = stmt.where(AlertSubscription.active)
+    return list(session.scalars(stmt.order_by(AlertSubscription.id)))
+
+
 def agency_alerts(session: Session, org_id: int | None, limit: int = 200) -> list[AlertRow]:
     """The newest alerts (``limit``) that the organisation's subscriptions follow; all when None."""
     rows = list(
@@ -154,13 +167,7 @@ def agency_alerts(session: Session, org_id: int | None, limit: int = 200) -> lis
     )
     if org_id is None:
         return rows[:limit]
-    subs = list(
-        session.scalars(
-            select(AlertSubscription).where(
-                AlertSubscription.org_id == org_id, AlertSubscription.active
-            )
-        )
-    )
+    subs = org_subscriptions(session, org_id, active_only=True)
     out = [r for r in rows if any(matches(s, r.alert()) for s in subs)]
     return out[:limit]
 

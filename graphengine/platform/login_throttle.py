@@ -9,7 +9,8 @@ Each attempt first reserves its failure row (count and insert in one write trans
 per-name advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so parallel workers cannot
 together admit more than ``max_failures`` guesses; the row is deleted again when the login
 succeeds. Refusals and the start of each lock-out are audited (actions ``login_refused`` and
-``login_locked``).
+``login_locked``). An administrator ends a lock-out early with ``graphengine platform
+unlock-login NAME`` (:func:`unlock`, audited as ``login_unlocked``).
 """
 
 from __future__ import annotations
@@ -20,14 +21,21 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Index, String, delete, select, text
+from sqlalchemy import Index, String, delete, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from graphengine.platform import audit
 from graphengine.platform.db import is_sqlite
 from graphengine.platform.models import Base, BigId, UTCDateTime, utcnow
 
-__all__ = ["Admission", "LoginFailure", "LoginThrottle", "LoginThrottled", "throttle_message"]
+__all__ = [
+    "Admission",
+    "LoginFailure",
+    "LoginThrottle",
+    "LoginThrottled",
+    "throttle_message",
+    "unlock",
+]
 
 #: longest user name kept, as ``user_account.username``: a longer name cannot exist, so it is
 #: counted under its first 120 characters (and fits the audit entry's target)
@@ -154,6 +162,21 @@ class LoginThrottle:
                 return
         cutoff = now - self.window - PRUNE_MARGIN
         session.execute(delete(LoginFailure).where(LoginFailure.at <= cutoff))
+
+
+def unlock(session: Session, username: str, actor: str = "cli") -> int:
+    """End a lock-out: delete every failure recorded for ``username`` (audited as
+    ``login_unlocked`` with the count, even when it is 0, so the trail shows who tried).
+
+    Returns the number of failures deleted; the name's next attempt checks the password.
+    """
+    name = username[:NAME_LENGTH]
+    _lock(session, name)
+    mine = LoginFailure.username == name
+    count = int(session.scalar(select(func.count()).select_from(LoginFailure).where(mine)) or 0)
+    session.execute(delete(LoginFailure).where(mine))
+    audit.append(session, actor, "login_unlocked", f"user:{name}", {"failures": count})
+    return count
 
 
 def _lock(session: Session, name: str) -> None:

@@ -18,7 +18,14 @@ from graphengine.alerts.webhooks import verify
 from graphengine.platform import jobs
 from graphengine.platform.admin import create_api_key, create_org, create_user
 from graphengine.platform.alert_models import AlertRow, Delivery
-from graphengine.platform.alert_service import INGEST_JOB, create_subscription, store_alerts
+from graphengine.platform.alert_service import (
+    INGEST_JOB,
+    agency_alerts,
+    create_subscription,
+    deactivate_subscription,
+    org_subscriptions,
+    store_alerts,
+)
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.legal_service import create_request, parse_targets, review
 from graphengine.platform.models import Organization, utcnow
@@ -243,3 +250,23 @@ def test_agency_b_cannot_read_agency_as_subscription_or_alert(two_agencies) -> N
         own = a.get(f"/api/v1/subscriptions/{w['sub_a']}").json()
         assert own["name"] == "NY medicare" and "webhook_secret" not in own
         assert "secret-name-B" not in a.get(f"/api/v1/subscriptions/{w['sub_b']}").text
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_a_deactivated_subscription_leaves_the_alert_list(kind, tmp_path) -> None:
+    """The list follows active subscriptions only; ``org_subscriptions`` still returns the
+    deactivated one (the alert page stays readable through it), oldest first."""
+    with fresh_database(kind, tmp_path) as url:
+        factory = session_factory(make_engine(url))
+        with session_scope(factory) as s:
+            org = create_org(s, "Third AG", "agency")
+            ny_sub, _ = create_subscription(s, org, "test", name="NY", states=["NY"])
+            ca_sub, _ = create_subscription(s, org, "test", name="CA", states=["CA"])
+            (ny,) = store_alerts(s, [surge_alert(5, "NY")])
+            (ca,) = store_alerts(s, [surge_alert(6, "CA", "C-auto")])
+            assert {r.alert_id for r in agency_alerts(s, org.id)} == {ny, ca}
+            deactivate_subscription(s, ca_sub, "test")
+            assert [x.id for x in org_subscriptions(s, org.id)] == [ny_sub.id, ca_sub.id]
+            assert [x.id for x in org_subscriptions(s, org.id, active_only=True)] == [ny_sub.id]
+            assert [r.alert_id for r in agency_alerts(s, org.id)] == [ny]
+            assert {r.alert_id for r in agency_alerts(s, None)} == {ny, ca}

@@ -18,6 +18,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
+from graphengine.cli.main import main
 from graphengine.platform.audit import verify_chain
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.login_throttle import LoginFailure, LoginThrottle, throttle_message
@@ -278,3 +279,22 @@ def test_api_login_is_throttled_the_same_way(live) -> None:
     with session_factory(engine)() as s:
         assert verify_chain(s).ok
     engine.dispose()
+
+
+def test_unlock_login_ends_a_lock_out_from_the_command_line(live, monkeypatch, capsys) -> None:
+    server, acc, url = live
+    secret = acc.users["reviewer"]
+    assert secret
+    got = [_page_login(server.base, "reviewer", "wrong!").status_code for _ in range(6)]
+    assert got == [401] * 5 + [429]
+    monkeypatch.setenv("GRAPHENGINE_DATABASE_URL", url)
+    assert main(["platform", "unlock-login", "reviewer"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "user name 'reviewer': 5 failed sign-in(s) cleared; it may sign in now"
+    )
+    assert _failures(url, "reviewer") == 0
+    ok = _page_login(server.base, "reviewer", PASSWORD, pyotp.TOTP(secret).now())
+    assert ok.status_code == 303 and "ge_session" in ok.cookies
+    assert main(["platform", "unlock-login", "reviewer"]) == 0  # nothing left: 0, still audited
+    assert "0 failed sign-in(s) cleared" in capsys.readouterr().out
+    assert _audit(url, "login_unlocked", "user:reviewer") == [{"failures": 5}, {"failures": 0}]
