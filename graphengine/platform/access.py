@@ -145,6 +145,7 @@ REGISTRY: dict[tuple[str, str], Access] = {
     ("POST", "/requests"): Access(roles=AGENCY_ROLES, csrf=True),
     ("GET", "/requests/{req_id}"): Access(roles=PORTAL_ROLES),
     ("POST", "/requests/{req_id}/review"): Access(roles=REVIEW_ROLES, csrf=True),
+    ("POST", "/requests/{req_id}/package/retry"): Access(roles=REVIEW_ROLES, csrf=True),
     ("POST", "/requests/{req_id}/withdraw"): Access(roles=AGENCY_ROLES, csrf=True),
     ("GET", "/requests/{req_id}/package"): Access(roles=PORTAL_ROLES),
     ("GET", "/requests/{req_id}/document"): Access(roles=PORTAL_ROLES),

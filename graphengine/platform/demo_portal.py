@@ -13,7 +13,7 @@ from graphengine.alerts import campaign_event_alerts
 from graphengine.alerts.rules import AlertRules
 from graphengine.platform.alert_service import create_subscription, store_alerts
 from graphengine.platform.db import session_scope
-from graphengine.platform.legal_service import create_request, parse_targets, review
+from graphengine.platform.legal_service import create_request, package_job, parse_targets, review
 from graphengine.platform.models import Organization, User
 
 __all__ = ["seed_portal", "tiny_pdf"]
@@ -109,4 +109,9 @@ def seed_portal(
         )
         review(s, req, f"user:{reviewer}", "start_review", "")
         review(s, req, f"user:{reviewer}", "accept", "demo: valid subpoena")
-        return alert_id, req.id
+        req_id = req.id
+    # accepting queued the package's job; no server runs here, so build it now (the queued job
+    # then finds the request fulfilled and does nothing)
+    with session_scope(factory) as s:
+        package_job(s, {"request_id": req_id})
+    return alert_id, req_id

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from graphengine.platform.models import Base, UTCDateTime, utcnow
 
-__all__ = ["REQUEST_STATUSES", "REQUEST_TYPES", "LegalRequest", "OutboxMessage"]
+__all__ = ["REQUEST_STATUSES", "REQUEST_TYPES", "STATUS_TEXT", "LegalRequest", "OutboxMessage"]
 
 REQUEST_TYPES: tuple[str, ...] = ("subpoena", "cid", "court_order")
 REQUEST_STATUSES: tuple[str, ...] = (
@@ -26,7 +26,13 @@ REQUEST_STATUSES: tuple[str, ...] = (
     "changes_requested",
     "fulfilled",
     "withdrawn",
+    "package_failed",
 )
+#: what a page prints for a status when its name alone would not say it (else ``_`` -> space)
+STATUS_TEXT: dict[str, str] = {
+    "accepted": "accepted: package being prepared",
+    "package_failed": "accepted: package failed",
+}
 
 
 class LegalRequest(Base):
@@ -54,7 +60,12 @@ class LegalRequest(Base):
     def overdue(self, today: dt.date | None = None) -> bool:
         """True when the due date passed and the request is still open."""
         today = today or utcnow().date()
-        return self.status in ("submitted", "under_review", "accepted") and self.due_date < today
+        open_ = ("submitted", "under_review", "accepted", "package_failed")
+        return self.status in open_ and self.due_date < today
+
+    def status_text(self) -> str:
+        """The status as the pages print it (``accepted: package being prepared``)."""
+        return STATUS_TEXT.get(self.status, self.status.replace("_", " "))
 
 
 class OutboxMessage(Base):

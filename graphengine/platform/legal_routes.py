@@ -22,8 +22,10 @@ from graphengine.platform.legal_service import (
     create_request,
     document_path,
     max_document_bytes,
+    package_error,
     package_path,
     parse_targets,
+    retry_package,
     review,
     visible_requests,
     withdraw,
@@ -154,10 +156,19 @@ async def request_create(request: Request) -> Response:
 @router.get("/requests/{req_id}")
 def request_page(request: Request, req_id: int) -> Response:
     """One request: its fields, status, decisions, and the package when fulfilled."""
-    who: Principal = request.state.principal
-    req = find_request(request.state.db, who, req_id)
-    trail = audit_of(request, req.id)
-    return render(request, "request.html", {"r": req, "trail": trail, "error": None})
+    req = find_request(request.state.db, request.state.principal, req_id)
+    return _page(request, req)
+
+
+def _page(request: Request, req: LegalRequest, error: str | None = None) -> Response:
+    """The request page, with ``error`` (an action refused: 400) when given."""
+    context = {
+        "r": req,
+        "trail": audit_of(request, req.id),
+        "error": error,
+        "package_error": package_error(request.state.db, req),
+    }
+    return render(request, "request.html", context, 400 if error else 200)
 
 
 def audit_of(request: Request, req_id: int) -> list[object]:
@@ -187,13 +198,7 @@ async def _act(request: Request, req_id: int, fn: object) -> Response:
     try:
         await run_in_threadpool(work)
     except RequestError as exc:
-        req = find_request(request.state.db, who, req_id)
-        return render(
-            request,
-            "request.html",
-            {"r": req, "trail": audit_of(request, req_id), "error": str(exc)},
-            400,
-        )
+        return _page(request, find_request(request.state.db, who, req_id), str(exc))
     return RedirectResponse(f"/requests/{req_id}", status_code=303)
 
 
@@ -207,6 +212,12 @@ async def request_review(request: Request, req_id: int) -> Response:
             ws, req, who.actor, str(form.get("action") or ""), str(form.get("reason") or "")
         ),
     )
+
+
+@router.post("/requests/{req_id}/package/retry")
+async def request_package_retry(request: Request, req_id: int) -> Response:
+    """A reviewer queues the package of a request whose build failed again."""
+    return await _act(request, req_id, lambda ws, req, who, form: retry_package(ws, req, who.actor))
 
 
 @router.post("/requests/{req_id}/withdraw")

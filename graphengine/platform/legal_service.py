@@ -1,8 +1,11 @@
 """The legal-process portal's work: take a request in, move it through review, answer it.
 
 Statuses: ``submitted`` -> ``under_review`` -> ``accepted`` / ``rejected`` / ``changes_requested``;
-``accepted`` -> ``fulfilled`` once the response package is built; ``withdrawn`` by the agency while
-the request is open. A request is *overdue* when its due date has passed and it is still open.
+``withdrawn`` by the agency while the request is open. Accepting queues a ``legal.package`` job
+(:func:`package_job`): while it waits or runs the request stays ``accepted`` (the package is being
+prepared); it ends ``fulfilled`` once the package is built, or ``package_failed`` with the reason
+in the audit trail, from where a reviewer's :func:`retry_package` queues it again. A request is
+*overdue* when its due date has passed and it is still open.
 
 Documents must be real PDFs (sniffed by their first bytes, whatever the file is called), at most
 :func:`max_document_bytes`, and are stored as ``documents/<sha256>.pdf`` under the state folder.
@@ -22,15 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from graphengine.alerts.webhooks import deliver
 from graphengine.csvsafe import neutralise_frame
-from graphengine.errors import ConfigError
+from graphengine.errors import ConfigError, GraphengineError
 from graphengine.export.bundle import sha256_file, write_manifest, zip_folder
 from graphengine.platform import audit, jobs
 from graphengine.platform.alert_models import AlertRow, AlertSubscription
+from graphengine.platform.db import is_sqlite, make_engine, session_factory, session_scope
 from graphengine.platform.legal_models import REQUEST_TYPES, LegalRequest, OutboxMessage
 from graphengine.platform.mail import queue_message
 from graphengine.platform.models import AuditEntry, Organization, Report, User, utcnow
@@ -45,13 +49,17 @@ __all__ = [
     "create_request",
     "document_path",
     "max_document_bytes",
+    "package_failure",
+    "package_job",
     "package_path",
+    "retry_package",
     "review",
     "sniff_pdf",
     "withdraw",
 ]
 
 NOTIFY_JOB = "legal.notify"
+PACKAGE_JOB = "legal.package"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,99}$")
 _ID_RULE = "letters, digits, . _ : + -"
 # providers and campaigns are named as people print them ("Falcon Gateway", "SSA imposter"):
@@ -227,7 +235,7 @@ def withdraw(session: Session, req: LegalRequest, actor: str) -> None:
 
 
 def review(session: Session, req: LegalRequest, actor: str, action: str, reason: str) -> None:
-    """Apply a reviewer's action (with its reason); accepting builds the package and fulfils.
+    """Apply a reviewer's action (with its reason); accepting queues the package's job.
 
     Raises
     ------
@@ -247,12 +255,115 @@ def review(session: Session, req: LegalRequest, actor: str, action: str, reason:
     req.status, req.reason, req.updated_at = new, reason or req.reason, utcnow()
     audit.append(session, actor, f"request.{action}", f"request:{req.id}", {"reason": reason})
     if action == "accept":
-        digest = build_package(session, req)
-        req.package_sha256, req.status, req.updated_at = digest, "fulfilled", utcnow()
-        audit.append(session, "system", "request.fulfil", f"request:{req.id}", {"package": digest})
-        notify(session, req, "fulfilled: the response package is ready to download")
+        # built by the job runner, not in the reviewer's request: a large package takes minutes
+        _queue_package(session, req)
     elif action in ("reject", "request_changes"):
         notify(session, req, f"{new.replace('_', ' ')}: {reason}")
+
+
+def _queue_package(session: Session, req: LegalRequest) -> None:
+    # one attempt: a failure is shown on the request and a reviewer retries it (retry_package)
+    jobs.enqueue(session, PACKAGE_JOB, {"request_id": req.id}, max_attempts=1)
+
+
+def retry_package(session: Session, req: LegalRequest, actor: str) -> None:
+    """Queue the package of a request whose build failed again (audited).
+
+    Raises
+    ------
+    RequestError
+        When the request's package is built, being prepared, or the request was never accepted.
+    """
+    if req.status == "fulfilled":
+        raise RequestError("the response package is already built; there is nothing to retry")
+    if req.status == "accepted":
+        raise RequestError("the response package is being prepared; wait for it to finish")
+    if req.status != "package_failed":
+        raise RequestError(
+            f"a request that is {req.status.replace('_', ' ')} has no response package to retry"
+        )
+    req.status, req.updated_at = "accepted", utcnow()
+    audit.append(session, actor, "request.package_retry", f"request:{req.id}")
+    _queue_package(session, req)
+
+
+def package_failure(exc: BaseException) -> str:
+    """Return the one line a reviewer reads when building a package raised ``exc``."""
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        what = f"the package could not be written on the server: {exc.strerror or exc}{where}"
+    elif isinstance(exc, GraphengineError):  # a setting or the engine's data (one line already)
+        what = f"the engine's evidence could not be read: {exc}"
+    else:
+        what = f"building the package failed: {type(exc).__name__}: {exc}"
+    return (what.splitlines() or [what])[0][:300]
+
+
+def package_error(session: Session, req: LegalRequest) -> str | None:
+    """The reason of the last failed build of ``req`` while it is ``package_failed``, else None."""
+    if req.status != "package_failed":
+        return None
+    detail = session.scalar(
+        select(AuditEntry.detail)
+        .where(
+            AuditEntry.target == f"request:{req.id}",
+            AuditEntry.action == "request.package_failed",
+        )
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+    return str((detail or {}).get("error") or "") or None
+
+
+@jobs.handler(PACKAGE_JOB)
+def package_job(session: Session, payload: dict[str, Any]) -> None:
+    """Build the package of an accepted request and mark it fulfilled (audited, notified).
+
+    The package is read in a transaction that takes no write lock (SQLite: plain ``BEGIN``), so
+    other writers go on while it is built; the job's own session writes only the outcome. Run
+    again on a request that is no longer ``accepted`` (built, withdrawn), it does nothing.
+
+    Raises
+    ------
+    RuntimeError
+        When building failed: the request is first marked ``package_failed`` with the reason
+        (:func:`package_failure`) and the failure audited, in a transaction of its own.
+    """
+    req_id = int(payload["request_id"])
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)  # the job runner's sessions come from an engine's factory
+    sqlite = is_sqlite(session)
+    read_bind = make_engine(str(bind.url), immediate=False) if sqlite else bind
+    failure: Exception | None = None
+    try:
+        with Session(read_bind) as reader:
+            req = reader.get(LegalRequest, req_id)
+            if req is None or req.status != "accepted":
+                return
+            try:
+                digest = build_package(reader, req)
+            except Exception as exc:  # any failure is the request's to show, then the job's
+                failure = exc
+    finally:
+        if sqlite:
+            read_bind.dispose()
+    if failure is not None:
+        reason = package_failure(failure)
+        # the job's session rolls back when this raises: record the failure in one of its own
+        with session_scope(session_factory(bind)) as ws:
+            req = ws.get(LegalRequest, req_id)
+            if req is not None and req.status == "accepted":
+                req.status, req.updated_at = "package_failed", utcnow()
+                audit.append(
+                    ws, "system", "request.package_failed", f"request:{req_id}", {"error": reason}
+                )
+        raise RuntimeError(reason) from failure
+    req = session.get(LegalRequest, req_id)
+    if req is None or req.status != "accepted":
+        return
+    req.package_sha256, req.status, req.updated_at = digest, "fulfilled", utcnow()
+    audit.append(session, "system", "request.fulfil", f"request:{req.id}", {"package": digest})
+    notify(session, req, "fulfilled: the response package is ready to download")
 
 
 def notify(session: Session, req: LegalRequest, what: str) -> None:

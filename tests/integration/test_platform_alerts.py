@@ -131,7 +131,8 @@ def test_delivery_job_signs_retries_after_500_and_logs_attempts(
                 due_date="2099-01-01",
             )  # fmt: skip
             review(s, req, "user:reviewer", "accept", "in scope")
-        assert jobs.run_due(factory) == 1
+        # two jobs: the package's, then the webhook that its fulfilment queued
+        assert jobs.run_due(factory) == 2
         event = verify(secret, *receiver.got[2])
         assert event["type"] == "request.fulfilled"
         assert event["data"] == {"request_id": req.id, "status": "fulfilled"}

@@ -92,6 +92,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/requests"): {"default": 403, "anonymous": 303, "investigator": 400},
     ("GET", "/requests/{req_id}"): {"default": 403, "anonymous": 303, **PORTAL},
     ("POST", "/requests/{req_id}/review"): {"default": 403, "anonymous": 303, "reviewer": 400},
+    # the seeded request is submitted: no failed package to retry (400 with the reason)
+    ("POST", "/requests/{req_id}/package/retry"): {"default": 403, "anonymous": 303, "reviewer": 400},
     ("POST", "/requests/{req_id}/withdraw"): {"default": 403, "anonymous": 303, "investigator": 303},
     # no package before a reviewer accepts
     ("GET", "/requests/{req_id}/package"): {"default": 403, "anonymous": 303, **dict.fromkeys(PORTAL, 404)},

@@ -16,9 +16,11 @@ from sqlalchemy import select
 
 from graphengine.export.verify import verify_bundle
 from graphengine.platform.db import make_engine, session_factory, session_scope
+from graphengine.platform.legal_models import LegalRequest
 from graphengine.platform.legal_service import (
     build_package,
     create_request,
+    package_job,
     package_path,
     parse_targets,
     review,
@@ -42,6 +44,11 @@ def _accept(url: str, providers: list[str], campaigns: list[str]) -> tuple[str, 
             due_date="2026-03-01",
         )  # fmt: skip
         review(s, req, "user:reviewer", "accept", "in scope")
+        rid = req.id
+    with session_scope(factory) as s:
+        package_job(s, {"request_id": rid})  # what the job runner does with the queued job
+    with factory() as s:
+        req = s.get(LegalRequest, rid)
         assert req.package_sha256 is not None
         return req.package_sha256, build_package(s, req)
 

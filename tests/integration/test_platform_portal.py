@@ -4,6 +4,7 @@ verify` passes, downloads are audited, and an altered audit entry is named by `a
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -17,9 +18,11 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from graphengine.platform import jobs
 from graphengine.platform.admin import create_org, create_user
 from graphengine.platform.db import make_engine, session_factory, session_scope
 from graphengine.platform.legal_models import LegalRequest, OutboxMessage
+from graphengine.platform.legal_service import build_package
 from graphengine.platform.models import AuditEntry
 from tests.helpers.platform import (
     DB_KINDS,
@@ -53,11 +56,13 @@ def portal(tmp_path_factory) -> Iterator[dict]:
         server = Server(url, folder / "state")
         os.environ["GRAPHENGINE_MAX_DOCUMENT_BYTES"] = str(LIMIT)
         os.environ["GRAPHENGINE_EVIDENCE_HOPS"] = str(EVIDENCE_HOPS)
+        os.environ["GRAPHENGINE_JOBS"] = "0"  # the tests run the jobs (jobs.run_due) themselves
         try:
             server.start()
         finally:
             del os.environ["GRAPHENGINE_MAX_DOCUMENT_BYTES"]
             del os.environ["GRAPHENGINE_EVIDENCE_HOPS"]
+            del os.environ["GRAPHENGINE_JOBS"]
         clients = {u: login(server.base, u, acc.users[u]) for u in
                    ["investigator", "investigator_b", "reviewer", "responder_a"]}  # fmt: skip
         try:
@@ -115,8 +120,6 @@ def test_uploads_are_sniffed_limited_and_stored_by_hash(portal) -> None:
     r = _file(inv, "../../../../evil.pdf", pdf)
     assert r.status_code == 303
     state = portal["server"].state
-    import hashlib
-
     digest = hashlib.sha256(pdf).hexdigest()
     assert (state / "documents" / f"{digest}.pdf").read_bytes() == pdf
     assert not (state.parent / "evil.pdf").exists() and not list(state.rglob("evil*"))
@@ -125,7 +128,9 @@ def test_uploads_are_sniffed_limited_and_stored_by_hash(portal) -> None:
         assert (row.status, row.document_bytes) == ("submitted", len(pdf))
 
 
-def test_whole_path_package_verifies_and_other_agency_sees_nothing(portal, tmp_path) -> None:
+def test_whole_path_package_verifies_and_other_agency_sees_nothing(
+    portal, tmp_path, monkeypatch
+) -> None:
     inv, other, rev = portal["investigator"], portal["investigator_b"], portal["reviewer"]
     r = _file(inv, "subpoena.pdf", tiny_pdf(), alert_id=portal["alert"])
     assert r.status_code == 303
@@ -140,7 +145,7 @@ def test_whole_path_package_verifies_and_other_agency_sees_nothing(portal, tmp_p
         assert "AG-7" not in theirs.text and _error(theirs) == _error(missing)
     assert "AG-7" not in other.get("/requests").text
     assert portal["responder_a"].get("/requests").status_code == 403
-    # the reviewer accepts with a reason; the package is built at once
+    # the reviewer accepts with a reason; the package is the job runner's work
     token = csrf_of(rev.get(f"/requests/{rid}").text)
     r = rev.post(
         f"/requests/{rid}/review", data={"csrf_token": token, "action": "accept", "reason": ""}
@@ -151,12 +156,36 @@ def test_whole_path_package_verifies_and_other_agency_sees_nothing(portal, tmp_p
         data={"csrf_token": token, "action": "accept", "reason": "valid subpoena"},
     )
     assert r.status_code == 303
+    for client in (inv, rev):  # the answer came before any package: both see it being prepared
+        page = client.get(f"/requests/{rid}").text
+        assert 'id="status">accepted: package being prepared' in page
+        assert 'id="package-state">being prepared;' in page and 'id="package"' not in page
+    none_yet = inv.get(f"/requests/{rid}/package")
+    assert (
+        none_yet.status_code == 404
+        and _error(none_yet) == "this request has no response package yet"
+    )
+    # the package built by calling the builder directly (another folder), before the job runs
+    monkeypatch.setenv("GRAPHENGINE_EVIDENCE_HOPS", str(EVIDENCE_HOPS))
+    monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(tmp_path / "direct"))
+    with portal["factory"]() as s:
+        direct = build_package(s, s.get(LegalRequest, rid))
+    # the job runner of the platform (the server's worker is off here) builds it
+    monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(portal["server"].state))
+    jobs.run_due(portal["factory"])
+    with portal["factory"]() as s:
+        req = s.get(LegalRequest, rid)
+        job = s.scalars(select(jobs.Job).where(jobs.Job.kind == "legal.package")).one()
+        assert (req.status, job.state, job.last_error) == ("fulfilled", "done", None)
     page = inv.get(f"/requests/{rid}").text
-    assert 'id="status">fulfilled' in page
+    assert 'id="status">fulfilled' in page and 'id="package-state"' not in page
     package = inv.get(f"/requests/{rid}/package")
     assert package.status_code == 200
     path = tmp_path / "package.zip"
     path.write_bytes(package.content)
+    # the recorded SHA-256 is the file's, and the same as the direct build's (same bytes)
+    assert req.package_sha256 == hashlib.sha256(package.content).hexdigest() == direct
+    assert (tmp_path / "direct" / "packages" / f"{direct}.zip").read_bytes() == package.content
     done = subprocess.run(
         [sys.executable, "-m", "graphengine.cli.main", "evidence", "verify", str(path)],
         capture_output=True, text=True, check=False,
@@ -225,6 +254,9 @@ def test_review_flow_and_package_on_both_databases(kind, tmp_path, monkeypatch) 
             req = s.get(LegalRequest, rid)
             review(s, req, "user:reviewer", "start_review", "")
             review(s, req, "user:reviewer", "accept", "in scope")
+        with factory() as s:
+            assert s.get(LegalRequest, rid).status == "accepted"  # the package is being prepared
+        assert jobs.run_due(factory) == 1
         with factory() as s:
             req = s.get(LegalRequest, rid)
             assert req.status == "fulfilled"
@@ -326,8 +358,6 @@ def test_json_api_files_requests_with_the_pages_checks(portal) -> None:
         assert (made["status"], made["case_number"], made["targets"]["providers"]) == (
             "submitted", "AG-API-1", ["Gateway Telecom", "middle transit"])  # fmt: skip
         assert made["targets"]["campaigns"] == ["Auto warranty", "C-medicare"]
-        import hashlib
-
         state = portal["server"].state
         assert made["document_sha256"] == hashlib.sha256(pdf).hexdigest()
         assert (state / "documents" / f"{made['document_sha256']}.pdf").read_bytes() == pdf

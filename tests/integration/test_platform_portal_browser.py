@@ -17,6 +17,8 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from graphengine.platform.db import make_engine, session_factory
+from graphengine.platform.jobs import JobWorker
 from tests.helpers.platform import (
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -68,7 +70,12 @@ def test_alert_to_request_to_verified_package(tmp_path, monkeypatch) -> None:
         alert_id, _ = seed_alert(url)
         # the engine's data for the package's evidence bundles (docs/portal.md)
         monkeypatch.setenv("GRAPHENGINE_EVIDENCE_HOPS", str(EVIDENCE_HOPS))
+        # the server's own worker is off: the platform's worker runs here once the page has
+        # shown the package being prepared (else it could be built before the page is read)
+        monkeypatch.setenv("GRAPHENGINE_JOBS", "0")
         server = Server(url, tmp_path / "state").start()
+        monkeypatch.setenv("GRAPHENGINE_STATE_DIR", str(server.state))
+        worker = JobWorker(session_factory(make_engine(url)), interval=0.5)
         base = server.base
         try:
             with sync_playwright() as p:
@@ -118,6 +125,17 @@ def test_alert_to_request_to_verified_package(tmp_path, monkeypatch) -> None:
                 shot(rev, "review-decision")
                 rev.click("#review button[type=submit]")
                 rev.wait_for_url(request_url)
+                assert rev.inner_text("#status") == "accepted: package being prepared"
+                inv.reload()
+                assert inv.inner_text("#status") == "accepted: package being prepared"
+                assert inv.inner_text("#package-state").startswith("being prepared")
+                worker.start()
+                for _ in range(240):  # the worker builds the package within a minute
+                    rev.reload()
+                    if rev.inner_text("#status") != "accepted: package being prepared":
+                        break
+                    rev.wait_for_timeout(250)
+                worker.stop()
                 assert rev.inner_text("#status") == "fulfilled"
 
                 inv.reload()
