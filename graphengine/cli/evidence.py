@@ -4,7 +4,10 @@
 ``evidence verify BUNDLE [--key PUB]``: exit status 0 and ``verified N files`` on stdout when
 nothing changed (and, with ``--key``, the signature holds: ``signed by ... at ...``); exit status
 1 and one line per altered, missing or extra file, or the signature problem, otherwise. A
-malformed manifest or a refused container is a one-line error.
+malformed manifest or a refused container is a one-line error. Given an investigation folder
+(it holds ``investigation.json``), ``evidence verify`` checks every file the run wrote against
+the ``outputs`` hashes recorded there, bundles included: ``N files intact`` or one line per
+altered, missing or extra file.
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graphengine.errors import ConfigError
 from graphengine.export.signing import keygen as make
+
+# why: the name only; graphengine.pipeline.outputs loads plotly (via graphengine.export)
+MARKER = "investigation.json"
 
 __all__ = ["keygen", "register", "verify"]
 
@@ -52,10 +59,20 @@ def register(subparsers: Any) -> None:
             "exits 1 and names each altered, missing or extra file otherwise. With --key, the "
             "bundle's manifest.sig must be a valid signature by that public key, and who signed "
             "and when is printed. Also prints the SHA-256 of manifest.json itself. "
-            "See docs/evidence.md for what each check proves."
+            "See docs/evidence.md for what each check proves. "
+            "Given an investigation folder (written by `graphengine investigate`, it holds "
+            "investigation.json), recompute the size and SHA-256 of every file the run wrote "
+            "against the 'outputs' list of investigation.json, and check each evidence bundle "
+            "in it against its own manifest: exits 0 with 'N files intact', or exits 1 naming "
+            "each altered, missing or extra file. Also prints the SHA-256 of investigation.json."
         ),
     )
-    check.add_argument("bundle", type=Path, metavar="BUNDLE", help="bundle folder or .zip")
+    check.add_argument(
+        "bundle",
+        type=Path,
+        metavar="BUNDLE",
+        help="bundle folder or .zip, or an investigation folder",
+    )
     check.add_argument(
         "--key", type=Path, metavar="PUB", help="public key file of the office that signed"
     )
@@ -78,6 +95,8 @@ def verify(args: argparse.Namespace) -> int:
     from graphengine.export.signing import SIGNATURE, load_public_key
     from graphengine.export.verify import verify_bundle
 
+    if (args.bundle / MARKER).is_file():
+        return _verify_investigation(args)
     key = load_public_key(args.key) if args.key else None
     report = verify_bundle(args.bundle, key=key)
     if report.ok:
@@ -91,6 +110,11 @@ def verify(args: argparse.Namespace) -> int:
         else:
             print("not signed: the manifest is only as trustworthy as the copy of its sha256")
         return 0
+    return _failed(args.bundle, report)
+
+
+def _failed(path: Path, report: Any) -> int:
+    """Print one line per altered, missing or extra file, the summary on stderr; return 1."""
     for label, names in (
         ("altered", report.altered),
         ("missing", report.missing),
@@ -98,5 +122,20 @@ def verify(args: argparse.Namespace) -> int:
     ):
         for name in names:
             print(f"{label}: {name}")
-    print(f"{args.bundle}: {report.summary()}", file=sys.stderr)
+    print(f"{path}: {report.summary()}", file=sys.stderr)
     return 1
+
+
+def _verify_investigation(args: argparse.Namespace) -> int:
+    from graphengine.pipeline.outputs import verify_investigation
+
+    if args.key:
+        raise ConfigError(
+            f"--key checks a signed bundle; {args.bundle} is an investigation folder, whose "
+            "bundles are not signed (verify a signed bundle by its own folder)"
+        )
+    check = verify_investigation(args.bundle)
+    if not check.ok:
+        return _failed(args.bundle, check)
+    print(f"{check.summary()} (investigation.json sha256 {check.record_sha256})")
+    return 0

@@ -48,6 +48,7 @@ from graphengine.pipeline.analysis import (
 )
 from graphengine.pipeline.data_quality import flag_summary
 from graphengine.pipeline.investigation import InvestigateOptions, Investigation
+from graphengine.pipeline.outputs import MARKER, list_outputs
 from graphengine.pipeline.report import write_report
 from graphengine.progress import bar
 from graphengine.store.connection import connect
@@ -57,8 +58,6 @@ __all__ = ["investigate", "MARKER"]
 
 log = logging.getLogger(__name__)
 
-#: Written into every investigation folder; a folder holding it may be overwritten by a re-run.
-MARKER = "investigation.json"
 
 
 def _use_neo4j(flag: bool | None) -> bool:
@@ -336,6 +335,8 @@ def _write_marker(result: Investigation, command_line: list[str] | None) -> Path
         "summary": result.summary(),
         "files": {k: str(v.relative_to(result.out_dir)) for k, v in sorted(result.files.items())},
         "evidence": [str(p.relative_to(result.out_dir)) for p in result.bundles],
+        # written last, so every other file is final; `evidence verify FOLDER` checks them
+        "outputs": list_outputs(result.out_dir),
         "neo4j": result.neo4j,
         "warnings": result.warnings,
         "load_notes": list(result.load.notes),
