@@ -59,7 +59,6 @@ __all__ = ["investigate", "MARKER"]
 log = logging.getLogger(__name__)
 
 
-
 def _use_neo4j(flag: bool | None) -> bool:
     return bool(flag) if flag is not None else bool(os.environ.get("NEO4J_URI"))
 

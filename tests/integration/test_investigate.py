@@ -117,8 +117,12 @@ def test_report_is_self_contained(first) -> None:
         assert f'id="{bundle.name}"' in page
 
 
-def test_same_input_and_seed_give_the_same_report_timestamps_apart(dataset, first) -> None:
-    second = _run(dataset, "run2", T2, formats=("html", "png"))
+@pytest.fixture(scope="module")
+def second(dataset):
+    return _run(dataset, "run2", T2, formats=("html", "png"))
+
+
+def test_same_input_and_seed_give_the_same_report_timestamps_apart(first, second) -> None:
     one = first.report.read_text(encoding="utf-8")
     two = second.report.read_text(encoding="utf-8")
     stamp = re.compile(r"2026-0[12]-0[23]T0[34]:0[45]:0[56]Z")
@@ -126,6 +130,89 @@ def test_same_input_and_seed_give_the_same_report_timestamps_apart(dataset, firs
     assert stamp.sub("<T>", one) == stamp.sub("<T>", two)
     for name in ("targets.csv", "ecosystems.csv", "providers.csv", "findings.json"):
         assert (first.out_dir / name).read_bytes() == (second.out_dir / name).read_bytes(), name
+
+
+def _outputs(run) -> dict[str, dict]:
+    record = json.loads((run.out_dir / "investigation.json").read_text(encoding="utf-8"))
+    return {o["path"]: o for o in record["outputs"]}
+
+
+def test_investigation_json_records_the_real_sha256_of_every_output(first) -> None:
+    import hashlib
+
+    outputs = _outputs(first)
+    out = first.out_dir
+    # every file but investigation.json itself and bundle members (their manifest seals them)
+    expected = set()
+    for path in out.rglob("*"):
+        name = path.relative_to(out).as_posix()
+        in_bundle = name.startswith("evidence/")
+        sealer = (
+            in_bundle and path.name == "manifest.json" and path.parent.parent == out / "evidence"
+        )
+        if path.is_file() and name != "investigation.json" and (sealer or not in_bundle):
+            expected.add(name)
+    assert set(outputs) == expected
+    assert {"targets.csv", "report.html", "quarantine.csv", "analysis.json"} <= expected
+    assert {f"evidence/{b.name}/manifest.json" for b in first.bundles} <= expected
+    for name, entry in outputs.items():
+        data = (out / name).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), name
+        assert entry["bytes"] == len(data), name
+    assert list(outputs) == sorted(outputs)
+
+
+def test_same_input_and_seed_give_the_same_output_hashes(first, second) -> None:
+    one, two = _outputs(first), _outputs(second)
+    assert set(one) == set(two)
+    # only report.html and the bundle manifests print the generation time
+    same = {n for n in one if one[n]["sha256"] == two[n]["sha256"]}
+    assert same == {
+        "analysis.json",
+        "ecosystems.csv",
+        "findings.json",
+        "providers.csv",
+        "quarantine.csv",
+        "targets.csv",
+    }
+
+
+def _verify(folder: Path, capsys) -> tuple[int, str]:
+    from graphengine.cli.main import main
+
+    code = main(["evidence", "verify", str(folder)])
+    return code, capsys.readouterr().out
+
+
+def test_evidence_verify_names_each_changed_file_of_an_investigation(first, tmp_path, capsys):
+    folder = tmp_path / "copy"
+    shutil.copytree(first.out_dir, folder)
+    members = sum(
+        len(json.loads((b / "manifest.json").read_text())["files"]) for b in first.bundles
+    )
+    code, out = _verify(folder, capsys)
+    assert code == 0
+    assert out.startswith(
+        f"{len(_outputs(first)) + members} files intact (investigation.json sha256 "
+    )
+
+    targets = folder / "targets.csv"
+    data = bytearray(targets.read_bytes())
+    data[10] ^= 1  # one byte, same size
+    targets.write_bytes(bytes(data))
+    (folder / "providers.csv").unlink()
+    bundle = first.bundles[0].name
+    nodes = folder / "evidence" / bundle / "data" / "nodes.csv"
+    nodes.write_text(nodes.read_text() + "x\n")
+    (folder / "notes.txt").write_text("added later")
+    code, out = _verify(folder, capsys)
+    assert code == 1
+    assert out.splitlines() == [
+        "altered: targets.csv",
+        f"altered: evidence/{bundle}/data/nodes.csv",
+        "missing: providers.csv",
+        "extra: notes.txt",
+    ]
 
 
 def test_out_folder_that_is_not_an_investigation_is_refused(dataset, tmp_path) -> None:
