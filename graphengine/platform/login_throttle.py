@@ -13,10 +13,10 @@ the window ages out. A success deletes only the successful name's failures, so k
 account does not reset the address's count. When the address is unknown (None) only the name
 limit applies. Each failure row records the address (column ``client``).
 
-Each attempt first reserves its failure row (count and insert in one write transaction: a
-per-name advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so parallel workers cannot
-together admit more than ``max_failures`` guesses; the row is deleted again when the login
-succeeds. Refusals and the start of each lock-out are audited (actions ``login_refused`` and
+Each attempt first reserves its failure row (count and insert in one write transaction: advisory
+locks on the address and the name on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so parallel
+workers cannot together admit more than ``max_failures`` guesses on a name nor more than
+``max_per_address`` from an address; the row is deleted again when the login succeeds. Refusals and the start of each lock-out are audited (actions ``login_refused`` and
 ``login_locked``). An administrator ends a lock-out early with ``graphengine platform
 unlock-login NAME`` (:func:`unlock`, audited as ``login_unlocked``); ``--address ADDR``
 (:func:`unlock_address`) forgets which address the failures came from, leaving the names' counts.
