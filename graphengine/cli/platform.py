@@ -110,14 +110,19 @@ def register(subparsers: Any) -> None:
 
     unlock = actions.add_parser(
         "unlock-login",
-        help="end a user name's lock-out after too many failed sign-ins",
+        help="end a user name's (or a client address's) lock-out after too many failed sign-ins",
         description=(
             "Delete the failed sign-in attempts recorded for a user name, so that its next "
             "attempt checks the password at once instead of waiting for the window "
-            "(GRAPHENGINE_LOGIN_WINDOW_MINUTES) to pass. Audited as login_unlocked."
+            "(GRAPHENGINE_LOGIN_WINDOW_MINUTES) to pass. With --address, the failures from "
+            "that client address stop counting for the address (they still count for their "
+            "user names). Audited as login_unlocked."
         ),
     )
-    unlock.add_argument("username", help="the user name as typed at sign-in")
+    unlock.add_argument("username", nargs="?", help="the user name as typed at sign-in")
+    unlock.add_argument(
+        "--address", metavar="ADDR", help="a client address locked out (as in the audit trail)"
+    )
     unlock.set_defaults(func=run_unlock_login)
 
     aud = actions.add_parser(
@@ -255,11 +260,18 @@ def run_revoke_api_key(args: argparse.Namespace) -> int:
 
 def run_unlock_login(args: argparse.Namespace) -> int:
     from graphengine.platform.db import session_scope
-    from graphengine.platform.login_throttle import unlock
+    from graphengine.platform.login_throttle import unlock, unlock_address
 
-    with session_scope(_sessions()) as s:
-        count = unlock(s, args.username)
-    print(f"user name {args.username!r}: {count} failed sign-in(s) cleared; it may sign in now")
+    if not args.username and not args.address:
+        raise ConfigError("unlock-login needs a user name or --address ADDR")
+    if args.username:
+        with session_scope(_sessions()) as s:
+            count = unlock(s, args.username)
+        print(f"user name {args.username!r}: {count} failed sign-in(s) cleared; it may sign in now")
+    if args.address:
+        with session_scope(_sessions()) as s:
+            count = unlock_address(s, args.address)
+        print(f"address {args.address!r}: {count} failed sign-in(s) cleared; it may sign in now")
     return 0
 
 

@@ -41,6 +41,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from graphengine.platform.settings import (
         database_url,
         login_max_failures,
+        login_max_failures_per_address,
         login_window,
         redact_url,
     )
@@ -54,7 +55,7 @@ def run_serve(args: argparse.Namespace) -> int:
     legal_service.check_config()
     package_evidence.check_config()
     mail.smtp_settings()
-    login_max_failures(), login_window()
+    login_max_failures(), login_window(), login_max_failures_per_address()
     print(
         f"graphengine platform on http://{args.host}:{args.port}/ (database {redact_url(url)})",
         flush=True,

@@ -42,6 +42,7 @@ from graphengine.platform.settings import (
     MAX_BODY_BYTES,
     database_url,
     login_max_failures,
+    login_max_failures_per_address,
     login_window,
     secret_key,
 )
@@ -120,7 +121,9 @@ def create_app(url: str | None = None) -> FastAPI:
     app.state.write_sessions = session_factory(write_engine)
     app.state.read_sessions = session_factory(read_engine)
     app.state.limiter = RateLimiter()
-    app.state.login_throttle = LoginThrottle(login_max_failures(), login_window())
+    app.state.login_throttle = LoginThrottle(
+        login_max_failures(), login_window(), max_per_address=login_max_failures_per_address()
+    )
     key = secret_key().reveal()
     app.state.session_signer = signer(key, "session")
     app.state.csrf_signer = signer(key, "csrf")

@@ -73,14 +73,15 @@ def check_login(request: Request, username: str, password: str, code: str) -> Us
     Raises
     ------
     LoginThrottled
-        When the user name has too many recent failures (the password is not checked).
+        When the user name, or the client's address, has too many recent failures (the
+        password is not checked).
     """
     throttle: LoginThrottle = request.app.state.login_throttle
     client = request.client.host if request.client else None
     with session_scope(request.app.state.write_sessions) as ws:
         admission = throttle.admit(ws, username, client)
     if admission.retry_after:
-        raise LoginThrottled(admission.retry_after)
+        raise LoginThrottled(admission.retry_after, admission.limit)
     user = _verify(request, username, password, code)
     with session_scope(request.app.state.write_sessions) as ws:
         if user is None:

@@ -31,6 +31,7 @@ __all__ = [
     "MAX_BATCH_ROWS",
     "database_url",
     "login_max_failures",
+    "login_max_failures_per_address",
     "login_window",
     "redact_url",
     "secret_key",
@@ -119,9 +120,25 @@ def login_max_failures() -> int:
     ConfigError
         When the value is not a whole number of at least 1.
     """
-    raw = os.environ.get("GRAPHENGINE_LOGIN_MAX_FAILURES", "").strip() or "5"
+    return _whole_number("GRAPHENGINE_LOGIN_MAX_FAILURES", 5)
+
+
+def login_max_failures_per_address() -> int:
+    """Return ``GRAPHENGINE_LOGIN_MAX_FAILURES_PER_ADDRESS`` (default 20): failed logins from one
+    client address, across all user names, before that address is locked out.
+
+    Raises
+    ------
+    ConfigError
+        When the value is not a whole number of at least 1.
+    """
+    return _whole_number("GRAPHENGINE_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+
+
+def _whole_number(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
     if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(f"GRAPHENGINE_LOGIN_MAX_FAILURES={raw!r} is not a whole number >= 1")
+        raise ConfigError(f"{name}={raw!r} is not a whole number >= 1")
     return int(raw)
 
 

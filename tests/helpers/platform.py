@@ -166,13 +166,16 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def env(self) -> dict[str, str]:
-        """The server's environment: its database, state folder and secret key."""
+        """The server's environment: its database, state folder, secret key and a per-address
+        login limit (500) that a module's tests do not reach."""
         env = dict(os.environ)
         env.update(
             GRAPHENGINE_DATABASE_URL=self.url,
             GRAPHENGINE_STATE_DIR=str(self.state),
             GRAPHENGINE_SECRET_KEY=SECRET,
         )
+        # every test client is 127.0.0.1: a module's failed logins must not lock out the address
+        env.setdefault("GRAPHENGINE_LOGIN_MAX_FAILURES_PER_ADDRESS", "500")
         return env
 
     def start(self, timeout: float = 60.0) -> Server:

@@ -3,6 +3,8 @@ login page and the agencies' API login against a real ``graphengine serve`` proc
 
 Time passing is simulated without sleeping: the module takes a clock, and against the server the
 stored failures are moved back past the window (they live in the database, as in production).
+The per-address limit (password spraying: a few guesses on many names from one address) is
+tested the same way; against the server, every test client is 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ from sqlalchemy import func, select
 from graphengine.cli.main import main
 from graphengine.platform.audit import verify_chain
 from graphengine.platform.db import make_engine, session_factory, session_scope
-from graphengine.platform.login_throttle import LoginFailure, LoginThrottle, throttle_message
+from graphengine.platform.login_throttle import (
+    LoginFailure,
+    LoginThrottle,
+    throttle_message,
+    unlock_address,
+)
 from graphengine.platform.models import AuditEntry
 from tests.helpers.platform import (
     DB_KINDS,
@@ -36,6 +43,7 @@ from tests.helpers.platform import (
 pytestmark = pytest.mark.slow
 
 LOCKED_PAGE = "Too many failed sign-in attempts for this user name; try again in 15 minutes."
+ADDRESS_PAGE = "Too many failed sign-in attempts from this address; try again in 15 minutes."
 WRONG_PAGE = "Wrong user name, password or code."
 
 
@@ -125,6 +133,112 @@ def test_parallel_attempts_admit_no_more_than_the_limit(kind, tmp_path) -> None:
         with factory() as s:
             assert len(_actions(s, "login_refused", "user:mallory")) == 7
         engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_address_limit_across_names_with_an_injected_clock(kind, tmp_path) -> None:
+    clock = Clock()
+    throttle = LoginThrottle(3, dt.timedelta(minutes=10), clock, max_per_address=4)
+    spray = "10.0.0.9"
+    with fresh_database(kind, tmp_path) as url:
+        engine = make_engine(url)
+        factory = session_factory(engine)
+        got = []
+        for minute in range(4):  # one wrong password on each of 4 names, 12:00 .. 12:03
+            clock.now = dt.datetime(2026, 11, 30, 12, minute, tzinfo=dt.UTC)
+            with session_scope(factory) as s:
+                a = throttle.admit(s, f"name{minute}", spray)
+                throttle.failed(s, a, spray)
+            got.append((a.failures, a.address_failures, a.retry_after))
+        assert got == [(1, 1, 0), (1, 2, 0), (1, 3, 0), (1, 4, 0)]
+        clock.now += dt.timedelta(seconds=30)  # 12:03:30: the 12:00 failure frees at 12:10
+        with session_scope(factory) as s:
+            fresh = throttle.admit(s, "fresh", spray)  # a name never tried: still refused
+            other = throttle.admit(s, "fresh", "10.0.0.10")  # another address: unaffected
+            unknown = throttle.admit(s, "fresh2", None)  # no address: only the name's limit
+        assert (fresh.limit, fresh.failures, fresh.address_failures, fresh.retry_after) == (
+            "address", 0, 4, 390,
+        )  # fmt: skip
+        assert (other.retry_after, other.address_failures, unknown.retry_after) == (0, 1, 0)
+        clock.now = dt.datetime(2026, 11, 30, 12, 10, 1, tzinfo=dt.UTC)  # the window slid
+        with session_scope(factory) as s:
+            again = throttle.admit(s, "name9", spray)
+            throttle.failed(s, again, spray)
+            assert (again.address_failures, again.retry_after) == (4, 0)
+            assert throttle.admit(s, "name10", spray).retry_after == 59  # locked until 12:11
+        with session_scope(factory) as s:
+            assert unlock_address(s, spray) == 5  # the 12:00 row is outside the window
+        with session_scope(factory) as s:
+            after = throttle.admit(s, "name11", spray)
+        assert (after.retry_after, after.address_failures) == (0, 1)
+        with factory() as s:
+            locked = _actions(s, "login_locked", f"address:{spray}")
+            refused = _actions(s, "login_refused", "user:fresh") + _actions(
+                s, "login_refused", "user:name10"
+            )
+            unlocked = _actions(s, "login_unlocked", f"address:{spray}")
+            kept = select(func.count()).select_from(LoginFailure)
+            assert s.scalar(kept.where(LoginFailure.username == "name0")) == 1  # names keep theirs
+            assert s.scalar(kept.where(LoginFailure.client == spray)) == 1  # name11's reservation
+            assert _actions(s, "login_locked", "user:name0") == []
+            assert verify_chain(s).ok
+        window = {"reason": "address", "client": spray, "window_seconds": 600}
+        assert locked == [
+            {"failures": 4, "retry_after": 420, **window},  # 12:03: until 12:10
+            {"failures": 4, "retry_after": 59, **window},  # 12:10:01: until 12:11
+        ]
+        assert refused == [
+            {"reason": "address", "failures": 4, "retry_after": 390, "client": spray},
+            {"reason": "address", "failures": 4, "retry_after": 59, "client": spray},
+        ]
+        assert unlocked == [{"failures": 5}]
+        engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+def test_parallel_attempts_from_one_address_admit_no_more_than_its_limit(kind, tmp_path) -> None:
+    throttle = LoginThrottle(5, dt.timedelta(minutes=15), max_per_address=4)
+    with fresh_database(kind, tmp_path) as url:
+        engine = make_engine(url)
+        factory = session_factory(engine)
+        barrier = threading.Barrier(12)
+
+        def attempt(i: int) -> tuple[str, int]:
+            barrier.wait()
+            with session_scope(factory) as s:  # twelve different names: only the address
+                a = throttle.admit(s, f"name{i}", "10.0.0.9")  # lock serialises them
+                return a.limit, a.retry_after
+
+        with ThreadPoolExecutor(12) as pool:
+            got = list(pool.map(attempt, range(12)))
+        admitted = [w for _, w in got if w == 0]
+        refused = [(limit, w) for limit, w in got if w]
+        assert len(admitted) == 4 and len(refused) == 8
+        assert all(limit == "address" and 880 <= w <= 900 for limit, w in refused)
+        with factory() as s:
+            rows = s.scalar(select(func.count()).select_from(LoginFailure))
+            reasons = [
+                d.get("reason")
+                for d in s.scalars(
+                    select(AuditEntry.detail).where(AuditEntry.action == "login_refused")
+                )
+            ]
+        assert rows == 4 and reasons == ["address"] * 8
+        engine.dispose()
+
+
+def test_address_setting_and_message(monkeypatch) -> None:
+    from graphengine.errors import ConfigError
+    from graphengine.platform.settings import login_max_failures_per_address
+
+    monkeypatch.delenv("GRAPHENGINE_LOGIN_MAX_FAILURES_PER_ADDRESS", raising=False)
+    assert login_max_failures_per_address() == 20
+    monkeypatch.setenv("GRAPHENGINE_LOGIN_MAX_FAILURES_PER_ADDRESS", "50")
+    assert login_max_failures_per_address() == 50
+    monkeypatch.setenv("GRAPHENGINE_LOGIN_MAX_FAILURES_PER_ADDRESS", "0")
+    with pytest.raises(ConfigError, match="GRAPHENGINE_LOGIN_MAX_FAILURES_PER_ADDRESS='0'"):
+        login_max_failures_per_address()
+    assert throttle_message(900, "address") == ADDRESS_PAGE
 
 
 def test_settings_and_message(monkeypatch) -> None:
@@ -298,3 +412,54 @@ def test_unlock_login_ends_a_lock_out_from_the_command_line(live, monkeypatch, c
     assert main(["platform", "unlock-login", "reviewer"]) == 0  # nothing left: 0, still audited
     assert "0 failed sign-in(s) cleared" in capsys.readouterr().out
     assert _audit(url, "login_unlocked", "user:reviewer") == [{"failures": 5}, {"failures": 0}]
+
+
+def test_an_address_over_its_limit_is_refused_for_every_name(live, monkeypatch, capsys) -> None:
+    """Runs last in the module: it fills 127.0.0.1's count up to the server's limit (500)."""
+    server, acc, url = live
+    assert _page_login(server.base, "spray_probe", "wrong!").status_code == 401
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    with factory() as s:  # the address reached the throttle through the real HTTP path
+        probe = s.scalars(select(LoginFailure).where(LoginFailure.username == "spray_probe"))
+        assert [r.client for r in probe] == ["127.0.0.1"]
+    with session_scope(factory) as s:  # the rest of 500 failures on other names, just now
+        mine = select(func.count()).select_from(LoginFailure)
+        now = dt.datetime.now(dt.UTC)
+        recent = LoginFailure.at > now - dt.timedelta(minutes=15)
+        held = int(s.scalar(mine.where(LoginFailure.client == "127.0.0.1", recent)) or 0)
+        s.add_all(
+            LoginFailure(username=f"spray{i}", at=now, client="127.0.0.1")
+            for i in range(500 - held)
+        )
+    secret = acc.users["reviewer"]
+    page = _page_login(
+        server.base, "reviewer", PASSWORD, pyotp.TOTP(secret).now() if secret else ""
+    )
+    assert (
+        page.status_code == 429 and ADDRESS_PAGE in page.text and "ge_session" not in page.cookies
+    )
+    assert 880 <= int(page.headers["Retry-After"]) <= 900
+    with httpx.Client(base_url=server.base, timeout=60) as c:
+        api = c.post("/api/v1/session", json={"username": "nobody", "password": "x"})
+    assert api.status_code == 429 and api.json() == {"error": ADDRESS_PAGE}
+    last = _audit(url, "login_refused", "user:reviewer")[-1]  # earlier ones: the name's limit
+    assert (last["reason"], last["failures"], last["client"]) == ("address", 500, "127.0.0.1")
+    with factory() as s:
+        total = int(s.scalar(mine.where(LoginFailure.client == "127.0.0.1")) or 0)
+    assert total >= 500
+    monkeypatch.setenv("GRAPHENGINE_DATABASE_URL", url)
+    assert main(["platform", "unlock-login"]) != 0
+    assert capsys.readouterr().err.strip() == (
+        "graphengine: error: unlock-login needs a user name or --address ADDR"
+    )
+    assert main(["platform", "unlock-login", "--address", "127.0.0.1"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"address '127.0.0.1': {total} failed sign-in(s) cleared; it may sign in now"
+    )
+    assert _audit(url, "login_unlocked", "address:127.0.0.1") == [{"failures": total}]
+    ok = _page_login(server.base, "reviewer", PASSWORD, pyotp.TOTP(secret).now() if secret else "")
+    assert ok.status_code == 303 and "ge_session" in ok.cookies
+    with factory() as s:  # the sprayed names keep their failures
+        assert s.scalar(mine.where(LoginFailure.username == "spray_probe")) == 1
+    engine.dispose()
