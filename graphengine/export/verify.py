@@ -34,6 +34,7 @@ import json
 import re
 import stat
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -49,24 +50,74 @@ from graphengine.export.signing import (
 )
 from graphengine.reprs import key_values_html, short_repr
 
-__all__ = ["VerifyReport", "verify_bundle"]
+__all__ = ["FileCheck", "VerifyReport", "compare_files", "safe_relative_name", "verify_bundle"]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass
-class VerifyReport:
-    """Outcome of a bundle verification.
+class FileCheck:
+    """The file-by-file part of a check against a list of hashes (see :func:`compare_files`).
 
     Attributes
     ----------
     path : Path
-        The bundle checked.
+        What was checked.
     verified : list of str
-        Files whose SHA-256 and size match the manifest.
+        Files whose SHA-256 and size match the list.
     altered, missing, extra : list of str
-        Files whose content or size changed, that the manifest lists but are gone, and that are
-        present but not in the manifest.
+        Files whose content or size changed, that the list names but are gone, and that are
+        present but not listed.
+    """
+
+    path: Path
+    verified: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    def file_problems(self) -> list[str]:
+        """Return ``["altered X, Y", "missing Z", ...]``: one part per non-empty kind."""
+        return [
+            f"{label} {', '.join(names)}"
+            for label, names in (
+                ("altered", self.altered),
+                ("missing", self.missing),
+                ("extra", self.extra),
+            )
+            if names
+        ]
+
+
+def compare_files(
+    check: FileCheck,
+    listed: Mapping[str, Mapping[str, Any]],
+    members: Mapping[str, bytes | Path],
+) -> None:
+    """Sort every listed name into ``check``'s verified, altered or missing list (by its
+    ``sha256`` and ``bytes``), and every member no entry names into ``extra``.
+
+    ``members`` maps the names present to their bytes (a zip member) or their file.
+    """
+    for name in sorted(listed):
+        if name not in members:
+            check.missing.append(name)
+            continue
+        digest, size = _digest(members[name])
+        if digest != listed[name].get("sha256") or size != listed[name].get("bytes"):
+            check.altered.append(name)
+        else:
+            check.verified.append(name)
+    check.extra += sorted(set(members) - set(listed))
+
+
+@dataclass
+class VerifyReport(FileCheck):
+    """Outcome of a bundle verification: the files against the manifest (:class:`FileCheck`:
+    ``path`` is the bundle), then the signature and the anchor.
+
+    Attributes
+    ----------
     manifest_sha256 : str
         SHA-256 of ``manifest.json`` itself, to compare with the value recorded at export time.
     signature : SignatureCheck or None
@@ -81,11 +132,6 @@ class VerifyReport:
         Why anchoring failed (an anchor was given), else ``""``.
     """
 
-    path: Path
-    verified: list[str] = field(default_factory=list)
-    altered: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
     manifest_sha256: str = ""
     signature: SignatureCheck | None = None
     signature_error: str = ""
@@ -114,21 +160,14 @@ class VerifyReport:
         """Return ``"verified N files"`` or ``"FAILED: altered X; missing Y; extra Z"``."""
         if self.ok:
             return f"verified {len(self.verified)} files"
-        parts = [
-            f"{label} {', '.join(names)}"
-            for label, names in (
-                ("altered", self.altered),
-                ("missing", self.missing),
-                ("extra", self.extra),
-            )
-            if names
-        ]
+        parts = self.file_problems()
         parts += [e for e in (self.signature_error, self.anchor_error) if e]
         return "FAILED: " + "; ".join(parts)
 
 
-def _safe_name(name: str) -> bool:
-    """A bundle-relative POSIX path: not absolute, no ``..``, no backslash or drive letter."""
+def safe_relative_name(name: str) -> bool:
+    """True for a folder-relative POSIX path: not absolute, no ``..``, no backslash or drive
+    letter (what a manifest may name)."""
     if not name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
         return False
     return all(
@@ -161,7 +200,7 @@ def _check_zip_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         if name in seen:
             raise ExportError(f"{path}: refused, the zip holds two members named {name!r}")
         seen.add(name)
-        if not info.is_dir() and not _safe_name(name):
+        if not info.is_dir() and not safe_relative_name(name):
             raise ExportError(f"{path}: refused, member {name!r} is an absolute or parent path")
         if stat.S_ISLNK(info.external_attr >> 16):
             raise ExportError(f"{path}: refused, member {name!r} is a link")
@@ -204,7 +243,7 @@ def _listed_files(bundle: Path, raw: bytes) -> dict[str, dict[str, Any]]:
     if not listed:
         raise ExportError(f"{where} lists no files: there is nothing to verify")
     for name, entry in listed.items():
-        if not _safe_name(name) or name in (MANIFEST, SIGNATURE):
+        if not safe_relative_name(name) or name in (MANIFEST, SIGNATURE):
             raise ExportError(f"{where}: file name {name!r} is not a bundle-relative path")
         if not isinstance(entry, dict):
             raise ExportError(f"{where}: the entry of {name!r} is not an object")
@@ -256,16 +295,7 @@ def verify_bundle(
     report = VerifyReport(path=bundle, manifest_sha256=hashlib.sha256(raw).hexdigest())
     signature = members.pop(SIGNATURE, None)
     report.signed = signature is not None
-    for name in sorted(listed):
-        if name not in members:
-            report.missing.append(name)
-            continue
-        digest, size = _digest(members[name])
-        if digest != listed[name]["sha256"] or size != listed[name]["bytes"]:
-            report.altered.append(name)
-        else:
-            report.verified.append(name)
-    report.extra = sorted(set(members) - set(listed))
+    compare_files(report, listed, members)
     if key is not None:
         if signature is None:
             report.signature_error = f"no {SIGNATURE}: the bundle is not signed"

@@ -32,13 +32,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from graphengine.errors import ExportError
 from graphengine.export.bundle import MANIFEST, sha256_file
-from graphengine.export.verify import verify_bundle
+from graphengine.export.verify import (
+    FileCheck,
+    compare_files,
+    safe_relative_name,
+    verify_bundle,
+)
 from graphengine.reprs import key_values_html, short_repr
 
 __all__ = ["MARKER", "FolderCheck", "list_outputs", "verify_investigation"]
@@ -55,6 +60,20 @@ def _bundles(folder: Path) -> list[Path]:
     return sorted(p for p in evidence.iterdir() if p.is_dir() and (p / MANIFEST).is_file())
 
 
+def _members(folder: Path) -> dict[str, Path]:
+    """The files a run wrote, by POSIX path relative to ``folder``: every file but
+    ``investigation.json`` and the members of bundles (their ``manifest.json`` stands for them)."""
+    bundles = _bundles(folder)
+    found = {}
+    for path in folder.rglob("*"):
+        if not path.is_file() or path == folder / MARKER:
+            continue
+        if any(b in path.parents for b in bundles) and path.name != MANIFEST:
+            continue
+        found[path.relative_to(folder).as_posix()] = path
+    return dict(sorted(found.items()))
+
+
 def list_outputs(folder: Path) -> list[dict[str, Any]]:
     """Hash every file under ``folder`` except ``investigation.json`` and bundle members.
 
@@ -64,45 +83,24 @@ def list_outputs(folder: Path) -> list[dict[str, Any]]:
         ``{"path": POSIX path relative to folder, "bytes": int, "sha256": hex}``, sorted by
         path; each bundle is represented by its ``manifest.json`` alone.
     """
-    bundles = _bundles(folder)
-    rows = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path == folder / MARKER:
-            continue
-        if any(b in path.parents for b in bundles) and path.name != MANIFEST:
-            continue
-        rows.append(
-            {
-                "path": path.relative_to(folder).as_posix(),
-                "bytes": path.stat().st_size,
-                "sha256": sha256_file(path),
-            }
-        )
-    return sorted(rows, key=lambda r: r["path"])
+    return [
+        {"path": name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        for name, path in _members(folder).items()
+    ]
 
 
 @dataclass
-class FolderCheck:
-    """Outcome of :func:`verify_investigation`.
+class FolderCheck(FileCheck):
+    """Outcome of :func:`verify_investigation`: the listed files (:class:`FileCheck`, ``path``
+    is the investigation folder; bundle members are named by their path in the folder,
+    ``evidence/ecosystem-3/...``), and the hash of the record itself.
 
     Attributes
     ----------
-    path : Path
-        The investigation folder.
-    verified : list of str
-        Listed files whose size and SHA-256 match.
-    altered, missing, extra : list of str
-        Listed files that changed or are gone, and files present but not listed. Bundle
-        members are named by their path in the folder (``evidence/ecosystem-3/...``).
     record_sha256 : str
         SHA-256 of ``investigation.json`` itself, to compare with a copy recorded at run time.
     """
 
-    path: Path
-    verified: list[str] = field(default_factory=list)
-    altered: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
     record_sha256: str = ""
 
     @property
@@ -124,16 +122,7 @@ class FolderCheck:
         """Return ``"N files intact"`` or ``"FAILED: altered X; missing Y; extra Z"``."""
         if self.ok:
             return f"{len(self.verified)} files intact"
-        parts = [
-            f"{label} {', '.join(names)}"
-            for label, names in (
-                ("altered", self.altered),
-                ("missing", self.missing),
-                ("extra", self.extra),
-            )
-            if names
-        ]
-        return "FAILED: " + "; ".join(parts)
+        return "FAILED: " + "; ".join(self.file_problems())
 
 
 def _listed(folder: Path, raw: bytes) -> dict[str, dict[str, Any]]:
@@ -151,7 +140,7 @@ def _listed(folder: Path, raw: bytes) -> dict[str, dict[str, Any]]:
     listed: dict[str, dict[str, Any]] = {}
     for entry in outputs:
         name = entry.get("path") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or name.startswith("/") or ".." in Path(name).parts:
+        if not isinstance(name, str) or not safe_relative_name(name):
             raise ExportError(f"{where}: output entry {entry!r} has no folder-relative path")
         listed[name] = entry
     return listed
@@ -181,19 +170,11 @@ def verify_investigation(path: str | Path) -> FolderCheck:
     raw = record.read_bytes()
     listed = _listed(folder, raw)
     check = FolderCheck(path=folder, record_sha256=hashlib.sha256(raw).hexdigest())
-    for name, entry in sorted(listed.items()):
-        file = folder / name
-        if not file.is_file():
-            check.missing.append(name)
-        elif file.stat().st_size != entry.get("bytes") or sha256_file(file) != entry.get("sha256"):
-            check.altered.append(name)
-        else:
-            check.verified.append(name)
-    present = {o["path"] for o in list_outputs(folder)}
-    check.extra = sorted(present - set(listed))
+    compare_files(check, listed, _members(folder))  # names what is there; hashes only the listed
+    bundles = set(_bundles(folder))
     for name in list(check.verified):
         bundle = (folder / name).parent
-        if Path(name).name != MANIFEST or bundle not in _bundles(folder):
+        if Path(name).name != MANIFEST or bundle not in bundles:
             continue
         inner = verify_bundle(bundle)
         prefix = bundle.relative_to(folder).as_posix() + "/"
