@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import pandas as pd
 
 from graphengine.csvsafe import write_csv_safely
 from graphengine.ecosystems import DetectionConfig, EcosystemResult, detect_ecosystems
+from graphengine.export.bundle import sha256_file
 from graphengine.findings import Findings, FindingsConfig, compute_findings
 from graphengine.store.writeback import write_findings
 
@@ -84,12 +84,8 @@ class AnalysisResult:
 
 
 def file_sha256(path: str | Path) -> str:
-    """Return the hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """Return the hex SHA-256 of a file's bytes (:func:`graphengine.export.bundle.sha256_file`)."""
+    return sha256_file(Path(path))
 
 
 def run_analysis(

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from graphengine.errors import ConfigError
-from graphengine.pipeline.analysis import file_sha256
+from graphengine.export.bundle import sha256_file
 
 __all__ = ["DEFAULT_REPORT_ROWS", "TableRows", "TableCutter", "bounded", "check_report_rows"]
 
@@ -104,7 +104,7 @@ class TableCutter:
 
     def _sha256(self, path: Path) -> str:
         if path not in self._hashes:
-            self._hashes[path] = file_sha256(path)
+            self._hashes[path] = sha256_file(path)
         return self._hashes[path]
 
     def note(self, rows: TableRows, shown: int, total: int) -> str:
