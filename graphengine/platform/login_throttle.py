@@ -177,28 +177,35 @@ class LoginThrottle:
     def failed(self, session: Session, admission: Admission, client: str | None = None) -> None:
         """The admitted attempt failed: its row stays; audit each lock-out (of the name, of the
         address) that it starts."""
-        window = int(self.window.total_seconds())
         name, addr = admission.username, admission.client
         if admission.failures == self.max_failures:
-            failures, retry_after = self._state(
-                session, LoginFailure.username == name, self.max_failures, self.clock()
-            )
-            if retry_after:
-                audit.append(
-                    session, "anonymous", "login_locked", f"user:{name}",
-                    {"failures": failures, "retry_after": retry_after, "client": client,
-                     "window_seconds": window},
-                )  # fmt: skip
+            self._audit_lockout(
+                session, f"user:{name}", LoginFailure.username == name, self.max_failures,
+                client, {},
+            )  # fmt: skip
         if addr and admission.address_failures == self.max_per_address:
-            failures, retry_after = self._state(
-                session, LoginFailure.client == addr, self.max_per_address, self.clock()
-            )
-            if retry_after:
-                audit.append(
-                    session, "anonymous", "login_locked", f"address:{addr}",
-                    {"reason": "address", "failures": failures, "retry_after": retry_after,
-                     "client": addr, "window_seconds": window},
-                )  # fmt: skip
+            self._audit_lockout(
+                session, f"address:{addr}", LoginFailure.client == addr, self.max_per_address,
+                addr, {"reason": "address"},
+            )  # fmt: skip
+
+    def _audit_lockout(
+        self,
+        session: Session,
+        target: str,
+        mine: ColumnElement[bool],
+        limit: int,
+        client: str | None,
+        lead: dict[str, str],
+    ) -> None:
+        """Audit ``login_locked`` of ``target`` when the failures of ``mine`` now lock it."""
+        failures, retry_after = self._state(session, mine, limit, self.clock())
+        if retry_after:
+            audit.append(
+                session, "anonymous", "login_locked", target,
+                {**lead, "failures": failures, "retry_after": retry_after, "client": client,
+                 "window_seconds": int(self.window.total_seconds())},
+            )  # fmt: skip
 
     def succeeded(self, session: Session, admission: Admission) -> None:
         """The admitted attempt logged in: delete the name's failures (the count restarts;
