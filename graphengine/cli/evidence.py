@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from graphengine.errors import ConfigError
+from graphengine.export.signing import SIGNATURE, load_public_key
 from graphengine.export.signing import keygen as make
-
-# why: the name only; graphengine.pipeline.outputs loads plotly (via graphengine.export)
-MARKER = "investigation.json"
+from graphengine.export.verify import verify_bundle
+from graphengine.pipeline.outputs import MARKER, verify_investigation
 
 __all__ = ["keygen", "register", "verify"]
 
@@ -91,10 +91,6 @@ def keygen(args: argparse.Namespace) -> int:
 
 def verify(args: argparse.Namespace) -> int:
     """Run ``graphengine evidence verify``; return 0 when the bundle is intact, else 1."""
-    # why: graphengine.export loads plotly, which takes seconds; --help needs none of it
-    from graphengine.export.signing import SIGNATURE, load_public_key
-    from graphengine.export.verify import verify_bundle
-
     if (args.bundle / MARKER).is_file():
         return _verify_investigation(args)
     key = load_public_key(args.key) if args.key else None
@@ -127,8 +123,6 @@ def _failed(path: Path, report: Any) -> int:
 
 
 def _verify_investigation(args: argparse.Namespace) -> int:
-    from graphengine.pipeline.outputs import verify_investigation
-
     if args.key:
         raise ConfigError(
             f"--key checks a signed bundle; {args.bundle} is an investigation folder, whose "
